@@ -1,0 +1,3 @@
+from sam_fastapi.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Built-in checks, grouped by concern, one rule per module."""

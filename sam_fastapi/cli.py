@@ -1,0 +1,45 @@
+"""The ``sam-fastapi`` command line: parse arguments, call the library, exit."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from sam_fastapi import __version__
+from sam_fastapi.errors import UsageError
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line and exit code 2, without the usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def build_parser(pm) -> argparse.ArgumentParser:
+    parser = _Parser(prog="sam-fastapi", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"sam-fastapi {__version__}")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
+    pm.hook.sam_fastapi_register_commands(subparsers=subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from sam_fastapi.plugins import PluginLoadError, get_plugin_manager
+
+    try:
+        pm = get_plugin_manager()
+        parser = build_parser(pm)
+        args = parser.parse_args(argv)
+        handler = getattr(args, "handler", None)
+        if handler is None:
+            parser.print_help()
+            return 2
+        args.plugin_manager = pm
+        return handler(args)
+    except (UsageError, PluginLoadError) as exc:
+        print(f"sam-fastapi: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,74 @@
+"""``sam-fastapi lint``: the CI gate."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sam_fastapi import hookimpl
+from sam_fastapi.config import ConfigError, load_config
+from sam_fastapi.errors import UsageError
+from sam_fastapi.findings import Severity
+
+
+@hookimpl
+def sam_fastapi_register_commands(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "lint",
+        help="check SAM templates, their code folders, Makefiles and handlers",
+        description="Run aws-sam-translator, cfn-lint and sam-fastapi's own checks.",
+    )
+    parser.add_argument("paths", nargs="*", type=Path, default=[Path("template.yaml")],
+                        metavar="TEMPLATE", help="templates or folders holding template.yaml")
+    parser.add_argument("--format", default="text", help="text, json, sarif or github")
+    parser.add_argument("--fail-level", choices=[s.label for s in Severity],
+                        help="lowest severity that fails the run (default: error)")
+    parser.add_argument("--select", action="append", metavar="RULE",
+                        help="only these rule ids (or prefixes); repeat or comma-separate")
+    parser.add_argument("--ignore", action="append", metavar="RULE",
+                        help="skip these rule ids (or prefixes); repeat or comma-separate")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="analyse everything again instead of reusing unchanged results")
+    parser.add_argument("--output", type=Path, help="write the report to this file")
+    parser.set_defaults(handler=run)
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [v.strip() for value in values or () for v in value.split(",") if v.strip()]
+
+
+def run(args: argparse.Namespace) -> int:
+    from sam_fastapi.lint import Linter, collect_templates
+
+    pm = args.plugin_manager
+    formatters = {f.name: f for group in pm.hook.sam_fastapi_register_formatters() for f in group}
+    formatter = formatters.get(args.format)
+    if formatter is None:
+        raise UsageError(f"unknown format {args.format!r} (choose from {', '.join(sorted(formatters))})")
+    templates, problems = collect_templates(args.paths)
+    if problems:
+        raise UsageError(problems[0])
+    try:
+        config = load_config(templates[0].resolve().parent).with_options(
+            select=_split(args.select),
+            ignore=_split(args.ignore),
+            fail_level=args.fail_level,
+            use_cache=False if args.no_cache else None,
+        )
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    from sam_fastapi.cfn import CfnLintError
+
+    try:
+        result = Linter(pm, config).lint(templates)
+    except CfnLintError as exc:
+        raise UsageError(str(exc)) from None
+    for note in result.notes:
+        print(note, file=sys.stderr)
+    report = formatter.format(result.findings, result.rules)
+    if args.output:
+        args.output.write_text(report, encoding="utf-8")
+    else:
+        sys.stdout.write(report)
+    return 1 if result.failed(config.fail_level) else 0

@@ -1,0 +1,115 @@
+"""``[tool.sam-fastapi]`` in the nearest pyproject.toml, merged with command-line options."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from sam_fastapi._toml import tomllib
+from sam_fastapi.findings import Severity
+
+
+class ConfigError(Exception):
+    """Configuration that cannot be used; the message says which setting and why."""
+
+
+@dataclass(frozen=True)
+class LintConfig:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fail_level: Severity = Severity.ERROR
+    severities: Mapping[str, Severity] = field(default_factory=dict)
+    use_cache: bool = True
+    source: Path | None = None
+
+    def is_selected(self, rule_id: str) -> bool:
+        """Select and ignore match rule ids by prefix, as ruff and flake8 do (``SF2``)."""
+        if self.select and not any(rule_id.startswith(p) for p in self.select):
+            return False
+        return not any(rule_id.startswith(p) for p in self.ignore)
+
+    def severity_of(self, rule_id: str, default: Severity) -> Severity:
+        return self.severities.get(rule_id, default)
+
+    def with_options(
+        self,
+        *,
+        select: Sequence[str] | None = None,
+        ignore: Sequence[str] | None = None,
+        fail_level: str | None = None,
+        use_cache: bool | None = None,
+    ) -> LintConfig:
+        """Command-line options override the file's select and fail level; ignores add up."""
+        return replace(
+            self,
+            select=tuple(select) if select else self.select,
+            ignore=(*self.ignore, *(ignore or ())),
+            fail_level=Severity.parse(fail_level) if fail_level else self.fail_level,
+            use_cache=self.use_cache if use_cache is None else use_cache,
+        )
+
+
+def find_pyproject(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(start: Path) -> LintConfig:
+    """Read ``[tool.sam-fastapi]`` from the pyproject.toml nearest to ``start``."""
+    path = find_pyproject(start.resolve())
+    if path is None:
+        return LintConfig()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    section = data.get("tool", {}).get("sam-fastapi")
+    if section is None:
+        return LintConfig()
+    return _parse(section, path)
+
+
+def _parse(section: Any, path: Path) -> LintConfig:
+    where = f"{path} [tool.sam-fastapi]"
+    if not isinstance(section, dict):
+        raise ConfigError(f"{where} must be a table")
+    known = {"select", "ignore", "fail-level", "severity", "cache"}
+    unknown = sorted(set(section) - known)
+    if unknown:
+        raise ConfigError(f"{where}: unknown setting {unknown[0]!r} (known: {', '.join(sorted(known))})")
+    try:
+        severities = {
+            str(rule): Severity.parse(str(level))
+            for rule, level in _table(section.get("severity", {}), "severity").items()
+        }
+        fail_level = Severity.parse(str(section.get("fail-level", "error")))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    cache = section.get("cache", True)
+    if not isinstance(cache, bool):
+        raise ConfigError(f"{where}: cache must be true or false")
+    return LintConfig(
+        select=_strings(section.get("select", []), "select", where),
+        ignore=_strings(section.get("ignore", []), "ignore", where),
+        fail_level=fail_level,
+        severities=severities,
+        use_cache=cache,
+        source=path,
+    )
+
+
+def _strings(value: Any, name: str, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: {name} must be a list of rule ids")
+    return tuple(value)
+
+
+def _table(value: Any, name: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"{name} must be a table of rule id = level")
+    return value

@@ -1,0 +1,1 @@
+"""Output formats for findings, one module each, registered through a hook."""

@@ -1,0 +1,322 @@
+"""The lint pipeline: template -> model -> checks (+ cfn-lint, + SAM transform) -> findings.
+
+Also the built-in plugin that documents the rules the pipeline reports itself.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pluggy
+
+from sam_fastapi import __version__, hookimpl
+from sam_fastapi.cache import Cache, digest
+from sam_fastapi.checks.base import Check
+from sam_fastapi.config import LintConfig
+from sam_fastapi.findings import Finding, Location, Rule, Severity, Violation
+from sam_fastapi.template.loader import TemplateError, load_template
+from sam_fastapi.template.model import Project, build_project
+
+CHECK_CRASHED = Rule(
+    id="SF000",
+    name="check-crashed",
+    severity=Severity.ERROR,
+    summary="A lint check raised an exception; the other checks still ran.",
+    docs="""\
+## What it does
+Reports a check (built-in or from a plugin) that raised instead of returning its findings.
+The message names the check and the exception; the run goes on without it.
+
+## Why is this bad?
+The rule that crashed did not look at the project, so its problems may be hidden.
+
+## Example
+```
+template.yaml:1:1: SF000 error check SF999 (my_plugin.MyCheck) crashed: KeyError: 'Properties'
+```
+
+## Use instead
+Report the crash to the plugin's authors (the message names the check), or ignore the rule
+with `--ignore` until it is fixed.
+""",
+)
+
+TEMPLATE_UNREADABLE = Rule(
+    id="SF001",
+    name="template-unreadable",
+    severity=Severity.ERROR,
+    summary="The template is not valid YAML or JSON, or not a mapping.",
+    docs="""\
+## What it does
+Reports a template that cannot be decoded: a YAML or JSON syntax error, a duplicate key, or a
+document that is not a mapping of sections. The line is the one the parser stopped at.
+
+## Why is this bad?
+Nothing else can be checked, and `sam build` / `sam deploy` would stop at the same place.
+
+## Example
+```yaml
+Resources:
+  CastFunction:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: cast_service/
+```
+
+## Use instead
+```yaml
+    Properties: {CodeUri: cast_service/}
+```
+""",
+)
+
+TRANSFORM_FAILED = Rule(
+    id="SF002",
+    name="sam-transform-failed",
+    severity=Severity.ERROR,
+    summary="aws-sam-translator rejects the template; `sam deploy` would fail the same way.",
+    docs="""\
+## What it does
+Runs the AWS::Serverless-2016-10-31 transform offline with aws-sam-translator and reports each
+error it gives, at the resource it names.
+
+## Why is this bad?
+CloudFormation runs the same transform at deploy time; the stack would fail to create or
+update with this message.
+
+## Example
+```yaml
+Events:
+  Casts:
+    Type: Api
+    Properties:
+      Path: casts        # must start with /
+      Method: get
+```
+
+## Use instead
+```yaml
+      Path: /casts
+```
+""",
+)
+
+
+@hookimpl
+def sam_fastapi_register_rules() -> list[Rule]:
+    return [CHECK_CRASHED, TEMPLATE_UNREADABLE, TRANSFORM_FAILED]
+
+
+@dataclass(frozen=True)
+class LintResult:
+    findings: list[Finding]
+    rules: dict[str, Rule]
+    templates: list[Path]
+    notes: list[str] = field(default_factory=list)
+
+    def failed(self, level: Severity) -> bool:
+        return any(f.severity >= level for f in self.findings)
+
+
+class Linter:
+    """Runs every registered check and the two external analysers over templates."""
+
+    def __init__(self, pm: pluggy.PluginManager, config: LintConfig) -> None:
+        self.config = config
+        self.checks: list[Check] = [c for group in pm.hook.sam_fastapi_register_checks() for c in group]
+        self.rules: dict[str, Rule] = {}
+        for group in pm.hook.sam_fastapi_register_rules():
+            for rule in group:
+                self.rules[rule.id] = rule
+        for check in self.checks:
+            self.rules[check.rule.id] = check.rule
+        self.cache = Cache("lint") if config.use_cache else None
+
+    def lint(self, templates: Sequence[Path]) -> LintResult:
+        findings: list[Finding] = []
+        notes: list[str] = []
+        for template in templates:
+            template_findings, note = self.lint_template(template)
+            findings.extend(template_findings)
+            if note:
+                notes.append(note)
+        findings.sort(key=Finding.sort_key)
+        return LintResult(findings, self.rules, list(templates), notes)
+
+    def lint_template(self, path: Path) -> tuple[list[Finding], str | None]:
+        """Findings for one template, and a note when there was nothing to check."""
+        loaded = self._load(path)
+        if isinstance(loaded, Finding):
+            return self._filter([loaded], None), None
+        project, external = loaded
+        if not project.has_sam_resources:
+            return self._filter(external, project), f"{path}: no SAM resources to check"
+        own = list(self._run_checks(project))
+        return self._filter([*external, *own], project), None
+
+    # -- the expensive, cacheable part: decode, model, cfn-lint, transform ------------------
+
+    def _load(self, path: Path) -> Finding | tuple[Project, list[Finding]]:
+        key = self._cache_key(path)
+        if self.cache is not None and key is not None:
+            hit = self.cache.get(key)
+            if hit is not None:
+                return hit
+        result = self._analyse(path)
+        if self.cache is not None and key is not None and not isinstance(result, Finding):
+            self.cache.put(key, result)
+        return result
+
+    def _analyse(self, path: Path) -> Finding | tuple[Project, list[Finding]]:
+        from sam_fastapi.translate import TranslationJob
+
+        job = TranslationJob()
+        try:
+            template = load_template(path)
+        except TemplateError as exc:
+            job.cancel()
+            return self._finding(TEMPLATE_UNREADABLE, exc.message, exc.location)
+        project = build_project(template, path)
+        if not project.has_sam_resources or not _declares_sam_transform(template):
+            job.cancel()
+            transform_findings: list[Finding] | None = []
+        else:
+            job.submit(template)
+            transform_findings = None
+        from sam_fastapi.cfn import run_cfn_lint
+
+        findings = run_cfn_lint(path, template)
+        if transform_findings is None:
+            transform_findings = [
+                self._finding(
+                    TRANSFORM_FAILED,
+                    error.message,
+                    project.locate(("Resources", error.resource)) if error.resource
+                    else project.locate(("Transform",)),
+                    error.resource,
+                )
+                for error in job.result()
+            ]
+        return project, [*findings, *transform_findings]
+
+    def _cache_key(self, path: Path) -> str | None:
+        try:
+            template = path.read_bytes()
+        except OSError:
+            return None
+        folder = path.resolve().parent
+        extra = [_read(folder / "samconfig.toml")]
+        for base in (Path.cwd(), Path.home()):
+            extra.extend(_read(base / name) for name in (".cfnlintrc", ".cfnlintrc.yaml", ".cfnlintrc.yml"))
+        return digest(
+            __version__,
+            _version("cfn-lint"),
+            _version("aws-sam-translator"),
+            str(path),
+            str(path.resolve()),
+            template,
+            *extra,
+        )
+
+    # -- our own checks -------------------------------------------------------------------
+
+    def _run_checks(self, project: Project) -> Iterable[Finding]:
+        for check in self.checks:
+            rule = check.rule
+            if not self.config.is_selected(rule.id):
+                continue
+            try:
+                violations = list(check.run(project))
+            except Exception as exc:
+                name = f"{type(check).__module__}.{type(check).__qualname__}"
+                yield self._finding(
+                    CHECK_CRASHED,
+                    f"check {rule.id} ({name}) crashed: {type(exc).__name__}: {exc}",
+                    Location(str(project.template_path)),
+                )
+                continue
+            for violation in violations:
+                yield self._from_violation(rule, violation, project)
+
+    def _from_violation(self, rule: Rule, violation: Violation, project: Project) -> Finding:
+        location = violation.location or project.locate(violation.path)
+        return self._finding(rule, violation.message, location, violation.resource)
+
+    def _finding(self, rule: Rule, message: str, location: Location,
+                 resource: str | None = None) -> Finding:
+        return Finding(rule.id, rule.name, rule.severity, message, location, resource)
+
+    def _filter(self, findings: Iterable[Finding], project: Project | None) -> list[Finding]:
+        """Apply select/ignore, per-rule severities and per-resource suppressions."""
+        kept = []
+        for finding in findings:
+            if not self.config.is_selected(finding.rule):
+                continue
+            if project is not None and finding.resource and _suppressed(project, finding):
+                continue
+            severity = self.config.severity_of(finding.rule, finding.severity)
+            if severity != finding.severity:
+                finding = Finding(finding.rule, finding.name, severity, finding.message,
+                                  finding.location, finding.resource)
+            kept.append(finding)
+        return kept
+
+
+def _suppressed(project: Project, finding: Finding) -> bool:
+    """``Metadata: sam-fastapi: ignore: [SF101]`` on the resource silences those rules."""
+    settings = project.resource_metadata.get(finding.resource or "", {}).get("sam-fastapi")
+    if not isinstance(settings, dict):
+        return False
+    ignored = settings.get("ignore")
+    if not isinstance(ignored, list):
+        return False
+    return any(isinstance(p, str) and finding.rule.startswith(p) for p in ignored)
+
+
+def _declares_sam_transform(template: dict[str, Any]) -> bool:
+    transform = template.get("Transform")
+    names = transform if isinstance(transform, list) else [transform]
+    return "AWS::Serverless-2016-10-31" in names
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
+
+
+def _version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "absent"
+
+
+def collect_templates(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
+    """Templates named on the command line; a folder stands for the templates in it.
+
+    Returns the templates and the problems (a missing path, a folder with no template).
+    """
+    templates: list[Path] = []
+    problems: list[str] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(
+                p for pattern in ("template.yaml", "template.yml", "template.json",
+                                  "*/template.yaml", "*/template.yml", "*/template.json")
+                for p in path.glob(pattern)
+            )
+            if not found:
+                problems.append(f"{path}: no template.yaml, template.yml or template.json in this folder")
+            templates.extend(found)
+        elif path.exists():
+            templates.append(path)
+        else:
+            problems.append(f"{path}: no such file")
+    return templates, problems
+
+

@@ -1,0 +1,55 @@
+"""The one plugin manager: built-in plugins first, then the ``sam_fastapi`` entry points."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+
+import pluggy
+
+from sam_fastapi import hookspecs
+
+#: Built-in features, registered through the same hooks as third-party plugins.
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "sam_fastapi.lint",
+    "sam_fastapi.checks.project.requirements_missing",
+    "sam_fastapi.checks.project.code_folder_missing",
+    "sam_fastapi.formatters.text",
+    "sam_fastapi.formatters.json",
+    "sam_fastapi.formatters.sarif",
+    "sam_fastapi.formatters.github",
+    "sam_fastapi.commands.lint",
+    "sam_fastapi.commands.rules",
+)
+
+ENTRY_POINT_GROUP = "sam_fastapi"
+
+
+class PluginLoadError(Exception):
+    """A third-party plugin could not be loaded; the message names its distribution."""
+
+
+def get_plugin_manager(*, entry_points: bool = True) -> pluggy.PluginManager:
+    """A plugin manager with every built-in plugin and, unless disabled, the installed ones."""
+    pm = pluggy.PluginManager("sam_fastapi")
+    pm.add_hookspecs(hookspecs)
+    for name in DEFAULT_PLUGINS:
+        pm.register(importlib.import_module(name), name=name)
+    if entry_points:
+        _load_entry_points(pm)
+    return pm
+
+
+def _load_entry_points(pm: pluggy.PluginManager) -> None:
+    for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if pm.get_plugin(entry_point.name) is not None:
+            continue
+        distribution = entry_point.dist.name if entry_point.dist else "unknown distribution"
+        try:
+            plugin = entry_point.load()
+            pm.register(plugin, name=entry_point.name)
+        except Exception as exc:
+            raise PluginLoadError(
+                f"plugin {entry_point.name!r} from {distribution} failed to load: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc

@@ -1,0 +1,554 @@
+"""The project model: what a SAM template says about functions, layers and APIs.
+
+Everything here is a frozen dataclass of plain values, built once from the decoded template.
+Values the template gives as intrinsic functions or S3 locations stay what they are
+(``Intrinsic``, ``S3Location``) instead of crashing the model; wrong types become ``None`` and
+are left for cfn-lint and the translator to report.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sam_fastapi.findings import Location
+from sam_fastapi.template.samconfig import read_parameter_overrides
+
+FUNCTION = "AWS::Serverless::Function"
+LAYER = "AWS::Serverless::LayerVersion"
+REST_API = "AWS::Serverless::Api"
+HTTP_API = "AWS::Serverless::HttpApi"
+IMPLICIT_REST_API = "ServerlessRestApi"
+IMPLICIT_HTTP_API = "ServerlessHttpApi"
+
+TemplatePath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Intrinsic:
+    """An intrinsic function the model cannot resolve statically (``!GetAtt``, ``!Sub``...)."""
+
+    function: str
+    argument: Any
+
+    def __str__(self) -> str:
+        return f"{{{self.function}: {self.argument!r}}}"
+
+
+@dataclass(frozen=True)
+class S3Location:
+    """Code that lives in S3 rather than in the project tree."""
+
+    uri: str
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    type: str | None
+    default: Any
+    override: Any = None
+    location: Location | None = None
+
+    @property
+    def value(self) -> Any:
+        return self.override if self.override is not None else self.default
+
+
+@dataclass(frozen=True)
+class LayerRef:
+    """A function's layer: a layer resource of this template, or anything else (an ARN)."""
+
+    logical_id: str | None = None
+    arn: Any = None
+
+
+@dataclass(frozen=True)
+class ApiEvent:
+    """An ``Api`` or ``HttpApi`` event of a function: one route into it."""
+
+    name: str
+    type: str  # "Api" or "HttpApi"
+    path: str | None
+    method: str | None
+    api_id: str  # logical id of the API, the implicit one when the event names none
+    payload_format_version: str
+    location: Location | None = None
+    auth: Any = None
+
+    @property
+    def is_http_api(self) -> bool:
+        return self.type == "HttpApi"
+
+
+@dataclass(frozen=True)
+class Function:
+    logical_id: str
+    runtime: Any
+    handler: Any
+    code_uri: Path | S3Location | Intrinsic | None
+    package_type: str
+    architectures: tuple[str, ...]
+    environment: Mapping[str, Any]
+    layers: tuple[LayerRef, ...]
+    events: tuple[ApiEvent, ...]
+    build_method: str | None
+    build_properties: Mapping[str, Any]
+    context_path: Path | None
+    timeout: int
+    memory_size: int
+    function_name: Any
+    metadata: Mapping[str, Any]
+    location: Location | None = None
+
+    @property
+    def architecture(self) -> str:
+        return self.architectures[0] if self.architectures else "x86_64"
+
+    @property
+    def code_dir(self) -> Path | None:
+        """The local folder of the function's code, when it has one."""
+        return self.code_uri if isinstance(self.code_uri, Path) else None
+
+    @property
+    def is_python(self) -> bool:
+        return isinstance(self.runtime, str) and self.runtime.startswith("python")
+
+
+@dataclass(frozen=True)
+class Layer:
+    logical_id: str
+    content_uri: Path | S3Location | Intrinsic | None
+    compatible_runtimes: tuple[str, ...]
+    compatible_architectures: tuple[str, ...]
+    build_method: str | None
+    build_architecture: str | None
+    build_properties: Mapping[str, Any]
+    context_path: Path | None
+    metadata: Mapping[str, Any]
+    location: Location | None = None
+
+    @property
+    def content_dir(self) -> Path | None:
+        return self.content_uri if isinstance(self.content_uri, Path) else None
+
+
+@dataclass(frozen=True)
+class Api:
+    logical_id: str
+    kind: str  # "rest" or "http"
+    stage_name: str | None
+    base_path: str | None
+    implicit: bool = False
+    auth: Any = None
+    binary_media_types: tuple[str, ...] = ()
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class Project:
+    """A SAM template as sam-fastapi sees it."""
+
+    template_path: Path
+    root: Path
+    parameters: Mapping[str, Parameter]
+    functions: Mapping[str, Function]
+    layers: Mapping[str, Layer]
+    apis: Mapping[str, Api]
+    resource_types: Mapping[str, str]
+    resource_metadata: Mapping[str, Mapping[str, Any]]
+    positions: Mapping[TemplatePath, tuple[int, int]] = field(repr=False, default_factory=dict)
+
+    @property
+    def has_sam_resources(self) -> bool:
+        return any(t.startswith("AWS::Serverless::") for t in self.resource_types.values())
+
+    def locate(self, path: TemplatePath) -> Location:
+        """The position of ``path`` in the template, or of its nearest marked ancestor."""
+        for end in range(len(path), 0, -1):
+            position = self.positions.get(tuple(path[:end]))
+            if position is not None:
+                return Location(str(self.template_path), *position)
+        return Location(str(self.template_path))
+
+    def events(self) -> Iterator[tuple[Function, ApiEvent]]:
+        for function in self.functions.values():
+            for event in function.events:
+                yield function, event
+
+    def function_layers(self, function: Function) -> Iterator[Layer]:
+        """The layer resources of this template that ``function`` uses, in order."""
+        for ref in function.layers:
+            if ref.logical_id in self.layers:
+                yield self.layers[ref.logical_id]
+
+
+# -- building ---------------------------------------------------------------------------------
+
+
+def build_project(template: Mapping[str, Any], template_path: Path | str) -> Project:
+    """Build the model from a decoded template (from ``load_template``)."""
+    template_path = Path(template_path)
+    root = template_path.resolve().parent
+    positions = _index_positions(template)
+    parameters = _parameters(template, root, str(template_path), positions)
+    values = {name: p.value for name, p in parameters.items() if p.value is not None}
+    resolve = _Resolver(values)
+
+    globals_ = _mapping(template.get("Globals"))
+    resources = _mapping(template.get("Resources"))
+    types: dict[str, str] = {}
+    metadata: dict[str, Mapping[str, Any]] = {}
+    functions: dict[str, Function] = {}
+    layers: dict[str, Layer] = {}
+    apis: dict[str, Api] = {}
+
+    for logical_id, resource in resources.items():
+        if not isinstance(resource, Mapping) or not isinstance(logical_id, str):
+            continue
+        logical_id = str(logical_id)
+        rtype = resource.get("Type")
+        if not isinstance(rtype, str):
+            continue
+        rtype = str(rtype)
+        types[logical_id] = rtype
+        metadata[logical_id] = _plain(_mapping(resource.get("Metadata")))
+        location = _at(positions, template_path, ("Resources", logical_id))
+        properties = _mapping(resource.get("Properties"))
+        if rtype == LAYER:
+            layers[logical_id] = _layer(logical_id, properties, metadata[logical_id], root,
+                                        resolve, location)
+        elif rtype in (REST_API, HTTP_API):
+            merged = _merge_globals(_mapping(globals_.get("Api" if rtype == REST_API else "HttpApi")),
+                                    properties)
+            apis[logical_id] = _api(logical_id, rtype, merged, resolve, location)
+
+    for logical_id, resource in resources.items():
+        logical_id = str(logical_id)
+        if types.get(logical_id) != FUNCTION:
+            continue
+        properties = _merge_globals(_mapping(globals_.get("Function")),
+                                    _mapping(resource.get("Properties")))
+        functions[logical_id] = _function(
+            logical_id, properties, metadata[logical_id], root, resolve, layers,
+            _at(positions, template_path, ("Resources", logical_id)), positions, template_path,
+        )
+
+    for function in functions.values():
+        for event in function.events:
+            if event.api_id in apis:
+                continue
+            if event.api_id == IMPLICIT_REST_API:
+                merged = _merge_globals(_mapping(globals_.get("Api")), {})
+                apis[event.api_id] = _api(event.api_id, REST_API,
+                                          {"StageName": "Prod", **merged}, resolve, None,
+                                          implicit=True)
+            elif event.api_id == IMPLICIT_HTTP_API:
+                merged = _merge_globals(_mapping(globals_.get("HttpApi")), {})
+                apis[event.api_id] = _api(event.api_id, HTTP_API, merged, resolve, None,
+                                          implicit=True)
+
+    return Project(
+        template_path=template_path,
+        root=root,
+        parameters=parameters,
+        functions=functions,
+        layers=layers,
+        apis=apis,
+        resource_types=types,
+        resource_metadata=metadata,
+        positions=positions,
+    )
+
+
+def _function(
+    logical_id: str,
+    props: Mapping[str, Any],
+    metadata: Mapping[str, Any],
+    root: Path,
+    resolve: _Resolver,
+    layers: Mapping[str, Layer],
+    location: Location | None,
+    positions: Mapping[TemplatePath, tuple[int, int]],
+    template_path: Path,
+) -> Function:
+    package_type = resolve(props.get("PackageType"))
+    package_type = package_type if isinstance(package_type, str) else "Zip"
+    architectures = resolve(props.get("Architectures"))
+    environment = _mapping(_mapping(props.get("Environment")).get("Variables"))
+    events = []
+    for name, event in _mapping(props.get("Events")).items():
+        api_event = _api_event(str(name), event, resolve,
+                               _at(positions, template_path,
+                                   ("Resources", logical_id, "Properties", "Events", name)))
+        if api_event is not None:
+            events.append(api_event)
+    layer_refs = []
+    for entry in _sequence(props.get("Layers")):
+        target = _ref_target(entry)
+        if target in layers:
+            layer_refs.append(LayerRef(logical_id=target))
+        else:
+            layer_refs.append(LayerRef(arn=_plain(resolve(entry))))
+    build_properties = _plain(_mapping(metadata.get("BuildProperties")))
+    return Function(
+        logical_id=logical_id,
+        runtime=_plain(resolve(props.get("Runtime"))),
+        handler=_plain(resolve(props.get("Handler"))),
+        code_uri=_code_location(resolve(props.get("CodeUri")), root,
+                                default_local=package_type != "Image"),
+        package_type=package_type,
+        architectures=tuple(a for a in _sequence(architectures) if isinstance(a, str)),
+        environment={str(k): _plain(resolve(v)) for k, v in environment.items()},
+        layers=tuple(layer_refs),
+        events=tuple(events),
+        build_method=_str_or_none(metadata.get("BuildMethod")),
+        build_properties=build_properties,
+        context_path=_local_dir(metadata.get("ContextPath"), root),
+        timeout=_int(resolve(props.get("Timeout")), 3),
+        memory_size=_int(resolve(props.get("MemorySize")), 128),
+        function_name=_plain(resolve(props.get("FunctionName"))),
+        metadata=metadata,
+        location=location,
+    )
+
+
+def _api_event(name: str, event: Any, resolve: _Resolver,
+               location: Location | None) -> ApiEvent | None:
+    if not isinstance(event, Mapping):
+        return None
+    etype = event.get("Type")
+    if etype not in ("Api", "HttpApi"):
+        return None
+    props = _mapping(event.get("Properties"))
+    path = resolve(props.get("Path"))
+    method = resolve(props.get("Method"))
+    if etype == "Api":
+        api_id = _ref_target(props.get("RestApiId")) or IMPLICIT_REST_API
+        payload = "1.0"
+    else:
+        api_id = _ref_target(props.get("ApiId")) or IMPLICIT_HTTP_API
+        version = resolve(props.get("PayloadFormatVersion"))
+        payload = str(version) if version in ("1.0", "2.0", 1.0, 2.0) else "2.0"
+        if payload == "1":
+            payload = "1.0"
+    return ApiEvent(
+        name=name,
+        type=str(etype),
+        path=str(path) if isinstance(path, str) else None,
+        method=str(method).upper() if isinstance(method, str) else None,
+        api_id=api_id,
+        payload_format_version=payload,
+        location=location,
+        auth=_plain(props.get("Auth")),
+    )
+
+
+def _layer(logical_id: str, props: Mapping[str, Any], metadata: Mapping[str, Any], root: Path,
+           resolve: _Resolver, location: Location | None) -> Layer:
+    return Layer(
+        logical_id=logical_id,
+        content_uri=_code_location(resolve(props.get("ContentUri")), root, default_local=False),
+        compatible_runtimes=tuple(
+            r for r in _sequence(resolve(props.get("CompatibleRuntimes"))) if isinstance(r, str)
+        ),
+        compatible_architectures=tuple(
+            a for a in _sequence(resolve(props.get("CompatibleArchitectures")))
+            if isinstance(a, str)
+        ),
+        build_method=_str_or_none(metadata.get("BuildMethod")),
+        build_architecture=_str_or_none(metadata.get("BuildArchitecture")),
+        build_properties=_plain(_mapping(metadata.get("BuildProperties"))),
+        context_path=_local_dir(metadata.get("ContextPath"), root),
+        metadata=metadata,
+        location=location,
+    )
+
+
+def _api(logical_id: str, rtype: str, props: Mapping[str, Any], resolve: _Resolver,
+         location: Location | None, implicit: bool = False) -> Api:
+    stage = resolve(props.get("StageName"))
+    domain = _mapping(props.get("Domain"))
+    base_path = resolve(domain.get("BasePath"))
+    if isinstance(base_path, list):
+        base_path = base_path[0] if base_path else None
+    binary = _sequence(resolve(props.get("BinaryMediaTypes")))
+    return Api(
+        logical_id=logical_id,
+        kind="rest" if rtype == REST_API else "http",
+        stage_name=str(stage) if isinstance(stage, str) else None,
+        base_path=str(base_path) if isinstance(base_path, str) else None,
+        implicit=implicit,
+        auth=_plain(props.get("Auth")),
+        binary_media_types=tuple(
+            b.replace("~1", "/") for b in binary if isinstance(b, str)
+        ),
+        location=location,
+    )
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+class _Resolver:
+    """Resolves ``Ref`` to a parameter's value; everything else intrinsic stays ``Intrinsic``."""
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        self.values = values
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, Mapping) and len(value) == 1:
+            (key, arg), = value.items()
+            if key == "Ref" and isinstance(arg, str) and arg in self.values:
+                return _plain(self.values[arg])
+            if key == "Ref" or (isinstance(key, str) and key.startswith("Fn::")):
+                return Intrinsic(str(key), _plain(arg))
+        return _plain(value)
+
+
+def _merge_globals(globals_: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
+    """Apply a Globals section as SAM does: maps merge, lists add up, the resource wins."""
+    merged = dict(copy.copy(globals_))
+    for key, value in props.items():
+        current = merged.get(key)
+        if isinstance(current, Mapping) and isinstance(value, Mapping) and not _is_intrinsic(value):
+            merged[key] = _merge_globals(current, value)
+        elif isinstance(current, list) and isinstance(value, list):
+            merged[key] = [*current, *value]
+        else:
+            merged[key] = value
+    return merged
+
+
+def _is_intrinsic(value: Mapping[str, Any]) -> bool:
+    if len(value) != 1:
+        return False
+    key = next(iter(value))
+    return isinstance(key, str) and (key == "Ref" or key.startswith("Fn::"))
+
+
+def _code_location(value: Any, root: Path, *, default_local: bool) -> Path | S3Location | Intrinsic | None:
+    if isinstance(value, Intrinsic):
+        return value
+    if isinstance(value, Mapping):
+        if _is_intrinsic(value):
+            (key, arg), = value.items()
+            return Intrinsic(str(key), _plain(arg))
+        bucket, key = value.get("Bucket"), value.get("Key")
+        if isinstance(bucket, str) and isinstance(key, str):
+            return S3Location(f"s3://{bucket}/{key}")
+        return None
+    if isinstance(value, str):
+        if value.startswith("s3://"):
+            return S3Location(value)
+        return _local_dir(value, root)
+    if value is None and default_local:
+        return root
+    return None
+
+
+def _local_dir(value: Any, root: Path) -> Path | None:
+    if not isinstance(value, str) or not value:
+        return None
+    return Path(root, value)
+
+
+def _ref_target(value: Any) -> str | None:
+    if isinstance(value, Mapping) and len(value) == 1:
+        (key, arg), = value.items()
+        if key == "Ref" and isinstance(arg, str):
+            return arg
+        if key == "Fn::GetAtt":
+            if isinstance(arg, str):
+                return arg.split(".", 1)[0]
+            if isinstance(arg, list) and arg and isinstance(arg[0], str):
+                return arg[0]
+    return None
+
+
+def _parameters(template: Mapping[str, Any], root: Path, file: str,
+                positions: Mapping[TemplatePath, tuple[int, int]]) -> dict[str, Parameter]:
+    overrides = read_parameter_overrides(root)
+    result = {}
+    for name, spec in _mapping(template.get("Parameters")).items():
+        if not isinstance(name, str):
+            continue
+        name = str(name)
+        spec = _mapping(spec)
+        ptype = spec.get("Type")
+        position = positions.get(("Parameters", name))
+        result[name] = Parameter(
+            name=name,
+            type=str(ptype) if isinstance(ptype, str) else None,
+            default=_plain(spec.get("Default")),
+            override=overrides.get(name),
+            location=Location(file, *position) if position else None,
+        )
+    return result
+
+
+def _index_positions(template: Any) -> dict[TemplatePath, tuple[int, int]]:
+    """Line and column of every key and list item, by its path in the template."""
+    positions: dict[TemplatePath, tuple[int, int]] = {}
+    stack: list[tuple[TemplatePath, Any]] = [((), template)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                child = (*path, str(key) if isinstance(key, str) else key)
+                mark = getattr(key, "start_mark", None)
+                if mark is not None:
+                    positions[child] = (mark.line + 1, mark.column + 1)
+                stack.append((child, value))
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                child = (*path, index)
+                mark = getattr(value, "start_mark", None)
+                if mark is not None:
+                    positions[child] = (mark.line + 1, mark.column + 1)
+                stack.append((child, value))
+    return positions
+
+
+def _at(positions: Mapping[TemplatePath, tuple[int, int]], template_path: Path,
+        path: TemplatePath) -> Location | None:
+    position = positions.get(path)
+    return Location(str(template_path), *position) if position else None
+
+
+def _plain(value: Any) -> Any:
+    """Strip decoder node types so the model pickles and compares as plain data."""
+    if isinstance(value, Intrinsic | S3Location | Path):
+        return value
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    return str(value)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _sequence(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _str_or_none(value: Any) -> str | None:
+    return str(value) if isinstance(value, str) else None
+
+
+def _int(value: Any, default: int) -> int:
+    if isinstance(value, bool):
+        return default
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return default
