@@ -1,0 +1,1 @@
+"""pytest plugin for sam-fastapi: ``pytest --sam template.yaml``."""

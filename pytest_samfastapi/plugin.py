@@ -1,0 +1,1 @@
+"""pytest hooks and options for ``pytest --sam template.yaml``."""
