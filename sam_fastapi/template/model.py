@@ -189,12 +189,18 @@ class Project:
 # -- building ---------------------------------------------------------------------------------
 
 
-def build_project(template: Mapping[str, Any], template_path: Path | str) -> Project:
-    """Build the model from a decoded template (from ``load_template``)."""
+def build_project(template: Mapping[str, Any], template_path: Path | str, *,
+                  parameter_overrides: Mapping[str, str] | None = None) -> Project:
+    """Build the model from a decoded template (from ``load_template``).
+
+    ``parameter_overrides`` win over the ``samconfig.toml`` beside the template, as
+    ``sam deploy --parameter-overrides`` does.
+    """
     template_path = Path(template_path)
     root = template_path.resolve().parent
     positions = _index_positions(template)
-    parameters = _parameters(template, root, str(template_path), positions)
+    parameters = _parameters(template, root, str(template_path), positions,
+                             parameter_overrides or {})
     values = {name: p.value for name, p in parameters.items() if p.value is not None}
     resolve = _Resolver(values)
 
@@ -470,8 +476,9 @@ def _ref_target(value: Any) -> str | None:
 
 
 def _parameters(template: Mapping[str, Any], root: Path, file: str,
-                positions: Mapping[TemplatePath, tuple[int, int]]) -> dict[str, Parameter]:
-    overrides = read_parameter_overrides(root)
+                positions: Mapping[TemplatePath, tuple[int, int]],
+                explicit: Mapping[str, str]) -> dict[str, Parameter]:
+    overrides = {**read_parameter_overrides(root), **explicit}
     result = {}
     for name, spec in _mapping(template.get("Parameters")).items():
         if not isinstance(name, str):
