@@ -1,0 +1,1 @@
+"""The movie service: movies and who plays in them."""
