@@ -105,6 +105,10 @@ Events:
 )
 
 
+#: Where the cfn-lint command reads its configuration (working and home folder).
+CFN_LINT_CONFIG_FILES = (".cfnlintrc", ".cfnlintrc.yaml", ".cfnlintrc.yml")
+
+
 @hookimpl
 def sam_fastapi_register_rules() -> list[Rule]:
     return [CHECK_CRASHED, TEMPLATE_UNREADABLE, TRANSFORM_FAILED]
@@ -126,7 +130,9 @@ class Linter:
 
     def __init__(self, pm: pluggy.PluginManager, config: LintConfig) -> None:
         self.config = config
-        self.checks: list[Check] = [c for group in pm.hook.sam_fastapi_register_checks() for c in group]
+        self.checks: list[Check] = [
+            check for group in pm.hook.sam_fastapi_register_checks() for check in group
+        ]
         self.rules: dict[str, Rule] = {}
         for group in pm.hook.sam_fastapi_register_rules():
             for rule in group:
@@ -210,7 +216,7 @@ class Linter:
         folder = path.resolve().parent
         extra = [_read(folder / "samconfig.toml")]
         for base in (Path.cwd(), Path.home()):
-            extra.extend(_read(base / name) for name in (".cfnlintrc", ".cfnlintrc.yaml", ".cfnlintrc.yml"))
+            extra.extend(_read(base / name) for name in CFN_LINT_CONFIG_FILES)
         return digest(
             __version__,
             _version("cfn-lint"),
@@ -311,7 +317,9 @@ def collect_templates(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
                 for p in path.glob(pattern)
             )
             if not found:
-                problems.append(f"{path}: no template.yaml, template.yml or template.json in this folder")
+                problems.append(
+                    f"{path}: no template.yaml, template.yml or template.json in this folder"
+                )
             templates.extend(found)
         elif path.exists():
             templates.append(path)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -18,6 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 PLACEHOLDER_S3 = "s3://sam-fastapi-placeholder/code.zip"
+PLACEHOLDER_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/sam-fastapi-placeholder:latest"
+_DEFINITION_URI_TYPES = (
+    "AWS::Serverless::Api",
+    "AWS::Serverless::HttpApi",
+    "AWS::Serverless::StateMachine",
+)
 
 
 @dataclass(frozen=True)
@@ -28,20 +35,43 @@ class TransformError:
     resource: str | None
 
 
+#: Functions per partition: small enough that the translator's per-event copy of the API
+#: definition stays cheap, large enough that its fixed cost per call does not dominate.
+PARTITION_SIZE = 16
+
+
 def translate(template: Mapping[str, Any]) -> list[TransformError]:
-    """Transform ``template`` and return its errors (empty when it translates)."""
+    """Transform ``template`` and return its errors, exactly as one whole translation would.
+
+    aws-sam-translator copies a shared API's whole definition once per event, so translating
+    a template of N functions on one API costs O(N^2). Functions only meet in the translator
+    through the resources they share, so they are translated in partitions of a few
+    functions, each with every other resource. When a partition fails, or the functions
+    could meet in ways partitions would hide (the same route twice on one API, generated
+    logical ids that could collide, connectors), the whole template is translated instead,
+    so the errors reported are always those of the whole template.
+    """
+    partitions = _partitions(template)
+    if partitions is None:
+        return _translate_whole(template)
+    for partition in partitions:
+        if _translate_whole(partition):
+            return _translate_whole(template)
+    return []
+
+
+def _translate_whole(template: Mapping[str, Any]) -> list[TransformError]:
     from samtranslator.model.exceptions import (
         ExceptionWithMessage,
         InvalidDocumentException,
         InvalidResourceException,
     )
     from samtranslator.parser.parser import Parser
+    from samtranslator.translator.arn_generator import ArnGenerator
     from samtranslator.translator.translator import Translator
 
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    from samtranslator.translator.arn_generator import ArnGenerator
-
-    ArnGenerator.BOTO_SESSION_REGION_NAME = os.environ["AWS_DEFAULT_REGION"]
+    logging.getLogger("samtranslator").setLevel(logging.CRITICAL)
+    ArnGenerator.BOTO_SESSION_REGION_NAME = os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     document = offline_copy(template)
     translator = Translator(None, Parser())
     try:
@@ -56,6 +86,60 @@ def translate(template: Mapping[str, Any]) -> list[TransformError]:
     except Exception as exc:  # the translator's own bugs on odd input
         return [TransformError(f"{type(exc).__name__}: {exc}", None)]
     return []
+
+
+def _partitions(template: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    """Sub-templates of a few functions each, or None when only the whole template is exact."""
+    resources = template.get("Resources")
+    if not isinstance(resources, Mapping):
+        return None
+    functions = [
+        key for key, value in resources.items()
+        if isinstance(value, Mapping) and value.get("Type") == "AWS::Serverless::Function"
+    ]
+    if len(functions) <= PARTITION_SIZE or not _independent(resources, functions):
+        return None
+    shared = {k: v for k, v in resources.items() if k not in set(functions)}
+    partitions = []
+    for start in range(0, len(functions), PARTITION_SIZE):
+        chunk = functions[start:start + PARTITION_SIZE]
+        partitions.append({**template, "Resources": {**shared, **{k: resources[k] for k in chunk}}})
+    return partitions
+
+
+def _independent(resources: Mapping[str, Any], functions: list[str]) -> bool:
+    """True when translating the functions apart cannot hide an error of the whole."""
+    ids = [str(k) for k in resources]
+    for function in functions:
+        # Generated resources are named after their function (FnRole, FnEvtPermissionProd...):
+        # another resource whose id extends a function's id could collide with one of them.
+        if any(other != function and other.startswith(function) for other in ids):
+            return False
+    routes: set[tuple[str, str, str]] = set()
+    for key, resource in resources.items():
+        if not isinstance(resource, Mapping):
+            return False
+        if resource.get("Type") == "AWS::Serverless::Connector" or "Connectors" in resource:
+            return False
+        if key not in functions:
+            continue
+        properties = resource.get("Properties")
+        events = properties.get("Events") if isinstance(properties, Mapping) else None
+        if not isinstance(events, Mapping):
+            continue
+        for event in events.values():
+            if not isinstance(event, Mapping) or event.get("Type") not in ("Api", "HttpApi"):
+                continue
+            props = event.get("Properties")
+            if not isinstance(props, Mapping):
+                continue
+            api = props.get("RestApiId", props.get("ApiId"))
+            route = (f"{event.get('Type')}:{api!r}", repr(props.get("Path")),
+                     repr(props.get("Method")).lower())
+            if route in routes:
+                return False
+            routes.add(route)
+    return True
 
 
 def _logical_id(cause: Any, resource_error: type) -> str | None:
@@ -80,14 +164,14 @@ def offline_copy(template: Mapping[str, Any]) -> dict[str, Any]:
         rtype = resource.get("Type")
         if rtype == "AWS::Serverless::Function":
             if props.get("PackageType") == "Image":
-                _to_placeholder(props, "ImageUri", "123456789012.dkr.ecr.us-east-1.amazonaws.com/f:latest")
+                _to_placeholder(props, "ImageUri", PLACEHOLDER_IMAGE)
             elif "InlineCode" not in props:
                 _to_placeholder(props, "CodeUri", PLACEHOLDER_S3)
             if isinstance(props.get("AutoPublishCodeSha256"), dict):
                 props["AutoPublishCodeSha256"] = "placeholder"
         elif rtype == "AWS::Serverless::LayerVersion":
             _to_placeholder(props, "ContentUri", PLACEHOLDER_S3)
-        elif rtype in ("AWS::Serverless::Api", "AWS::Serverless::HttpApi", "AWS::Serverless::StateMachine"):
+        elif rtype in _DEFINITION_URI_TYPES:
             if isinstance(props.get("DefinitionUri"), str):
                 _to_placeholder(props, "DefinitionUri", PLACEHOLDER_S3)
         elif rtype == "AWS::Serverless::Application" and isinstance(props.get("Location"), str):
@@ -99,9 +183,16 @@ def _to_placeholder(props: dict[str, Any], key: str, placeholder: str) -> None:
     value = props.get(key)
     if isinstance(value, str) and (value.startswith("s3://") or "dkr.ecr" in value):
         return
-    if isinstance(value, dict) and not (len(value) == 1 and ("Ref" in value or next(iter(value)).startswith("Fn::"))):
+    if isinstance(value, dict) and not _is_intrinsic(value):
         return
     props[key] = placeholder
+
+
+def _is_intrinsic(value: Mapping[str, Any]) -> bool:
+    if len(value) != 1:
+        return False
+    key = next(iter(value))
+    return key == "Ref" or (isinstance(key, str) and key.startswith("Fn::"))
 
 
 class TranslationJob:
@@ -150,9 +241,11 @@ class TranslationJob:
 
 
 def main() -> int:
+    out = sys.stdout
+    sys.stdout = sys.stderr  # the translator's chatter must not corrupt the JSON answer
     template = json.load(sys.stdin)
     errors = translate(template) if isinstance(template, dict) else []
-    json.dump([e.__dict__ for e in errors], sys.stdout)
+    json.dump([e.__dict__ for e in errors], out)
     return 0
 
 
