@@ -46,7 +46,11 @@ def parse_overrides(value: Any) -> dict[str, str]:
                     continue
     result = {}
     for item in items:
-        key, sep, val = item.partition("=")
+        if item.startswith("ParameterKey="):
+            # The CloudFormation CLI form: ParameterKey=Stage,ParameterValue=prod
+            key, sep, val = item.removeprefix("ParameterKey=").partition(",ParameterValue=")
+        else:
+            key, sep, val = item.partition("=")
         if sep and key:
-            result[key.removeprefix("ParameterKey=")] = val
+            result[key] = val
     return result
