@@ -1,0 +1,1 @@
+"""Checks of the Makefiles that ``BuildMethod: makefile`` functions and layers are built with."""
