@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ def load_template(path: Path | str) -> dict[str, Any]:
     from cfnlint.decode import decode
 
     filename = str(path)
+    _check_utf8(filename)
     # cfn-lint logs the same parse errors it returns as matches; we report them once.
     logging.getLogger("cfnlint").setLevel(logging.CRITICAL)
     try:
@@ -43,6 +45,11 @@ def load_template(path: Path | str) -> dict[str, Any]:
     if matches:
         first = matches[0]
         message = first.message.replace(f"{filename}: ", "").strip()
+        duplicate = _DUPLICATE.match(message)
+        if duplicate and len(matches) > 1:
+            # cfn-lint reports every occurrence of the key; the second is the one to remove.
+            message = f"duplicate key {duplicate[1]} (first at line {first.linenumber})"
+            first = matches[1]
         raise TemplateError(
             message,
             Location(filename, max(first.linenumber, 1), max(first.columnnumber, 1)),
@@ -50,6 +57,26 @@ def load_template(path: Path | str) -> dict[str, Any]:
     if not isinstance(template, dict):
         raise TemplateError("template is not a mapping of sections", Location(filename))
     return template
+
+
+_DUPLICATE = re.compile(r"Duplicate found ('.*') \(line \d+\)$")
+
+
+def _check_utf8(filename: str) -> None:
+    """cfn-lint's decoder only says "Cannot read file contents"; we name the line."""
+    try:
+        data = Path(filename).read_bytes()
+    except OSError:
+        return  # the decoder reports it
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise TemplateError(
+            f"template is not UTF-8 text (byte 0x{data[exc.start]:02x} cannot be decoded)",
+            Location(filename, line, column),
+        ) from None
 
 
 def node_location(node: Any, file: str) -> Location | None:
