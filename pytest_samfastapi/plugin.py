@@ -1,1 +1,87 @@
-"""pytest hooks and options for ``pytest --sam template.yaml``."""
+"""pytest hooks and options for ``pytest --sam template.yaml``.
+
+Without ``--sam`` or ``sam_template`` in the ini file the plugin does nothing. Importing it
+imports neither FastAPI, Mangum nor the project's code: the gateway is built when a test first
+needs it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pytest_samfastapi.replay import EventFile, snapshot_note
+from pytest_samfastapi.settings import open_session, read_settings, sam_session_key, shown
+from pytest_samfastapi.snapshot import SUFFIX
+
+pytest_plugins = ("pytest_samfastapi.fixtures",)
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("sam", "sam-fastapi: test through the SAM template's API events")
+    group.addoption("--sam", dest="sam_template", metavar="TEMPLATE",
+                    help="SAM template whose API events route the requests (ini: sam_template)")
+    group.addoption("--sam-events", dest="sam_events", metavar="DIR",
+                    help="recorded events replayed as tests (ini: sam_events; "
+                         "default: events/ beside the template)")
+    group.addoption("--sam-stage", dest="sam_stage", metavar="STAGE",
+                    help="API stage to serve (default: the template's)")
+    group.addoption("--sam-parameter", dest="sam_parameters", action="append",
+                    metavar="KEY=VALUE", help="override a template parameter (repeatable)")
+    group.addoption("--sam-snapshot-update", dest="sam_snapshot_update", action="store_true",
+                    help="write missing response snapshots and refresh those that differ")
+    parser.addini("sam_template", "SAM template for sam_client and recorded events, "
+                  "relative to the ini file", default="")
+    parser.addini("sam_events", "folder of recorded events, relative to the ini file",
+                  default="")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    settings = read_settings(config)
+    config.stash[sam_session_key] = open_session(settings) if settings else None
+    if (settings and settings.events_dir.is_dir()
+            and not _covered(config.args, settings.events_dir, config.invocation_params.dir)):
+        # Recorded events are tests of the template, wherever the test files are.
+        config.args.append(str(settings.events_dir))
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    session = config.stash.get(sam_session_key, None)
+    if session is None:
+        return []
+    settings = session.settings
+    lines = [f"sam template: {shown(settings.template, config)} (from {settings.source})"]
+    if settings.events_dir.is_dir():
+        lines.append(f"sam events: {shown(settings.events_dir, config)}")
+    if settings.stage:
+        lines.append(f"sam stage: {settings.stage}")
+    return lines
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> EventFile | None:
+    session = parent.config.stash.get(sam_session_key, None)
+    if session is None or file_path.suffix != ".json" or file_path.name.endswith(SUFFIX):
+        return None
+    if not file_path.is_relative_to(session.settings.events_dir):
+        return None
+    return EventFile.from_parent(parent, path=file_path)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    # Read from the reports, which come back from xdist workers too.
+    notes = [note for report in terminalreporter.stats.get("passed", [])
+             if (note := snapshot_note(report))]
+    if notes:
+        terminalreporter.section("sam snapshots")
+        for note in notes:
+            terminalreporter.write_line(note)
+
+
+def _covered(args: list[str], folder: Path, base: Path) -> bool:
+    """Whether a collection argument already reaches ``folder`` or something inside it."""
+    for arg in args:
+        path = (base / arg.split("::", 1)[0]).resolve()
+        if folder.is_relative_to(path) or path.is_relative_to(folder):
+            return True
+    return False
+

@@ -1,0 +1,118 @@
+"""Recorded events as tests: ``events/casts/get_cast.json::replay``.
+
+Each event is routed by its own method and path through the template, invoked, and must come
+back as a valid proxy response below 500; a snapshot beside it pins more. Files that are not
+HTTP proxy events are skipped with the reason, never routed as if they were.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from pytest_samfastapi.settings import sam_session_key, shown
+from pytest_samfastapi.snapshot import (
+    SnapshotError,
+    diff,
+    dump,
+    observe,
+    read_snapshot,
+    render,
+    snapshot_path,
+)
+
+if TYPE_CHECKING:
+    from sam_fastapi.gateway import Exchange
+
+_SNAPSHOT_NOTE = "sam snapshot"
+
+
+class ReplayFailure(Exception):
+    """A recorded event that did not replay as it should; the message is the whole report."""
+
+
+class EventFile(pytest.File):
+    def collect(self) -> Iterator[EventItem]:
+        yield EventItem.from_parent(self, name="replay")
+
+
+class EventItem(pytest.Item):
+    """Replay one recorded event through the gateway and check what comes back."""
+
+    def runtest(self) -> None:
+        session = self.config.stash[sam_session_key]
+        assert session is not None, "event items are only collected with --sam"
+        exchange = session.gateway.replay(self._read_event())
+        _check_served(exchange)
+        self._check_snapshot(exchange, update=session.settings.snapshot_update)
+
+    def _read_event(self) -> Any:
+        from sam_fastapi.gateway.events import classify, describe_non_proxy
+
+        try:
+            event = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            pytest.skip(f"not an HTTP proxy event: invalid JSON ({exc})")
+        if classify(event) is None:
+            pytest.skip(f"not an HTTP proxy event: {describe_non_proxy(event)}")
+        return event
+
+    def _check_snapshot(self, exchange: Exchange, *, update: bool) -> None:
+        path = snapshot_path(self.path)
+        previous = None
+        if path.exists():
+            try:
+                previous = read_snapshot(path)
+            except SnapshotError as exc:
+                if not update:
+                    raise ReplayFailure(f"{exc}\n(--sam-snapshot-update writes it again)") from None
+        response = (exchange.status, exchange.headers, exchange.body)
+        if update:
+            snapshot = render(*response, previous)
+            if snapshot != previous:
+                path.write_text(dump(snapshot), encoding="utf-8")
+                done = "wrote" if previous is None else "updated"
+                self.user_properties.append((_SNAPSHOT_NOTE, f"{done} {shown(path, self.config)}"))
+            return
+        if previous is None:
+            return
+        difference = diff(previous, observe(*response, previous), path.name)
+        if difference:
+            raise ReplayFailure(
+                f"the response differs from {path.name} "
+                f"(--sam-snapshot-update accepts the new one):\n{difference}"
+            )
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style=None) -> str:
+        if isinstance(excinfo.value, ReplayFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.path, None, f"replay {shown(self.path, self.config)}"
+
+
+def snapshot_note(report: pytest.TestReport) -> str | None:
+    """What a replay did to its snapshot ("wrote events/x.response.json"), if anything."""
+    for key, value in report.user_properties:
+        if key == _SNAPSHOT_NOTE:
+            return str(value)
+    return None
+
+
+def _check_served(exchange: Exchange) -> None:
+    if exchange.function is None:
+        raise ReplayFailure(
+            f"no route of the template serves this event: the gateway answered "
+            f"{exchange.status} {exchange.body.decode('utf-8', 'replace')}"
+        )
+    if exchange.status >= 500:
+        lines = [f"{exchange.function} answered {exchange.status}: {exchange.error}"]
+        error = exchange.invocation.error if exchange.invocation else None
+        if error and error.get("stackTrace"):
+            lines.append("Traceback (from the function):")
+            lines.extend(str(frame).rstrip("\n") for frame in error["stackTrace"])
+        raise ReplayFailure("\n".join(lines))

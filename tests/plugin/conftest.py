@@ -1,0 +1,254 @@
+"""Small real SAM projects written into the pytester folder, for testing ``pytest --sam``."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+# Imported once here: pytester's in-process runs put sys.modules back after each run, and
+# importing these again every time is slow (and cfn-lint's YAML loader does not survive it).
+import cfnlint.decode  # noqa: F401
+import fastapi  # noqa: F401
+import mangum  # noqa: F401
+import pytest
+
+REST_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Greeting:
+    Type: String
+    Default: hello
+Globals:
+  Function:
+    Runtime: python3.12
+    Handler: app.main.handler
+    Timeout: 3
+    Environment:
+      Variables:
+        GREETING: !Ref Greeting
+Resources:
+  CastFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: casts/
+      Events:
+        Casts:
+          Type: Api
+          Properties: {Path: /casts, Method: ANY}
+        CastsProxy:
+          Type: Api
+          Properties: {Path: "/casts/{proxy+}", Method: ANY}
+  MovieFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: movies/
+      Events:
+        Movies:
+          Type: Api
+          Properties: {Path: "/movies/{proxy+}", Method: ANY}
+  SlowFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: slow/
+      Timeout: 1
+      Events:
+        Slow:
+          Type: Api
+          Properties: {Path: /slow, Method: GET}
+"""
+
+CASTS_APP = """\
+import os
+
+from fastapi import FastAPI, Form, Request, Response
+from mangum import Mangum
+
+app = FastAPI()
+
+
+@app.get("/casts")
+def list_casts():
+    return [{"id": 1, "name": "Ada"}]
+
+
+@app.post("/casts", status_code=201)
+async def create_cast(request: Request):
+    return {"created": await request.json(), "type": request.headers["content-type"]}
+
+
+@app.get("/casts/greeting")
+def greeting():
+    return {"greeting": os.environ["GREETING"], "module": __name__}
+
+
+@app.get("/casts/echo")
+def echo(request: Request):
+    return {
+        "query": [list(pair) for pair in request.query_params.multi_items()],
+        "x_token": request.headers.get("x-token"),
+        "cookies": dict(request.cookies),
+    }
+
+
+@app.post("/casts/form")
+def form(name: str = Form(), role: str = Form()):
+    return {"name": name, "role": role}
+
+
+@app.get("/casts/cookies")
+def cookies(response: Response):
+    response.set_cookie("a", "1")
+    response.set_cookie("b", "2")
+    return {"ok": True}
+
+
+@app.get("/casts/text")
+def text():
+    return Response("plain words", media_type="text/plain")
+
+
+@app.get("/casts/boom")
+def boom():
+    raise RuntimeError("the cast database is on fire")
+
+
+@app.get("/casts/{cast_id}")
+def get_cast(cast_id: int):
+    return {"id": cast_id, "name": "Ada"}
+
+
+handler = Mangum(app, lifespan="off")
+"""
+
+MOVIES_APP = """\
+from fastapi import FastAPI
+from mangum import Mangum
+
+app = FastAPI()
+
+
+@app.get("/movies/{movie_id}")
+def get_movie(movie_id: int):
+    return {"id": movie_id, "title": "Metropolis", "module": __name__}
+
+
+handler = Mangum(app, lifespan="off")
+"""
+
+SLOW_APP = """\
+import time
+
+from fastapi import FastAPI
+from mangum import Mangum
+
+app = FastAPI()
+
+
+@app.get("/slow")
+def slow():
+    time.sleep(1.5)
+    return {"slept": True}
+
+
+handler = Mangum(app, lifespan="off")
+"""
+
+HTTP_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+    Handler: app.main.handler
+Resources:
+  V2Function:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: v2/
+      Events:
+        Items:
+          Type: HttpApi
+          Properties: {Path: "/v2/{proxy+}", Method: ANY}
+  V1Function:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: v1/
+      Events:
+        Items:
+          Type: HttpApi
+          Properties: {Path: "/v1/{proxy+}", Method: ANY, PayloadFormatVersion: "1.0"}
+"""
+
+HTTP_APP = """\
+from fastapi import FastAPI, Request
+from mangum import Mangum
+
+app = FastAPI()
+
+
+@app.get("/{version}/items/{item_id}")
+def get_item(version: str, item_id: int, request: Request):
+    return {"version": version, "id": item_id, "q": request.query_params.getlist("q")}
+
+
+@app.post("/{version}/items")
+async def create_item(version: str, request: Request):
+    return {"version": version, "created": await request.json()}
+
+
+handler = Mangum(app, lifespan="off")
+"""
+
+
+@pytest.fixture(autouse=True)
+def _no_hypothesis_in_inner_runs(pytester: pytest.Pytester,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hypothesis' pytest plugin imports hypothesis at the end of every inner run (~1 s).
+
+    After ``pytester``, which clears PYTEST_ADDOPTS.
+    """
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:hypothesispytest")
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+@pytest.fixture
+def write(pytester: pytest.Pytester) -> Callable[[dict[str, str]], None]:
+    """Write files (name -> text) into the pytester folder, creating folders on the way."""
+    return lambda files: _write(pytester.path, files)
+
+
+@pytest.fixture
+def rest_project(pytester: pytest.Pytester) -> Path:
+    """A REST API project: two functions whose code is the same module ``app.main``, and a slow
+    one."""
+    _write(pytester.path, {
+        "template.yaml": REST_TEMPLATE,
+        "casts/app/__init__.py": "",
+        "casts/app/main.py": CASTS_APP,
+        "movies/app/__init__.py": "",
+        "movies/app/main.py": MOVIES_APP,
+        "slow/app/__init__.py": "",
+        "slow/app/main.py": SLOW_APP,
+    })
+    return pytester.path / "template.yaml"
+
+
+@pytest.fixture
+def http_project(pytester: pytest.Pytester) -> Path:
+    """An HTTP API project: one function on payload 2.0, one on payload 1.0."""
+    _write(pytester.path, {
+        "template.yaml": HTTP_TEMPLATE,
+        "v2/app/__init__.py": "",
+        "v2/app/main.py": HTTP_APP,
+        "v1/app/__init__.py": "",
+        "v1/app/main.py": HTTP_APP,
+    })
+    return pytester.path / "template.yaml"
