@@ -348,13 +348,16 @@ def _words(text: str) -> list[str]:
 
 
 def _first_word(text: str) -> str:
-    parts = text.split(None, 1)
-    return parts[0] if parts else ""
+    """The text up to its first blank; make separates words by spaces and tabs only."""
+    text = text.lstrip(_BLANKS)
+    for index, char in enumerate(text):
+        if char in _BLANKS:
+            return text[:index]
+    return text
 
 
 def _is_conditional(stripped: str) -> bool:
-    word = stripped.split(None, 1)[0].split("(", 1)[0]
-    return word in _CONDITIONALS
+    return _first_word(stripped).split("(", 1)[0] in _CONDITIONALS
 
 
 def _strip_modifiers(text: str) -> str:
