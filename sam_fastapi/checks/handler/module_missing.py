@@ -1,0 +1,85 @@
+"""SF301 handler-module-missing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sam_fastapi import hookimpl
+from sam_fastapi.checks.handler.analysis import analyse, python_functions, shown
+from sam_fastapi.findings import Rule, Severity, Violation
+from sam_fastapi.template.model import Project
+
+
+class HandlerModuleMissing:
+    rule = Rule(
+        id="SF301",
+        name="handler-module-missing",
+        severity=Severity.ERROR,
+        summary="A Python function's Handler names a module that is not in its code.",
+        docs="""\
+## What it does
+Looks for the module of each Python function's `Handler` (`app.main.handler` -> `app.main`)
+where Lambda's Python runtime would import it from: `CodeUri/app/main.py` or
+`CodeUri/app/main/__init__.py`, then the `python/` folder of the function's local layers.
+Names match case-sensitively, as on Lambda. Functions built with `BuildMethod: makefile` are
+only checked when the module is found, since their Makefile decides what is deployed.
+With the Lambda Web Adapter the Handler is the startup script (`run.sh`) in `CodeUri`.
+
+## Why is this bad?
+Every invocation fails with `Runtime.ImportModuleError: Unable to import module 'app.main'`,
+usually after the code was moved into a package or `CodeUri` points one folder too high or too
+low.
+
+## Example
+```yaml
+CastFunction:
+  Type: AWS::Serverless::Function
+  Properties:
+    CodeUri: cast_service/
+    Handler: main.handler        # the module is cast_service/app/main.py
+```
+
+## Use instead
+```yaml
+    Handler: app.main.handler
+```
+""",
+    )
+
+    def run(self, project: Project) -> Iterator[Violation]:
+        for function in python_functions(project):
+            analysis = analyse(project, function)
+            handler = analysis.handler
+            where = dict(
+                resource=function.logical_id,
+                path=("Resources", function.logical_id, "Properties", "Handler"),
+            )
+            if analysis.web_adapter:
+                if analysis.script is None and analysis.module is None:
+                    folder = shown(project, function.code_dir or project.root)
+                    yield Violation(
+                        f"Handler '{handler}' is not a file in CodeUri '{folder}'; with the "
+                        "Lambda Web Adapter the Handler is the startup script (e.g. run.sh)",
+                        **where,
+                    )
+            elif analysis.module_name is None or analysis.attribute is None:
+                yield Violation(
+                    f"Handler '{handler}' is not 'module.attribute'; Lambda splits it at the "
+                    "last dot, e.g. app.main.handler for handler in app/main.py",
+                    **where,
+                )
+            elif analysis.module is None and function.build_method != "makefile":
+                files = " or ".join(shown(project, p) for p in analysis.looked_for)
+                layers = " (nor in a local layer's python/ folder)" if any(
+                    True for _ in project.function_layers(function)
+                ) else ""
+                yield Violation(
+                    f"Handler '{handler}': module {analysis.module_name} not found; looked for "
+                    f"{files}{layers}; create the module or fix Handler",
+                    **where,
+                )
+
+
+@hookimpl
+def sam_fastapi_register_checks() -> list[HandlerModuleMissing]:
+    return [HandlerModuleMissing()]
