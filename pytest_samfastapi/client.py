@@ -11,7 +11,7 @@ import json as jsonlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 if TYPE_CHECKING:
     from sam_fastapi.gateway import Exchange, Gateway, Invocation
@@ -100,7 +100,8 @@ class Response:
 
 class SamClient:
     """Send requests as a client of the deployed API would; paths are those after the stage
-    (``/casts/1``), and ``/Prod/casts/1`` is accepted too."""
+    (``/casts/1``), and ``/Prod/casts/1`` is accepted too, as is a query (``/casts?page=2``)
+    before ``params``."""
 
     def __init__(self, gateway: Gateway) -> None:
         self.gateway = gateway
@@ -119,8 +120,6 @@ class SamClient:
         api_id: str | None = None,
     ) -> Response:
         """Send one request; ``api_id`` picks the API when several serve the same path."""
-        path, _, query_string = path.partition("?")
-        query = parse_qsl(query_string, keep_blank_values=True) + _pairs(params)
         header_pairs = _pairs(headers)
         body, content_type = _body(json=json, data=data, content=content)
         if content_type and not any(k.lower() == "content-type" for k, _ in header_pairs):
@@ -129,7 +128,7 @@ class SamClient:
             header_pairs.append(("cookie", "; ".join(f"{k}={v}" for k, v in cookies.items())))
         exchange = self.gateway.request(
             method.upper(), path if path.startswith("/") else f"/{path}",
-            query=query, headers=header_pairs, body=body, api_id=api_id,
+            query=_pairs(params), headers=header_pairs, body=body, api_id=api_id,
         )
         return Response(exchange)
 

@@ -45,7 +45,13 @@ class EventItem(pytest.Item):
     def runtest(self) -> None:
         session = self.config.stash[sam_session_key]
         assert session is not None, "event items are only collected with --sam"
-        exchange = session.gateway.replay(self._read_event())
+        from sam_fastapi.gateway import GatewayError
+
+        event = self._read_event()
+        try:
+            exchange = session.gateway.replay(event)
+        except GatewayError as exc:
+            raise ReplayFailure(str(exc)) from None
         _check_served(exchange)
         self._check_snapshot(exchange, update=session.settings.snapshot_update)
 
@@ -106,8 +112,8 @@ def snapshot_note(report: pytest.TestReport) -> str | None:
 def _check_served(exchange: Exchange) -> None:
     if exchange.function is None:
         raise ReplayFailure(
-            f"no route of the template serves this event: the gateway answered "
-            f"{exchange.status} {exchange.body.decode('utf-8', 'replace')}"
+            f"the gateway answered {exchange.status} "
+            f"{exchange.body.decode('utf-8', 'replace')}: {exchange.error}"
         )
     if exchange.status >= 500:
         lines = [f"{exchange.function} answered {exchange.status}: {exchange.error}"]

@@ -47,11 +47,9 @@ class SamSession:
         if self._gateway is None:
             from sam_fastapi.gateway import Gateway
 
-            self._gateway = Gateway(
-                self.project,
-                stage=self.settings.stage,
-                parameter_overrides=self.settings.parameters,
-            )
+            # The project already carries --sam-parameter (open_session), so that sam_template
+            # shows what the gateway runs; passing them again would only load the template twice.
+            self._gateway = Gateway(self.project, stage=self.settings.stage)
         return self._gateway
 
 

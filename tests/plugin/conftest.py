@@ -48,6 +48,15 @@ Resources:
         Movies:
           Type: Api
           Properties: {Path: "/movies/{proxy+}", Method: ANY}
+  BrokenFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: broken/
+      Handler: broken.handler
+      Events:
+        Broken:
+          Type: Api
+          Properties: {Path: /broken, Method: GET}
   SlowFunction:
     Type: AWS::Serverless::Function
     Properties:
@@ -62,7 +71,7 @@ Resources:
 CASTS_APP = """\
 import os
 
-from fastapi import FastAPI, Form, Request, Response
+from fastapi import FastAPI, Request, Response
 from mangum import Mangum
 
 app = FastAPI()
@@ -92,9 +101,9 @@ def echo(request: Request):
     }
 
 
-@app.post("/casts/form")
-def form(name: str = Form(), role: str = Form()):
-    return {"name": name, "role": role}
+@app.post("/casts/raw")
+async def raw(request: Request):
+    return {"body": (await request.body()).decode(), "type": request.headers.get("content-type")}
 
 
 @app.get("/casts/cookies")
@@ -153,6 +162,11 @@ def slow():
 
 
 handler = Mangum(app, lifespan="off")
+"""
+
+BROKEN_HANDLER = """\
+def handler(event, context):
+    raise KeyError("action")
 """
 
 HTTP_TEMPLATE = """\
@@ -227,14 +241,15 @@ def write(pytester: pytest.Pytester) -> Callable[[dict[str, str]], None]:
 
 @pytest.fixture
 def rest_project(pytester: pytest.Pytester) -> Path:
-    """A REST API project: two functions whose code is the same module ``app.main``, and a slow
-    one."""
+    """A REST API project: two functions whose code is the same module ``app.main``, one whose
+    handler raises and one that outlives its timeout."""
     _write(pytester.path, {
         "template.yaml": REST_TEMPLATE,
         "casts/app/__init__.py": "",
         "casts/app/main.py": CASTS_APP,
         "movies/app/__init__.py": "",
         "movies/app/main.py": MOVIES_APP,
+        "broken/broken.py": BROKEN_HANDLER,
         "slow/app/__init__.py": "",
         "slow/app/main.py": SLOW_APP,
     })
