@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sam_fastapi.findings import Location
 
 
-@dataclass(frozen=True)
 class TemplateError(Exception):
     """The template cannot be read as a CloudFormation template (SF001)."""
 
-    message: str
-    location: Location
+    def __init__(self, message: str, location: Location) -> None:
+        super().__init__(message, location)
+        self.message = message
+        self.location = location
 
     def __str__(self) -> str:
         return f"{self.location.file}:{self.location.line}:{self.location.column}: {self.message}"
@@ -44,7 +44,7 @@ def load_template(path: Path | str) -> dict[str, Any]:
         raise TemplateError(f"cannot read template: {exc}", Location(filename)) from None
     if matches:
         first = matches[0]
-        message = first.message.replace(f"{filename}: ", "").strip()
+        message = first.message.replace(f"{filename}: ", "").strip().splitlines()[0]
         duplicate = _DUPLICATE.match(message)
         if duplicate and len(matches) > 1:
             # cfn-lint reports every occurrence of the key; the second is the one to remove.
