@@ -1,0 +1,196 @@
+"""An in-process API Gateway + Lambda for one project: route, build the event, invoke, convert.
+
+Contract with the pytest plugin (and the later ``serve`` command)::
+
+    gateway = Gateway(project, stage=None, parameter_overrides=None, clock=time.time)
+    gateway.request(method, path, query=(), headers=(), body=b"", api_id=None) -> Exchange
+    gateway.replay(event) -> Exchange
+    gateway.invoke(logical_id, event) -> Invocation
+    gateway.cold_start(logical_id=None) -> None
+    sam_fastapi.gateway.events.classify(event) / describe_non_proxy(event)
+
+Notes for callers:
+
+- ``path`` is what the client puts after the host; a query (``/casts?x=1``) is accepted and
+  goes before ``query``. For a REST API ``/Prod/casts`` and ``/casts`` both work; for an HTTP
+  API with a named stage ``/dev/casts`` and ``/casts`` both work (the event carries the stage).
+- Several APIs: see ``router`` for how one is picked; ``api_id`` is the API's logical id.
+- ``stage`` replaces the stage name of every API (REST default ``Prod``, HTTP ``$default``).
+- The gateway answers by itself (``Exchange.function`` is None) with 403
+  ``{"message":"Missing Authentication Token"}`` (REST) or 404 ``{"message":"Not Found"}`` (HTTP
+  API) when no route matches; ``Exchange.error`` then says why.
+- A failed invocation (exception, import error, timeout, oversized or invalid result) is
+  answered 502 ``{"message": "Internal server error"}`` by REST APIs and 500
+  ``{"message":"Internal Server Error"}`` by HTTP APIs, with the reason in ``Exchange.error``.
+- Setup problems that no request could fix (unknown ``api_id`` or function, S3 or image code,
+  a non-Python runtime, an event that is not an HTTP proxy event for ``replay``) raise
+  ``GatewayError`` with a one-line message.
+- Importing this package imports neither fastapi, mangum nor user code.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sam_fastapi.gateway.events import BUILDERS, EventKind, Request, classify, describe_non_proxy
+from sam_fastapi.gateway.invoker import GatewayError, Invocation, Invoker
+from sam_fastapi.gateway.response import (
+    HttpResponse,
+    InvalidResponse,
+    error_response,
+    from_v1,
+    from_v2,
+)
+from sam_fastapi.gateway.router import ApiInfo, Match, Miss, Route, Router
+from sam_fastapi.template.model import Project
+
+__all__ = ["Exchange", "Gateway", "GatewayError", "Invocation"]
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """What the client gets back, and how it came about."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]  # repeated values kept, in order
+    body: bytes
+    function: str | None  # logical id that served it (None: the gateway answered itself)
+    event: dict[str, Any] | None  # the event sent to the function
+    invocation: Invocation | None
+    error: str | None  # why the gateway answered with an error itself
+
+    def header(self, name: str) -> str | None:
+        """The first value of a header, by case-insensitive name."""
+        name = name.lower()
+        return next((v for k, v in self.headers if k.lower() == name), None)
+
+    def json(self) -> Any:
+        import json
+
+        return json.loads(self.body)
+
+
+class Gateway:
+    """An in-process API Gateway + Lambda for one Project."""
+
+    def __init__(self, project: Project, *, stage: str | None = None,
+                 parameter_overrides: Mapping[str, str] | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        if parameter_overrides:
+            from sam_fastapi.template import build_project, load_template
+
+            project = build_project(load_template(project.template_path), project.template_path,
+                                    parameter_overrides=dict(parameter_overrides))
+        if stage is not None:
+            project = replace(project, apis={k: replace(a, stage_name=stage)
+                                             for k, a in project.apis.items()})
+        self.project = project
+        self.clock = clock
+        self.router = Router.from_project(project)
+        self.invoker = Invoker(project, clock=clock)
+
+    def request(self, method: str, path: str, *, query: Sequence[tuple[str, str]] = (),
+                headers: Sequence[tuple[str, str]] = (), body: bytes = b"",
+                api_id: str | None = None) -> Exchange:
+        """Route as API Gateway does, build the event, invoke, convert the result."""
+        request = Request.build(method, path, query=query, headers=headers, body=body,
+                                now=self.clock())
+        found = self._match(request.method, request.path, api_id=api_id)
+        if isinstance(found, Miss):
+            return _miss(found)
+        kind = BUILDERS[(found.route.api.kind, found.route.payload_format_version)]
+        event = kind.build(request, found)
+        return self._exchange(kind, found.route, event, request.header("accept"), request.method,
+                              fresh=True)
+
+    def replay(self, event: Mapping[str, Any]) -> Exchange:
+        """Route a recorded proxy event by its own method and path (or route) and invoke it."""
+        kind = classify(event)
+        if kind is None:
+            raise GatewayError(f"not an HTTP proxy event: {describe_non_proxy(event)}")
+        method = kind.method(event).upper()
+        api_kinds = (kind.api_kind,)
+        route = self._declared(kind, event, method, api_kinds)
+        if route is None:
+            found = self._match(method, kind.path(event), api_id=None, kinds=api_kinds)
+            if isinstance(found, Miss):
+                return _miss(found)
+            route = found.route
+        headers = event.get("headers")
+        accept = None
+        if isinstance(headers, Mapping):
+            accept = next((str(v) for k, v in headers.items() if str(k).lower() == "accept"),
+                          None)
+        return self._exchange(kind, route, dict(event), accept, method)
+
+    def invoke(self, logical_id: str, event: Any) -> Invocation:
+        """Raw invocation of a function, as ``aws lambda invoke`` would."""
+        return self.invoker.invoke(logical_id, event)
+
+    def cold_start(self, logical_id: str | None = None) -> None:
+        """Forget loaded code so the next invocation is a cold start (all functions if None)."""
+        self.invoker.cold_start(logical_id)
+
+    def _match(self, method: str, path: str, *, api_id: str | None,
+               kinds: tuple[str, ...] = ("rest", "http")) -> Match | Miss:
+        try:
+            return self.router.match(method, path, api_id=api_id, kinds=kinds)
+        except LookupError as exc:
+            raise GatewayError(str(exc)) from None
+
+    def _declared(self, kind: type[EventKind], event: Mapping[str, Any], method: str,
+                  api_kinds: tuple[str, ...]) -> Route | None:
+        template = kind.template(event)
+        if template is None:
+            return None
+        for table in self.router.apis.values():
+            if table.api.kind in api_kinds:
+                route = table.find(method, template)
+                if route is not None:
+                    return route
+        return None
+
+    def _exchange(self, kind: type[EventKind], route: Route, event: dict[str, Any],
+                  accept: str | None, method: str, *, fresh: bool = False) -> Exchange:
+        invocation = self.invoker.invoke(route.function, event, fresh=fresh)
+        api = route.api
+        if invocation.error is not None:
+            reason = f"{route.function} failed: {_describe_error(invocation.error)}"
+            return _failed(api, route, event, invocation, reason)
+        try:
+            response = _convert(kind, api, invocation.result, accept)
+        except InvalidResponse as exc:
+            reason = f"{route.function} returned an invalid proxy response: {exc}"
+            return _failed(api, route, event, invocation, reason)
+        body = b"" if method == "HEAD" else response.body
+        return Exchange(response.status, response.headers, body, route.function, event,
+                        invocation, None)
+
+
+def _convert(kind: type[EventKind], api: ApiInfo, result: Any,
+             accept: str | None) -> HttpResponse:
+    if kind.payload_format_version == "2.0":
+        return from_v2(result)
+    return from_v1(result, http_api=api.is_http, binary_media_types=api.binary_media_types,
+                   accept=accept)
+
+
+def _failed(api: ApiInfo, route: Route, event: dict[str, Any], invocation: Invocation,
+            reason: str) -> Exchange:
+    response = error_response(api.is_http)
+    return Exchange(response.status, response.headers, response.body, route.function, event,
+                    invocation, reason)
+
+
+def _miss(miss: Miss) -> Exchange:
+    return Exchange(miss.status, miss.headers, miss.body, None, None, None, miss.reason)
+
+
+def _describe_error(error: Mapping[str, Any]) -> str:
+    kind = error.get("errorType")
+    message = error.get("errorMessage", "")
+    return f"{kind}: {message}" if kind else str(message)
+

@@ -1,0 +1,497 @@
+"""Load and call Python handlers in-process, each function isolated as if in its own Lambda.
+
+An *instance* is one execution environment of a function: a worker thread, the modules loaded
+from the function's code (its CodeUri and local layers) and the loaded handler. Around every
+load and call the instance's modules are swapped into ``sys.modules`` (hiding any other module
+of the same top-level name: another function's, or the user's test code), its folders go on the
+front of ``sys.path``, its environment variables into ``os.environ`` and the working directory
+to its code folder; afterwards everything is put back. Modules from anywhere else (fastapi,
+pydantic, mangum...) are shared and imported once per process.
+
+The handler runs on the instance's own thread (Mangum keeps an event loop per thread), so the
+caller gets control back at the function's Timeout. A thread cannot be killed: a timed-out
+instance is abandoned (its thread may run on, outside any swap) and the next call is a cold
+start in a fresh set of modules. Calls are serialized per ``Invoker``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import itertools
+import json
+import os
+import queue
+import sys
+import threading
+import time
+import traceback
+import uuid
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+from sam_fastapi.gateway.context import LambdaContext
+from sam_fastapi.gateway.events import ACCOUNT_ID
+from sam_fastapi.template.model import Function, Intrinsic, Project
+
+#: Lambda's synchronous response limit; the number is the one Lambda's error message states.
+MAX_RESPONSE_BYTES = 6291556
+#: Synchronous invocation request limit (6 MB).
+MAX_REQUEST_BYTES = 6 * 1024 * 1024
+#: How long a cold start's module import may take (Lambda's init phase limit).
+INIT_TIMEOUT = 10.0
+_MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pyd")
+_HAS_TZSET = hasattr(time, "tzset")
+
+
+class GatewayError(Exception):
+    """A function cannot be run in-process at all (unknown, code not local, not Python...)."""
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """What ``aws lambda invoke`` would tell about one call."""
+
+    result: Any  # the handler's return value, as JSON would carry it (None if it failed)
+    error: dict[str, Any] | None  # Lambda's error shape
+    duration_ms: float
+    cold: bool
+
+
+@dataclass(frozen=True)
+class _Spec:
+    """Everything needed to start an instance of a function, computed once."""
+
+    logical_id: str
+    name: str
+    handler: str
+    code_dir: str
+    paths: tuple[str, ...]  # go on the front of sys.path
+    owned: tuple[str, ...]  # folder prefixes whose modules belong to the function
+    environment: Mapping[str, str]
+    timeout: float
+    memory_size: int
+    runtime: str
+
+
+class _Instance:
+    def __init__(self, spec: _Spec, region: str) -> None:
+        self.spec = spec
+        self.modules: dict[str, ModuleType] = {}
+        self.handler: Callable[[Any, Any], Any] | None = None
+        self.top_names = _top_level_names(spec.paths)
+        self.foreign: list[str] = []
+        self.seen_modules = -1
+        stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[$LATEST]{uuid.uuid4().hex}"
+        self.log_stream = stream
+        self.environment = {
+            **spec.environment,
+            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_size),
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": stream,
+            "AWS_REGION": region,
+            "AWS_DEFAULT_REGION": region,
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
+            "LAMBDA_TASK_ROOT": spec.code_dir,
+            "_HANDLER": spec.handler,
+        }
+        # TZ first: _Inside compares it to decide whether to call tzset().
+        self.prepared_environment = _ENVIRON.prepare({"TZ": ":UTC", **self.environment})
+        self.inbox: queue.SimpleQueue[Callable[[], Any] | None] = queue.SimpleQueue()
+        self.outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._serve, name=f"lambda:{spec.logical_id}",
+                                       daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            job = self.inbox.get()
+            if job is None:
+                return
+            self.outbox.put(job())
+
+    def run(self, job: Callable[[], Any], timeout: float) -> tuple[bool, Any]:
+        """Run ``job`` on the instance's thread: (finished, its result)."""
+        self.inbox.put(job)
+        try:
+            return True, self.outbox.get(timeout=timeout)
+        except queue.Empty:
+            return False, None
+
+    def stop(self) -> None:
+        self.inbox.put(None)
+
+    def load(self) -> dict[str, Any] | None:
+        """Import the handler as the Python runtime does; Lambda's init error shape on failure."""
+        handler = self.spec.handler
+        module_name, _, attribute = handler.rpartition(".")
+        if not module_name:
+            return _error(f"Bad handler '{handler}': not enough values to unpack "
+                          "(expected 2, got 1)", "Runtime.MalformedHandlerName")
+        module_name = module_name.replace("/", ".")
+        importlib.invalidate_caches()
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            return _error(f"Unable to import module '{module_name}': {exc}",
+                          "Runtime.ImportModuleError")
+        except SyntaxError as exc:
+            return _error(f"Syntax error in module '{module_name}': {exc}",
+                          "Runtime.UserCodeSyntaxError",
+                          [f' File "{exc.filename}" Line {exc.lineno}\n    {exc.text}'])
+        except BaseException as exc:  # whatever user code raises while being imported
+            return _exception_error(exc)
+        function = getattr(module, attribute, None)
+        if not callable(function):
+            return _error(f"Handler '{attribute}' missing on module '{module_name}'",
+                          "Runtime.HandlerNotFound")
+        self.handler = function
+        return None
+
+    def call(self, event: Any, context: LambdaContext) -> tuple[Any, dict[str, Any] | None]:
+        assert self.handler is not None
+        try:
+            result = self.handler(event, context)
+        except SystemExit as exc:
+            return None, _error(f"RequestId: {context.aws_request_id} Error: Runtime exited "
+                                f"with error: exit status {exc.code}", "Runtime.ExitError")
+        except BaseException as exc:  # the function failed: Lambda reports, it does not crash
+            error = _exception_error(exc)
+            error["requestId"] = context.aws_request_id
+            return None, error
+        try:
+            payload = json.dumps(result, ensure_ascii=False)
+        except (TypeError, ValueError) as exc:
+            return None, _error(f"Unable to marshal response: {exc}", "Runtime.MarshalError",
+                                request_id=context.aws_request_id)
+        if len(payload.encode("utf-8")) > MAX_RESPONSE_BYTES:
+            return None, _error("Response payload size exceeded maximum allowed payload size "
+                                f"({MAX_RESPONSE_BYTES} bytes).", "Function.ResponseSizeTooLarge")
+        return json.loads(payload), None
+
+
+class Invoker:
+    """Runs a project's functions in this process, one isolated instance per function."""
+
+    def __init__(self, project: Project, *, clock: Callable[[], float] = time.time,
+                 region: str | None = None) -> None:
+        self.project = project
+        self.clock = clock
+        self.region = (region or os.environ.get("AWS_REGION")
+                       or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1")
+        self._specs: dict[str, _Spec] = {}
+        self._instances: dict[str, _Instance] = {}
+        self._lock = threading.Lock()
+
+    def invoke(self, logical_id: str, event: Any, *, fresh: bool = False) -> Invocation:
+        """Call a function with ``event`` as ``aws lambda invoke`` would (RequestResponse).
+
+        The handler gets its own copy of the event, as decoded from JSON; ``fresh`` says the
+        event was just built from plain JSON values for this call and needs no copy.
+        """
+        spec = self._spec(logical_id)
+        small = fresh and len(event.get("body") or "") < MAX_REQUEST_BYTES // 2
+        if not small:
+            try:
+                request = json.dumps(event, ensure_ascii=False)
+            except (TypeError, ValueError) as exc:
+                raise GatewayError(f"event for {logical_id} is not JSON: {exc}") from None
+            if len(request.encode("utf-8")) > MAX_REQUEST_BYTES:
+                return Invocation(None, _error(
+                    f"Request must be smaller than {MAX_REQUEST_BYTES} bytes for the "
+                    "InvokeFunction operation", "RequestTooLargeException"), 0.0, False)
+            event = json.loads(request)
+        with self._lock:
+            instance = self._instances.get(logical_id)
+            cold = instance is None
+            if instance is None:
+                instance = self._instances[logical_id] = _Instance(spec, self.region)
+            return self._invoke(instance, event, cold)
+
+    def cold_start(self, logical_id: str | None = None) -> None:
+        """Forget loaded code: the next call of the function (of every one if None) is cold."""
+        with self._lock:
+            ids = list(self._instances) if logical_id is None else [logical_id]
+            for key in ids:
+                instance = self._instances.pop(key, None)
+                if instance is not None:
+                    instance.stop()
+
+    def _invoke(self, instance: _Instance, event: Any, cold: bool) -> Invocation:
+        spec = instance.spec
+        request_id = str(uuid.uuid4())
+        start = time.perf_counter()
+        with _Inside(instance, request_id):
+            if cold:
+                done, error = instance.run(instance.load, INIT_TIMEOUT)
+                if not done or error is not None:
+                    self._discard(instance)
+                    error = error or _timeout_error(request_id, time.perf_counter() - start)
+                    return Invocation(None, error, _ms_since(start), cold)
+            context = self._context(instance, request_id)
+            call_start = time.perf_counter()
+            done, outcome = instance.run(lambda: instance.call(event, context), spec.timeout)
+        duration = _ms_since(call_start)
+        if not done:
+            self._discard(instance)
+            return Invocation(None, _timeout_error(request_id, duration / 1000), duration, cold)
+        result, error = outcome
+        if error is not None and error.get("errorType") == "Runtime.ExitError":
+            self._discard(instance)
+        return Invocation(result, error, duration, cold)
+
+    def _discard(self, instance: _Instance) -> None:
+        if self._instances.get(instance.spec.logical_id) is instance:
+            del self._instances[instance.spec.logical_id]
+        instance.stop()
+
+    def _context(self, instance: _Instance, request_id: str) -> LambdaContext:
+        spec = instance.spec
+        return LambdaContext(
+            function_name=spec.name,
+            function_version="$LATEST",
+            invoked_function_arn=(f"arn:aws:lambda:{self.region}:{ACCOUNT_ID}:function:"
+                                  f"{spec.name}"),
+            memory_limit_in_mb=str(spec.memory_size),
+            aws_request_id=request_id,
+            log_group_name=f"/aws/lambda/{spec.name}",
+            log_stream_name=instance.log_stream,
+            deadline=self.clock() + spec.timeout,
+            clock=self.clock,
+        )
+
+    def _spec(self, logical_id: str) -> _Spec:
+        spec = self._specs.get(logical_id)
+        if spec is None:
+            function = self.project.functions.get(logical_id)
+            if function is None:
+                known = ", ".join(self.project.functions) or "none"
+                raise GatewayError(f"no function {logical_id!r} in the template "
+                                   f"(functions: {known})")
+            spec = self._specs[logical_id] = _make_spec(self.project, function)
+        return spec
+
+
+def _make_spec(project: Project, function: Function) -> _Spec:
+    name = function.logical_id
+    if function.package_type != "Zip":
+        raise GatewayError(f"{name}: PackageType {function.package_type} cannot run in-process")
+    if not function.is_python:
+        raise GatewayError(f"{name}: Runtime {function.runtime!r} is not a Python runtime")
+    if not isinstance(function.handler, str) or not function.handler:
+        raise GatewayError(f"{name}: Handler must be a string such as app.main.handler")
+    code_dir = function.code_dir
+    if code_dir is None or not code_dir.is_dir():
+        raise GatewayError(f"{name}: CodeUri {function.code_uri} is not a local folder")
+    code = str(code_dir.resolve())
+    paths = [code]
+    owned = [code]
+    for layer in project.function_layers(function):
+        folder = layer.content_dir
+        if folder is None or not folder.is_dir():
+            continue
+        folder = folder.resolve()
+        owned.append(str(folder))
+        site = folder / "python" / "lib" / f"python3.{sys.version_info[1]}" / "site-packages"
+        paths.extend(str(p) for p in (site, folder / "python", folder) if p.is_dir())
+    environment = {}
+    for key, value in function.environment.items():
+        if isinstance(value, Intrinsic | dict | list):
+            warnings.warn(f"{name}: environment variable {key} is {value}, which cannot be "
+                          "resolved locally; it is left unset", stacklevel=4)
+            continue
+        environment[key] = _env_string(value)
+    return _Spec(
+        logical_id=name,
+        name=function.function_name if isinstance(function.function_name, str) else name,
+        handler=function.handler,
+        code_dir=code,
+        paths=tuple(dict.fromkeys(paths)),
+        owned=tuple(p.rstrip(os.sep) + os.sep for p in owned),
+        environment=environment,
+        timeout=float(function.timeout),
+        memory_size=function.memory_size,
+        runtime=str(function.runtime),
+    )
+
+
+class _Inside:
+    """Swap an instance's modules, path, environment and working directory in, then out."""
+
+    def __init__(self, instance: _Instance, request_id: str) -> None:
+        self.instance = instance
+        self.request_id = request_id
+
+    def __enter__(self) -> None:
+        instance = self.instance
+        trace = f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0"
+        self.saved_environment = _ENVIRON.apply(
+            (*instance.prepared_environment, *_ENVIRON.prepare({"_X_AMZN_TRACE_ID": trace})))
+        # The runtime runs in UTC; localtime() only follows TZ after tzset().
+        tz = instance.prepared_environment[0][1]
+        self.retime = _HAS_TZSET and self.saved_environment[0][1] != tz
+        if self.retime:
+            time.tzset()
+        sys.path[0:0] = instance.spec.paths
+        self.saved_cwd = _getcwd()
+        os.chdir(instance.spec.code_dir)
+        modules = sys.modules
+        if len(modules) != instance.seen_modules:
+            names = instance.top_names
+            instance.foreign = [n for n in modules if n.partition(".")[0] in names]
+        self.hidden = {n: modules.pop(n) for n in instance.foreign if n in modules}
+        modules.update(instance.modules)
+        self.mark = len(modules)
+
+    def __exit__(self, *exc_info: object) -> None:
+        instance = self.instance
+        modules = sys.modules
+        added = len(modules) - self.mark
+        if added > 0:
+            for name in list(itertools.islice(reversed(modules), added)):
+                if _owned(modules[name], instance.spec.owned):
+                    instance.modules[name] = modules[name]
+        for name in instance.modules:
+            modules.pop(name, None)
+        modules.update(self.hidden)
+        instance.seen_modules = len(modules)
+        if self.saved_cwd is not None:
+            os.chdir(self.saved_cwd)
+        paths = instance.spec.paths
+        if sys.path[:len(paths)] == list(paths):
+            del sys.path[:len(paths)]
+        else:
+            for path in paths:
+                if path in sys.path:
+                    sys.path.remove(path)
+        _ENVIRON.restore(self.saved_environment)
+        if self.retime:
+            time.tzset()
+
+
+class _Environment:
+    """Set and restore variables in ``os.environ`` (and the C environment) cheaply.
+
+    ``os.environ`` encodes every key and value on each access; a call sets and restores some
+    twenty variables, so on POSIX this works on its store with keys and values encoded once.
+    """
+
+    def __init__(self) -> None:
+        data = getattr(os.environ, "_data", None)
+        self.data: dict[Any, Any] | None = (
+            data if os.name == "posix" and isinstance(data, dict) else None)
+
+    def prepare(self, variables: Mapping[str, str]) -> tuple[tuple[Any, Any], ...]:
+        if self.data is None:
+            return tuple(variables.items())
+        return tuple((os.fsencode(k), os.fsencode(v)) for k, v in variables.items())
+
+    def apply(self, variables: tuple[tuple[Any, Any], ...]) -> list[tuple[Any, Any]]:
+        """Set prepared ``variables``; returns what ``restore`` needs afterwards."""
+        data = self.data
+        if data is None:
+            saved_env = [(k, os.environ.get(k)) for k, _ in variables]
+            os.environ.update(dict(variables))
+            return saved_env
+        saved = []
+        for key, value in variables:
+            old = data.get(key)
+            saved.append((key, old))
+            if old != value:
+                os.putenv(key, value)
+                data[key] = value
+        return saved
+
+    def restore(self, saved: list[tuple[Any, Any]]) -> None:
+        data = self.data
+        if data is None:
+            for name, value in saved:
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+            return
+        for key, old in reversed(saved):
+            if data.get(key) == old:
+                continue
+            if old is None:
+                os.unsetenv(key)
+                data.pop(key, None)
+            else:
+                os.putenv(key, old)
+                data[key] = old
+
+
+_ENVIRON = _Environment()
+
+
+def _owned(module: ModuleType, prefixes: tuple[str, ...]) -> bool:
+    location = getattr(module, "__file__", None)
+    if location is None:
+        search = getattr(module, "__path__", None)
+        location = next(iter(search), None) if search is not None else None
+    return isinstance(location, str) and location.startswith(prefixes)
+
+
+def _top_level_names(paths: tuple[str, ...]) -> frozenset[str]:
+    names = set()
+    for folder in paths:
+        for entry in _scandir(folder):
+            if entry.is_dir():
+                if entry.name.isidentifier():
+                    names.add(entry.name)
+            elif entry.name.endswith(_MODULE_SUFFIXES):
+                names.add(entry.name.partition(".")[0])
+    return frozenset(names)
+
+
+def _scandir(folder: str) -> Iterator[os.DirEntry[str]]:
+    try:
+        yield from os.scandir(folder)
+    except OSError:
+        return
+
+
+def _getcwd() -> str | None:
+    try:
+        return os.getcwd()
+    except OSError:
+        return None
+
+
+def _env_string(value: Any) -> str:
+    # CloudFormation turns booleans into "true"/"false" and numbers into their text.
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _error(message: str, error_type: str, trace: list[str] | None = None, *,
+           request_id: str | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"errorMessage": message, "errorType": error_type}
+    if request_id is not None:
+        error["requestId"] = request_id
+    error["stackTrace"] = trace or []
+    return error
+
+
+def _exception_error(exc: BaseException) -> dict[str, Any]:
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != __file__]
+    return _error(str(exc), type(exc).__name__, traceback.format_list(frames))
+
+
+def _timeout_error(request_id: str, seconds: float) -> dict[str, Any]:
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+    return {"errorMessage": f"{now}Z {request_id} Task timed out after {seconds:.2f} seconds",
+            "errorType": "Sandbox.Timedout"}
+
+
+def _ms_since(start: float) -> float:
+    return (time.perf_counter() - start) * 1000
+
