@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib.metadata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -253,6 +253,7 @@ class Linter:
 
     def _finding(self, rule: Rule, message: str, location: Location,
                  resource: str | None = None) -> Finding:
+        location = replace(location, file=_shown_path(location.file))
         return Finding(rule.id, rule.name, rule.severity, message, location, resource)
 
     def _filter(self, findings: Iterable[Finding], project: Project | None) -> list[Finding]:
@@ -269,6 +270,17 @@ class Linter:
                                   finding.location, finding.resource)
             kept.append(finding)
         return kept
+
+
+def _shown_path(file: str) -> str:
+    """Files below the working folder are shown relative to it, as the template path is."""
+    path = Path(file)
+    if not path.is_absolute():
+        return file
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return file
 
 
 def _suppressed(project: Project, finding: Finding) -> bool:
