@@ -1,0 +1,66 @@
+"""Recorded events for a generated project, built by the gateway from its own template.
+
+The events are exactly what ``pytest --sam`` would send for the request (the same router and
+builders), so a replay routes them the way API Gateway would. Their clock is fixed so that
+generating a project twice gives the same files.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sam_fastapi.template import build_project, load_template
+
+#: 2024-01-01T00:00:00Z: recorded events carry this time, not the time of generation.
+RECORDED_AT = 1_704_067_200.0
+
+
+class EventBuilder:
+    """Proxy events for requests to a project, from its ``template.yaml`` text.
+
+    Only routing is needed, so the template is read from a scratch folder, before (and
+    whether or not) the project is written.
+    """
+
+    def __init__(self, template_text: str) -> None:
+        from sam_fastapi.gateway.router import Router
+
+        with tempfile.TemporaryDirectory() as scratch:
+            path = Path(scratch) / "template.yaml"
+            path.write_text(template_text, encoding="utf-8")
+            project = build_project(load_template(path), path)
+        self.router = Router.from_project(project)
+
+    def event(self, method: str, path: str, *, query: Sequence[tuple[str, str]] = (),
+              headers: Sequence[tuple[str, str]] = (), body: bytes = b"") -> dict[str, Any]:
+        from sam_fastapi.gateway.events import BUILDERS, Request
+        from sam_fastapi.gateway.router import Miss
+
+        request = Request.build(method, path, query=query, headers=headers, body=body,
+                                now=RECORDED_AT)
+        found = self.router.match(request.method, request.path)
+        if isinstance(found, Miss):
+            raise LookupError(f"the generated template routes no {method} {path}: {found.reason}")
+        kind = BUILDERS[(found.route.api.kind, found.route.payload_format_version)]
+        return kind.build(request, found)
+
+    def function_for(self, method: str, path: str) -> str | None:
+        from sam_fastapi.gateway.router import Miss
+
+        found = self.router.match(method, path)
+        return None if isinstance(found, Miss) else found.route.function
+
+
+def event_text(event: dict[str, Any]) -> str:
+    return json.dumps(event, indent=2, sort_keys=True) + "\n"
+
+
+def snapshot_text(status: int, headers: Sequence[tuple[str, str]], body: bytes) -> str:
+    """The ``NAME.response.json`` that ``pytest --sam`` compares a replay with."""
+    from pytest_samfastapi.snapshot import dump, render
+
+    return dump(render(status, headers, body, None))
