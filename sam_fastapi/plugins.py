@@ -28,6 +28,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "sam_fastapi.formatters.github",
     "sam_fastapi.commands.lint",
     "sam_fastapi.commands.rules",
+    "sam_fastapi.commands.layer",
     "sam_fastapi.commands.init",
 )
 
