@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from urllib.parse import quote
 
 from sam_fastapi import __version__, hookimpl
 from sam_fastapi.findings import Finding, Rule, Severity
@@ -78,8 +79,9 @@ def _result(finding: Finding, index: int) -> dict[str, object]:
 
 
 def _uri(file: str) -> str:
+    """A URI reference, as SARIF requires: spaces and ``#`` in a relative path are escaped."""
     path = Path(file)
-    return path.as_posix() if not path.is_absolute() else path.as_uri()
+    return path.as_uri() if path.is_absolute() else quote(path.as_posix())
 
 
 @hookimpl
