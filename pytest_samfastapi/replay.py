@@ -35,36 +35,40 @@ class ReplayFailure(Exception):
 
 
 class EventFile(pytest.File):
+    """A recorded event; one that is not an HTTP proxy event is collected skipped, with why."""
+
     def collect(self) -> Iterator[EventItem]:
-        yield EventItem.from_parent(self, name="replay")
+        from sam_fastapi.gateway.events import classify, describe_non_proxy
+
+        try:
+            event = json.loads(self.path.read_text(encoding="utf-8"))
+            reason = None if classify(event) else describe_non_proxy(event)
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            event, reason = None, f"invalid JSON ({exc})"
+        item = EventItem.from_parent(self, name="replay", event=event)
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=f"not an HTTP proxy event: {reason}"))
+        yield item
 
 
 class EventItem(pytest.Item):
     """Replay one recorded event through the gateway and check what comes back."""
 
+    def __init__(self, *, event: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.event = event
+
     def runtest(self) -> None:
-        session = self.config.stash[sam_session_key]
-        assert session is not None, "event items are only collected with --sam"
         from sam_fastapi.gateway import GatewayError
 
-        event = self._read_event()
+        session = self.config.stash[sam_session_key]
+        assert session is not None, "event items are only collected with --sam"
         try:
-            exchange = session.gateway.replay(event)
+            exchange = session.gateway.replay(self.event)
         except GatewayError as exc:
             raise ReplayFailure(str(exc)) from None
         _check_served(exchange)
         self._check_snapshot(exchange, update=session.settings.snapshot_update)
-
-    def _read_event(self) -> Any:
-        from sam_fastapi.gateway.events import classify, describe_non_proxy
-
-        try:
-            event = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            pytest.skip(f"not an HTTP proxy event: invalid JSON ({exc})")
-        if classify(event) is None:
-            pytest.skip(f"not an HTTP proxy event: {describe_non_proxy(event)}")
-        return event
 
     def _check_snapshot(self, exchange: Exchange, *, update: bool) -> None:
         path = snapshot_path(self.path)
@@ -97,8 +101,9 @@ class EventItem(pytest.Item):
             return str(excinfo.value)
         return super().repr_failure(excinfo, style=style)
 
-    def reportinfo(self) -> tuple[Any, int | None, str]:
-        return self.path, None, f"replay {shown(self.path, self.config)}"
+    def reportinfo(self) -> tuple[Any, int, str]:
+        # A line is needed for skips to be reported at the event file rather than here.
+        return self.path, 0, f"replay {shown(self.path, self.config)}"
 
 
 def snapshot_note(report: pytest.TestReport) -> str | None:
@@ -116,7 +121,7 @@ def _check_served(exchange: Exchange) -> None:
             f"{exchange.body.decode('utf-8', 'replace')}: {exchange.error}"
         )
     if exchange.status >= 500:
-        lines = [f"{exchange.function} answered {exchange.status}: {exchange.error}"]
+        lines = [f"the gateway answered {exchange.status}: {exchange.error}"]
         error = exchange.invocation.error if exchange.invocation else None
         if error and error.get("stackTrace"):
             lines.append("Traceback (from the function):")
