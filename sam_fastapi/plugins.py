@@ -14,6 +14,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "sam_fastapi.lint",
     "sam_fastapi.checks.project.requirements_missing",
     "sam_fastapi.checks.project.code_folder_missing",
+    "sam_fastapi.checks.project.path_outside_project",
     "sam_fastapi.checks.makefile.makefile_missing",
     "sam_fastapi.checks.makefile.target_missing",
     "sam_fastapi.checks.makefile.recipe_not_tab",

@@ -9,6 +9,7 @@ are left for cfn-lint and the translator to report.
 from __future__ import annotations
 
 import copy
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,9 @@ IMPLICIT_REST_API = "ServerlessRestApi"
 IMPLICIT_HTTP_API = "ServerlessHttpApi"
 
 TemplatePath = tuple[str | int, ...]
+
+#: What marks a project's root folder (the boundary of what sam-fastapi reads).
+PROJECT_MARKERS = ("pyproject.toml", "samconfig.toml", ".git")
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,18 @@ class S3Location:
     """Code that lives in S3 rather than in the project tree."""
 
     uri: str
+
+
+@dataclass(frozen=True)
+class OutsidePath:
+    """A local path that leads out of the project (``../``, absolute, a symlink out, a loop).
+
+    sam-fastapi reports it (SF103) and never reads it: ``Function.code_dir`` and friends are
+    ``None`` for it.
+    """
+
+    path: Path
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -89,7 +105,7 @@ class Function:
     logical_id: str
     runtime: Any
     handler: Any
-    code_uri: Path | S3Location | Intrinsic | None
+    code_uri: Path | S3Location | Intrinsic | OutsidePath | None
     package_type: str
     architectures: tuple[str, ...]
     environment: Mapping[str, Any]
@@ -97,7 +113,7 @@ class Function:
     events: tuple[ApiEvent, ...]
     build_method: str | None
     build_properties: Mapping[str, Any]
-    context_path: Path | None
+    context_path: Path | OutsidePath | None
     timeout: int
     memory_size: int
     function_name: Any
@@ -121,13 +137,13 @@ class Function:
 @dataclass(frozen=True)
 class Layer:
     logical_id: str
-    content_uri: Path | S3Location | Intrinsic | None
+    content_uri: Path | S3Location | Intrinsic | OutsidePath | None
     compatible_runtimes: tuple[str, ...]
     compatible_architectures: tuple[str, ...]
     build_method: str | None
     build_architecture: str | None
     build_properties: Mapping[str, Any]
-    context_path: Path | None
+    context_path: Path | OutsidePath | None
     metadata: Mapping[str, Any]
     location: Location | None = None
 
@@ -153,7 +169,8 @@ class Project:
     """A SAM template as sam-fastapi sees it."""
 
     template_path: Path
-    root: Path
+    root: Path  # the template's folder, which relative paths in the template start from
+    project_root: Path  # the boundary no path of the project may leave (see find_project_root)
     parameters: Mapping[str, Parameter]
     functions: Mapping[str, Function]
     layers: Mapping[str, Layer]
@@ -198,6 +215,7 @@ def build_project(template: Mapping[str, Any], template_path: Path | str, *,
     """
     template_path = Path(template_path)
     root = template_path.resolve().parent
+    local = _LocalPaths(root, find_project_root(root))
     positions = _index_positions(template)
     parameters = _parameters(template, root, str(template_path), positions,
                              parameter_overrides or {})
@@ -225,11 +243,11 @@ def build_project(template: Mapping[str, Any], template_path: Path | str, *,
         location = _at(positions, template_path, ("Resources", logical_id))
         properties = _mapping(resource.get("Properties"))
         if rtype == LAYER:
-            layers[logical_id] = _layer(logical_id, properties, metadata[logical_id], root,
+            layers[logical_id] = _layer(logical_id, properties, metadata[logical_id], local,
                                         resolve, location)
         elif rtype in (REST_API, HTTP_API):
-            merged = _merge_globals(_mapping(globals_.get("Api" if rtype == REST_API else "HttpApi")),
-                                    properties)
+            section = "Api" if rtype == REST_API else "HttpApi"
+            merged = _merge_globals(_mapping(globals_.get(section)), properties)
             apis[logical_id] = _api(logical_id, rtype, merged, resolve, location)
 
     for logical_id, resource in resources.items():
@@ -239,7 +257,7 @@ def build_project(template: Mapping[str, Any], template_path: Path | str, *,
         properties = _merge_globals(_mapping(globals_.get("Function")),
                                     _mapping(resource.get("Properties")))
         functions[logical_id] = _function(
-            logical_id, properties, metadata[logical_id], root, resolve, layers,
+            logical_id, properties, metadata[logical_id], local, resolve, layers,
             _at(positions, template_path, ("Resources", logical_id)), positions, template_path,
         )
 
@@ -260,6 +278,7 @@ def build_project(template: Mapping[str, Any], template_path: Path | str, *,
     return Project(
         template_path=template_path,
         root=root,
+        project_root=local.project_root,
         parameters=parameters,
         functions=functions,
         layers=layers,
@@ -274,7 +293,7 @@ def _function(
     logical_id: str,
     props: Mapping[str, Any],
     metadata: Mapping[str, Any],
-    root: Path,
+    local: _LocalPaths,
     resolve: _Resolver,
     layers: Mapping[str, Layer],
     location: Location | None,
@@ -304,8 +323,8 @@ def _function(
         logical_id=logical_id,
         runtime=_plain(resolve(props.get("Runtime"))),
         handler=_plain(resolve(props.get("Handler"))),
-        code_uri=_code_location(resolve(props.get("CodeUri")), root,
-                                default_local=package_type != "Image"),
+        code_uri=local.code_location(resolve(props.get("CodeUri")),
+                                     default_local=package_type != "Image"),
         package_type=package_type,
         architectures=tuple(a for a in _sequence(architectures) if isinstance(a, str)),
         environment={str(k): _plain(resolve(v)) for k, v in environment.items()},
@@ -313,7 +332,7 @@ def _function(
         events=tuple(events),
         build_method=_str_or_none(metadata.get("BuildMethod")),
         build_properties=build_properties,
-        context_path=_local_dir(metadata.get("ContextPath"), root),
+        context_path=local.directory(metadata.get("ContextPath")),
         timeout=_int(resolve(props.get("Timeout")), 3),
         memory_size=_int(resolve(props.get("MemorySize")), 128),
         function_name=_plain(resolve(props.get("FunctionName"))),
@@ -353,11 +372,12 @@ def _api_event(name: str, event: Any, resolve: _Resolver,
     )
 
 
-def _layer(logical_id: str, props: Mapping[str, Any], metadata: Mapping[str, Any], root: Path,
+def _layer(logical_id: str, props: Mapping[str, Any], metadata: Mapping[str, Any],
+           local: _LocalPaths,
            resolve: _Resolver, location: Location | None) -> Layer:
     return Layer(
         logical_id=logical_id,
-        content_uri=_code_location(resolve(props.get("ContentUri")), root, default_local=False),
+        content_uri=local.code_location(resolve(props.get("ContentUri")), default_local=False),
         compatible_runtimes=tuple(
             r for r in _sequence(resolve(props.get("CompatibleRuntimes"))) if isinstance(r, str)
         ),
@@ -368,7 +388,7 @@ def _layer(logical_id: str, props: Mapping[str, Any], metadata: Mapping[str, Any
         build_method=_str_or_none(metadata.get("BuildMethod")),
         build_architecture=_str_or_none(metadata.get("BuildArchitecture")),
         build_properties=_plain(_mapping(metadata.get("BuildProperties"))),
-        context_path=_local_dir(metadata.get("ContextPath"), root),
+        context_path=local.directory(metadata.get("ContextPath")),
         metadata=metadata,
         location=location,
     )
@@ -436,30 +456,72 @@ def _is_intrinsic(value: Mapping[str, Any]) -> bool:
     return isinstance(key, str) and (key == "Ref" or key.startswith("Fn::"))
 
 
-def _code_location(value: Any, root: Path, *, default_local: bool) -> Path | S3Location | Intrinsic | None:
-    if isinstance(value, Intrinsic):
-        return value
-    if isinstance(value, Mapping):
-        if _is_intrinsic(value):
-            (key, arg), = value.items()
-            return Intrinsic(str(key), _plain(arg))
-        bucket, key = value.get("Bucket"), value.get("Key")
-        if isinstance(bucket, str) and isinstance(key, str):
-            return S3Location(f"s3://{bucket}/{key}")
+class _LocalPaths:
+    """Turns the template's local paths into folders, or ``OutsidePath`` when they leave."""
+
+    def __init__(self, root: Path, project_root: Path) -> None:
+        self.root = root
+        self.project_root = project_root
+        self._boundary = _resolved(project_root) or project_root
+
+    def code_location(self, value: Any, *, default_local: bool
+                      ) -> Path | S3Location | Intrinsic | OutsidePath | None:
+        if isinstance(value, Intrinsic):
+            return value
+        if isinstance(value, Mapping):
+            if _is_intrinsic(value):
+                (key, arg), = value.items()
+                return Intrinsic(str(key), _plain(arg))
+            bucket, key = value.get("Bucket"), value.get("Key")
+            if isinstance(bucket, str) and isinstance(key, str):
+                return S3Location(f"s3://{bucket}/{key}")
+            return None
+        if isinstance(value, str):
+            if value.startswith("s3://"):
+                return S3Location(value)
+            return self.directory(value)
+        if value is None and default_local:
+            return self.root
         return None
-    if isinstance(value, str):
-        if value.startswith("s3://"):
-            return S3Location(value)
-        return _local_dir(value, root)
-    if value is None and default_local:
-        return root
-    return None
+
+    def directory(self, value: Any) -> Path | OutsidePath | None:
+        if not isinstance(value, str) or not value or "\0" in value:
+            return None
+        path = Path(self.root, value)
+        if Path(value).is_absolute():
+            return OutsidePath(path, "an absolute path")
+        resolved = _resolved(path)
+        if resolved is None:
+            return OutsidePath(path, "a symlink loop")
+        if not resolved.is_relative_to(self._boundary):
+            reason = "a symlink out of the project" if _lexically_inside(path, self.project_root) \
+                else "a path out of the project"
+            return OutsidePath(path, reason)
+        return path
 
 
-def _local_dir(value: Any, root: Path) -> Path | None:
-    if not isinstance(value, str) or not value:
+def find_project_root(folder: Path) -> Path:
+    """The nearest folder at or above ``folder`` holding pyproject.toml, samconfig.toml or .git.
+
+    A template in ``infra/`` may then use ``../src``; without such a marker the template's own
+    folder is the boundary.
+    """
+    for candidate in (folder, *folder.parents):
+        if any((candidate / marker).exists() for marker in PROJECT_MARKERS):
+            return candidate
+    return folder
+
+
+def _resolved(path: Path) -> Path | None:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop
         return None
-    return Path(root, value)
+
+
+def _lexically_inside(path: Path, folder: Path) -> bool:
+    return os.path.normpath(path).startswith(os.path.normpath(folder) + os.sep) or \
+        os.path.normpath(path) == os.path.normpath(folder)
 
 
 def _ref_target(value: Any) -> str | None:

@@ -401,6 +401,7 @@ def test_explicit_apis_with_stage_and_base_path(tmp_path: Path) -> None:
 
 
 def test_code_locations_local_s3_dict_intrinsic_and_image(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("")  # the project root, so ../shared is inside
     proj = project(tmp_path, """\
         Transform: AWS::Serverless-2016-10-31
         Resources:
@@ -444,6 +445,7 @@ def test_code_locations_local_s3_dict_intrinsic_and_image(tmp_path: Path) -> Non
     root = tmp_path / "app"
 
     assert proj.root == root
+    assert proj.project_root == tmp_path
     assert functions["Local"].code_dir == root / "../shared/svc"
     assert functions["Default"].code_dir == root
     assert functions["S3String"].code_uri == S3Location("s3://bucket/code.zip")
