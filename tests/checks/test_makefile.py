@@ -196,7 +196,8 @@ def test_default_rule_makes_any_target():
 
 
 def test_lines_that_may_generate_rules():
-    makefile = parse_makefile("$(foreach f,A B,$(eval $(call RULE,$(f))))\ninclude a.mk\n")
+    makefile = parse_makefile("$(foreach f,A B,$(eval $(call RULE,$(f))))\ninclude a.mk\n"
+                              "$(info building)\n")
     assert makefile.generated == (1,)
     assert makefile.unresolved == (1, 2)
 

@@ -25,9 +25,10 @@ _MODIFIERS = ("export", "override", "private", "unexport")
 _INCLUDES = frozenset({"include", "-include", "sinclude"})
 _DIRECTIVES = frozenset({"export", "unexport", "override", "vpath", "undefine", "load", "-load"})
 _OPERATORS = (":::=", "::=", ":=", "+=", "?=", "!=", "=")
-# Functions that expand to nothing: a line made of one of them is not a misplaced recipe.
-_SILENT_FUNCTIONS = ("$(eval", "${eval", "$(info", "${info", "$(warning", "${warning",
-                     "$(error", "${error")
+# Functions that print and expand to nothing: a line made of one of them makes no rule.
+_OUTPUT_FUNCTIONS = ("$(info", "${info", "$(warning", "${warning", "$(error", "${error")
+# Nor is such a line, or an $(eval ...), a misplaced recipe line.
+_SILENT_FUNCTIONS = ("$(eval", "${eval", *_OUTPUT_FUNCTIONS)
 
 
 @dataclass(frozen=True)
@@ -125,16 +126,31 @@ def parse_makefile(text: str, path: Path | None = None, *, truncated: bool = Fal
     return _Parser(lines).parse(path, truncated)
 
 
+@dataclass
+class _OpenRule:
+    """A rule while its recipe is being read."""
+
+    targets: tuple[str, ...]
+    prerequisites: tuple[str, ...]
+    line: int
+    double_colon: bool
+    has_recipe: bool
+
+    def close(self) -> MakeRule:
+        return MakeRule(self.targets, self.prerequisites, self.line, self.double_colon,
+                        self.has_recipe)
+
+
 class _Parser:
     def __init__(self, lines: list[str]) -> None:
         self.lines = lines
-        self.rules: list[dict] = []
+        self.rules: list[_OpenRule] = []
         self.recipes: list[RecipeLine] = []
         self.includes: list[int] = []
         self.generated: list[int] = []
         self.prefix: str | None = TAB
         self.prefix_line = 0
-        self.rule: dict | None = None  # the rule whose recipe lines may follow
+        self.rule: _OpenRule | None = None  # the rule whose recipe lines may follow
 
     def parse(self, path: Path | None, truncated: bool) -> Makefile:
         index = 0
@@ -142,7 +158,7 @@ class _Parser:
             index = self._statement(index)
         return Makefile(
             path=path,
-            rules=tuple(MakeRule(**rule) for rule in self.rules),
+            rules=tuple(rule.close() for rule in self.rules),
             recipe_lines=tuple(self.recipes),
             includes=tuple(self.includes),
             generated=tuple(self.generated),
@@ -190,8 +206,8 @@ class _Parser:
 
     def _recipe(self, number: int, indent: str) -> None:
         assert self.rule is not None and self.prefix is not None
-        self.recipes.append(RecipeLine(number, indent, self.prefix, self.rule["line"]))
-        self.rule["has_recipe"] = True
+        self.recipes.append(RecipeLine(number, indent, self.prefix, self.rule.line))
+        self.rule.has_recipe = True
 
     def _assign(self, name: str, operator: str, value: str, number: int) -> None:
         if name != ".RECIPEPREFIX" or operator == "+=":
@@ -208,7 +224,7 @@ class _Parser:
         colon = _find_unquoted(stripped, ":")
         if colon < 0:
             # Not a rule: "missing separator" to make, unless it expands to rules or nothing.
-            if "$" in stripped:
+            if "$" in stripped and not stripped.startswith(_OUTPUT_FUNCTIONS):
                 self.generated.append(number)
             self.rule = None
             return
@@ -230,13 +246,13 @@ class _Parser:
         second = _find_unquoted(rest, ":")
         if second >= 0:  # static pattern rule, "targets: pattern: prerequisites"
             rest = rest[second + 1:]
-        self.rule = {
-            "targets": tuple(_words(targets_text)),
-            "prerequisites": tuple(w for w in _words(rest) if w != "|"),
-            "line": number,
-            "double_colon": double_colon,
-            "has_recipe": inline_recipe,
-        }
+        self.rule = _OpenRule(
+            targets=tuple(_words(targets_text)),
+            prerequisites=tuple(w for w in _words(rest) if w != "|"),
+            line=number,
+            double_colon=double_colon,
+            has_recipe=inline_recipe,
+        )
         self.rules.append(self.rule)
 
 
