@@ -288,7 +288,8 @@ def _make_spec(project: Project, function: Function) -> _Spec:
         raise GatewayError(f"{name}: Handler must be a string such as app.main.handler")
     code_dir = function.code_dir
     if code_dir is None or not code_dir.is_dir():
-        raise GatewayError(f"{name}: CodeUri {function.code_uri} is not a local folder")
+        where = getattr(function.code_uri, "uri", function.code_uri)
+        raise GatewayError(f"{name}: CodeUri {where} is not a local folder")
     code = str(code_dir.resolve())
     paths = [code]
     owned = [code]

@@ -1,0 +1,390 @@
+"""The invoker: isolated handler loading, environment, context, timeouts and Lambda errors."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+
+import pytest
+
+from sam_fastapi.gateway.invoker import GatewayError, Invoker
+
+FUNCTIONS = """
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Stage:
+    Type: String
+    Default: test
+Globals:
+  Function:
+    Runtime: python3.12
+    Handler: app.main.handler
+    Environment:
+      Variables:
+        SHARED: from-globals
+Resources:
+  One:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: one/
+      MemorySize: 256
+      Timeout: 7
+      Environment:
+        Variables:
+          STAGE: !Ref Stage
+  Two:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: two/
+      FunctionName: two-fn
+"""
+
+# Same module names in both functions, different content and module-level state.
+APP = """
+import os, sys
+from app.api import models
+
+calls = 0
+
+
+def handler(event, context):
+    global calls
+    calls += 1
+    import json  # a shared module
+    return {{
+        "who": models.WHO,
+        "calls": calls,
+        "app_file": sys.modules["app"].__file__,
+        "json_id": id(json),
+        "env": {{k: os.environ.get(k) for k in event.get("env", [])}},
+        "cwd": os.getcwd(),
+        "context": {{
+            "function_name": context.function_name,
+            "function_version": context.function_version,
+            "memory_limit_in_mb": context.memory_limit_in_mb,
+            "invoked_function_arn": context.invoked_function_arn,
+            "log_group_name": context.log_group_name,
+            "remaining": context.get_remaining_time_in_millis(),
+            "request_id": context.aws_request_id,
+        }},
+    }}
+"""
+
+
+def two_functions() -> dict[str, str]:
+    files = {}
+    for name in ("one", "two"):
+        files[f"{name}/app/__init__.py"] = ""
+        files[f"{name}/app/api/__init__.py"] = ""
+        files[f"{name}/app/api/models.py"] = f"WHO = {name!r}\n"
+        files[f"{name}/app/main.py"] = APP.format()
+    return files
+
+
+@pytest.fixture
+def invoker(project):
+    made = []
+
+    def make(template: str = FUNCTIONS, files: dict[str, str] | None = None,
+             **options) -> Invoker:
+        inv = Invoker(project(template, two_functions() if files is None else files), **options)
+        made.append(inv)
+        return inv
+
+    yield make
+    for inv in made:
+        inv.cold_start()
+
+
+def single(handler_source: str, *, timeout: int = 3, handler: str = "app.handler",
+           extra: dict[str, str] | None = None) -> tuple[str, dict[str, str]]:
+    template = f"""
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: {handler}
+      CodeUri: src/
+      Timeout: {timeout}
+"""
+    return template, {"src/app.py": handler_source, **(extra or {})}
+
+
+def test_two_functions_with_the_same_module_names_stay_apart(invoker) -> None:
+    inv = invoker()
+
+    one = inv.invoke("One", {}).result
+    two = inv.invoke("Two", {}).result
+    one_again = inv.invoke("One", {}).result
+
+    assert (one["who"], two["who"], one_again["who"]) == ("one", "two", "one")
+    assert (one["calls"], two["calls"], one_again["calls"]) == (1, 1, 2)
+    assert one["app_file"].endswith(os.path.join("one", "app", "__init__.py"))
+    assert two["app_file"].endswith(os.path.join("two", "app", "__init__.py"))
+
+
+def test_function_modules_do_not_leak_and_shared_ones_are_imported_once(invoker) -> None:
+    import json
+
+    inv = invoker()
+    before = set(sys.modules)
+
+    one = inv.invoke("One", {}).result
+    two = inv.invoke("Two", {}).result
+
+    assert one["json_id"] == two["json_id"] == id(json)
+    leaked = {m for m in set(sys.modules) - before if m == "app" or m.startswith("app.")}
+    assert leaked == set()
+
+
+def test_the_users_own_modules_are_untouched(invoker, tmp_path, monkeypatch) -> None:
+    mine = tmp_path / "mine"
+    (mine / "app").mkdir(parents=True)
+    (mine / "app" / "__init__.py").write_text("MINE = True\n")
+    (mine / "app" / "main.py").write_text("def handler(event, context):\n    return 'mine'\n")
+    monkeypatch.syspath_prepend(str(mine))
+    monkeypatch.delitem(sys.modules, "app", raising=False)
+    monkeypatch.delitem(sys.modules, "app.main", raising=False)
+    import app.main  # the user's test code imports its own "app"
+
+    users_app, users_main = sys.modules["app"], sys.modules["app.main"]
+    inv = invoker()
+
+    result = inv.invoke("One", {}).result
+
+    assert result["who"] == "one"
+    assert sys.modules["app"] is users_app and sys.modules["app.main"] is users_main
+    assert "app.api" not in sys.modules
+    assert app.main.handler(None, None) == "mine"
+    monkeypatch.delitem(sys.modules, "app")
+    monkeypatch.delitem(sys.modules, "app.main")
+
+
+def test_environment_is_set_during_the_call_and_restored(invoker, monkeypatch) -> None:
+    monkeypatch.setenv("SHARED", "the user's")
+    monkeypatch.delenv("STAGE", raising=False)
+    with_intrinsic = FUNCTIONS.replace("STAGE: !Ref Stage",
+                                       "STAGE: !Ref Stage\n          TABLE: !GetAtt Table.Arn")
+    inv = invoker(with_intrinsic, region="eu-west-3")
+    names = ["SHARED", "STAGE", "TABLE", "AWS_LAMBDA_FUNCTION_NAME", "AWS_REGION",
+             "AWS_DEFAULT_REGION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "AWS_LAMBDA_FUNCTION_VERSION",
+             "AWS_EXECUTION_ENV", "LAMBDA_TASK_ROOT", "_HANDLER", "TZ"]
+
+    with pytest.warns(UserWarning, match="TABLE"):
+        env = inv.invoke("One", {"env": names}).result["env"]
+
+    assert env["SHARED"] == "from-globals"
+    assert env["STAGE"] == "test"
+    assert env["TABLE"] is None  # an unresolvable !GetAtt is left unset
+    assert env["AWS_LAMBDA_FUNCTION_NAME"] == "One"
+    assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "eu-west-3"
+    assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
+    assert env["AWS_LAMBDA_FUNCTION_VERSION"] == "$LATEST"
+    assert env["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.12"
+    assert env["LAMBDA_TASK_ROOT"] == str((inv.project.root / "one").resolve())
+    assert env["_HANDLER"] == "app.main.handler"
+    assert env["TZ"] == ":UTC"
+    assert os.environ["SHARED"] == "the user's"
+    assert "STAGE" not in os.environ and "_HANDLER" not in os.environ
+
+
+def test_working_directory_is_the_code_folder_during_the_call(invoker) -> None:
+    inv = invoker()
+    here = os.getcwd()
+
+    result = inv.invoke("Two", {}).result
+
+    assert result["cwd"] == str((inv.project.root / "two").resolve())
+    assert os.getcwd() == here
+
+
+def test_context_describes_the_function(invoker) -> None:
+    inv = invoker(clock=lambda: 1000.0)
+
+    one = inv.invoke("One", {}).result["context"]
+    two = inv.invoke("Two", {}).result["context"]
+
+    assert one["function_name"] == "One" and two["function_name"] == "two-fn"
+    assert one["function_version"] == "$LATEST"
+    assert one["memory_limit_in_mb"] == "256"
+    assert two["memory_limit_in_mb"] == "128"
+    assert one["invoked_function_arn"] == "arn:aws:lambda:us-east-1:123456789012:function:One"
+    assert one["log_group_name"] == "/aws/lambda/One"
+    assert one["remaining"] == 7000  # the clock stands still: the whole Timeout is left
+    assert re.fullmatch(r"[0-9a-f-]{36}", one["request_id"])
+
+
+def test_cold_then_warm_and_cold_start_reloads_modules(invoker) -> None:
+    inv = invoker()
+
+    first = inv.invoke("One", {})
+    second = inv.invoke("One", {})
+    inv.cold_start("One")
+    third = inv.invoke("One", {})
+
+    assert (first.cold, second.cold, third.cold) == (True, False, True)
+    assert [i.result["calls"] for i in (first, second, third)] == [1, 2, 1]
+
+
+def test_timeout_fails_like_lambda_and_next_call_is_cold(invoker) -> None:
+    template, files = single(
+        "import time\ncalls = 0\n"
+        "def handler(event, context):\n"
+        "    global calls\n"
+        "    calls += 1\n"
+        "    if event.get('sleep'):\n"
+        "        time.sleep(event['sleep'])\n"
+        "    return calls\n", timeout=1)
+    inv = invoker(template, files)
+    assert inv.invoke("Fn", {}).result == 1
+
+    start = time.perf_counter()
+    timed_out = inv.invoke("Fn", {"sleep": 2})
+    waited = time.perf_counter() - start
+
+    assert waited < 1.8
+    assert timed_out.result is None
+    assert re.search(r"Task timed out after 1\.\d\d seconds$", timed_out.error["errorMessage"])
+    assert 1000 <= timed_out.duration_ms < 1800
+    after = inv.invoke("Fn", {})
+    assert after.cold and after.result == 1  # a fresh set of modules
+
+
+def test_handler_exception_has_lambdas_error_shape(invoker) -> None:
+    template, files = single("def handler(event, context):\n    raise ValueError('boom')\n")
+    inv = invoker(template, files)
+
+    invocation = inv.invoke("Fn", {})
+
+    assert invocation.result is None
+    error = invocation.error
+    assert (error["errorType"], error["errorMessage"]) == ("ValueError", "boom")
+    assert re.fullmatch(r"[0-9a-f-]{36}", error["requestId"])
+    assert len(error["stackTrace"]) == 1
+    assert 'app.py", line 2, in handler' in error["stackTrace"][0]
+
+
+@pytest.mark.parametrize("source,handler,error_type,message", [
+    ("def handler(event, context)\n    return 1\n", "app.handler",
+     "Runtime.UserCodeSyntaxError", "Syntax error in module 'app': expected ':' (app.py, line 1)"),
+    ("import not_installed_anywhere\n", "app.handler",
+     "Runtime.ImportModuleError",
+     "Unable to import module 'app': No module named 'not_installed_anywhere'"),
+    ("x = 1\n", "app.handler", "Runtime.HandlerNotFound",
+     "Handler 'handler' missing on module 'app'"),
+    ("x = 1\n", "handler", "Runtime.MalformedHandlerName",
+     "Bad handler 'handler': not enough values to unpack (expected 2, got 1)"),
+    ("raise RuntimeError('no config')\n", "app.handler", "RuntimeError", "no config"),
+    ("x = 1\n", "missing.handler", "Runtime.ImportModuleError",
+     "Unable to import module 'missing': No module named 'missing'"),
+])
+def test_init_errors_have_lambdas_shape_and_do_not_crash(invoker, source, handler, error_type,
+                                                         message) -> None:
+    template, files = single(source, handler=handler)
+    inv = invoker(template, files)
+
+    first = inv.invoke("Fn", {})
+    second = inv.invoke("Fn", {})
+
+    assert (first.error["errorType"], first.error["errorMessage"]) == (error_type, message)
+    assert first.cold and second.cold  # a failed init is retried on the next call
+
+
+def test_oversized_response_fails_like_lambda(invoker) -> None:
+    template, files = single("def handler(event, context):\n    return 'x' * event['n']\n")
+    inv = invoker(template, files)
+
+    assert inv.invoke("Fn", {"n": 6_000_000}).error is None
+    too_big = inv.invoke("Fn", {"n": 6_300_000})
+
+    assert too_big.error == {
+        "errorMessage": "Response payload size exceeded maximum allowed payload size "
+                        "(6291556 bytes).",
+        "errorType": "Function.ResponseSizeTooLarge",
+        "stackTrace": [],
+    }
+
+
+def test_result_that_json_cannot_carry_is_a_marshal_error(invoker) -> None:
+    template, files = single("def handler(event, context):\n    return {1, 2}\n")
+    inv = invoker(template, files)
+
+    error = inv.invoke("Fn", {}).error
+
+    assert error["errorType"] == "Runtime.MarshalError"
+    assert error["errorMessage"].startswith("Unable to marshal response: Object of type set")
+
+
+def test_result_comes_back_as_json_carries_it(invoker) -> None:
+    template, files = single("def handler(event, context):\n    return {'t': (1, 2), 3: 'x'}\n")
+    inv = invoker(template, files)
+
+    assert inv.invoke("Fn", {}).result == {"t": [1, 2], "3": "x"}
+
+
+def test_handler_gets_its_own_copy_of_the_event(invoker) -> None:
+    template, files = single("def handler(event, context):\n    event['x'] = 2\n    return 1\n")
+    inv = invoker(template, files)
+    event = {"x": 1}
+
+    inv.invoke("Fn", event)
+
+    assert event == {"x": 1}
+
+
+def test_local_layers_are_on_the_path(invoker) -> None:
+    template = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Shared:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      ContentUri: layer/
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Layers: [!Ref Shared]
+"""
+    files = {
+        "src/app.py": "import helpers\ndef handler(event, context):\n    return helpers.NAME\n",
+        "layer/python/helpers.py": "NAME = 'from the layer'\n",
+    }
+    inv = invoker(template, files)
+
+    assert inv.invoke("Fn", {}).result == "from the layer"
+    assert "helpers" not in sys.modules
+
+
+def test_functions_that_cannot_run_here_are_a_clear_error(invoker) -> None:
+    template = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Remote:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: s3://bucket/code.zip
+  Node:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+      CodeUri: src/
+"""
+    inv = invoker(template, {"src/index.js": ""})
+
+    remote = re.escape("Remote: CodeUri s3://bucket/code.zip is not a local folder")
+    with pytest.raises(GatewayError, match=remote):
+        inv.invoke("Remote", {})
+    with pytest.raises(GatewayError, match="not a Python runtime"):
+        inv.invoke("Node", {})
+    with pytest.raises(GatewayError, match="no function 'Nope'"):
+        inv.invoke("Nope", {})
