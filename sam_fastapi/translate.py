@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sam_fastapi.template.model import is_intrinsic
+
 PLACEHOLDER_S3 = "s3://sam-fastapi-placeholder/code.zip"
 PLACEHOLDER_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/sam-fastapi-placeholder:latest"
 _DEFINITION_URI_TYPES = (
@@ -183,16 +185,9 @@ def _to_placeholder(props: dict[str, Any], key: str, placeholder: str) -> None:
     value = props.get(key)
     if isinstance(value, str) and (value.startswith("s3://") or "dkr.ecr" in value):
         return
-    if isinstance(value, dict) and not _is_intrinsic(value):
+    if isinstance(value, dict) and not is_intrinsic(value):
         return
     props[key] = placeholder
-
-
-def _is_intrinsic(value: Mapping[str, Any]) -> bool:
-    if len(value) != 1:
-        return False
-    key = next(iter(value))
-    return key == "Ref" or (isinstance(key, str) and key.startswith("Fn::"))
 
 
 class TranslationJob:

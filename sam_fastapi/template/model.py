@@ -440,7 +440,7 @@ def _merge_globals(globals_: Mapping[str, Any], props: Mapping[str, Any]) -> dic
     merged = dict(copy.copy(globals_))
     for key, value in props.items():
         current = merged.get(key)
-        if isinstance(current, Mapping) and isinstance(value, Mapping) and not _is_intrinsic(value):
+        if isinstance(current, Mapping) and isinstance(value, Mapping) and not is_intrinsic(value):
             merged[key] = _merge_globals(current, value)
         elif isinstance(current, list) and isinstance(value, list):
             merged[key] = [*current, *value]
@@ -449,7 +449,8 @@ def _merge_globals(globals_: Mapping[str, Any], props: Mapping[str, Any]) -> dic
     return merged
 
 
-def _is_intrinsic(value: Mapping[str, Any]) -> bool:
+def is_intrinsic(value: Mapping[str, Any]) -> bool:
+    """``{"Ref": ...}`` or ``{"Fn::...": ...}``: a mapping that is an intrinsic function."""
     if len(value) != 1:
         return False
     key = next(iter(value))
@@ -469,7 +470,7 @@ class _LocalPaths:
         if isinstance(value, Intrinsic):
             return value
         if isinstance(value, Mapping):
-            if _is_intrinsic(value):
+            if is_intrinsic(value):
                 (key, arg), = value.items()
                 return Intrinsic(str(key), _plain(arg))
             bucket, key = value.get("Bucket"), value.get("Key")
