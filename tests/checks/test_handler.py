@@ -527,6 +527,8 @@ def analysed(root: Path, files: dict[str, str | bytes], handler: str = "main.han
         pytest.param("from mycompany.lambda_ import handler\n", "unknown", id="third-party"),
         pytest.param("from x import *\n", "unknown", id="star-import"),
         pytest.param("from mangum import Mangum\nhandler = Mangum\n", "not", id="the-class"),
+        pytest.param("from mangum import Mangum\nfrom fastapi import APIRouter\n"
+                     "handler = Mangum(APIRouter())\n", "not", id="a-router"),
         pytest.param("from mangum import Mangum\nhandler = Mangum()\n", "not", id="no-app"),
         pytest.param("import json as handler\n", "unknown", id="stdlib-module"),
         pytest.param("def handler():\n    return 1\n", "not", id="no-arguments"),

@@ -50,7 +50,12 @@ MANGUM = frozenset({"mangum.Mangum", "mangum.adapter.Mangum"})
 ASGI_APPS = frozenset(
     {"fastapi.FastAPI", "fastapi.applications.FastAPI", "starlette.applications.Starlette"}
 )
-WSGI_APPS = {"flask.Flask": "a Flask app (WSGI, and Mangum serves ASGI apps only)"}
+#: Known things that are not an ASGI app Mangum could serve, by what calling them makes.
+NOT_APPS = {
+    "flask.Flask": "a Flask app (WSGI, and Mangum serves ASGI apps only)",
+    "fastapi.APIRouter": "an APIRouter (include it in a FastAPI app and wrap the app)",
+    "fastapi.routing.APIRouter": "an APIRouter (include it in a FastAPI app and wrap the app)",
+}
 #: Never followed into, even when vendored into CodeUri: their names above are what counts.
 KNOWN_PACKAGES = frozenset({"mangum", "fastapi", "starlette", "flask"})
 
@@ -356,8 +361,7 @@ class _Site:
 @dataclass(eq=False)
 class _Loaded:
     module: Module
-    tree: ast.Module | None  # None: namespace, compiled, unreadable or not valid Python
-    scope: _Scope | None = None
+    scope: _Scope | None = None  # None: namespace, compiled, unreadable or not valid Python
 
 
 class _Scope:
@@ -368,11 +372,10 @@ class _Scope:
         self.loaded = loaded
         self.body = body
         self.parent = parent
-        self.node = node
         self.params: frozenset[str] = frozenset()
         self.globals: frozenset[str] = frozenset()
-        self.star_import = False
         self._sites: dict[str, list[_Site]] | None = None
+        self._star_import = False
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
             args = node.args
             self.params = frozenset(
@@ -388,15 +391,27 @@ class _Scope:
         return self.parent is None
 
     def sites(self, name: str) -> list[_Site]:
+        return self._collected().get(name, [])
+
+    @property
+    def star_import(self) -> bool:
+        """``from x import *`` binds names nobody can list without importing ``x``."""
+        self._collected()
+        return self._star_import
+
+    def _collected(self) -> dict[str, list[_Site]]:
         if self._sites is None:
-            self._sites = _SiteCollector(self).collect()
-        return self._sites.get(name, [])
+            collector = _SiteCollector(self)
+            self._sites = collector.collect()
+            self._star_import = collector.star_import
+        return self._sites
 
 
 class _SiteCollector:
     def __init__(self, scope: _Scope) -> None:
         self.scope = scope
         self.sites: dict[str, list[_Site]] = defaultdict(list)
+        self.star_import = False
 
     def collect(self) -> dict[str, list[_Site]]:
         self._visit(self.scope.body)
@@ -447,7 +462,7 @@ class _SiteCollector:
             elif isinstance(stmt, ast.ImportFrom):
                 for alias in stmt.names:
                     if alias.name == "*":
-                        self.scope.star_import = True
+                        self.star_import = True
                     else:
                         self._add(alias.asname or alias.name,
                                   _Site("from", stmt, self.scope, name=alias.name))
@@ -549,11 +564,11 @@ class _Analyser:
         if module in self._loaded:
             return self._loaded[module]
         if len(self._loaded) >= MAX_MODULES:
-            return _Loaded(module, None)
+            return _Loaded(module)
         for init in module.runs_first:
             self._parse(init)
         tree = self._parse(module.file) if module.file is not None else None
-        loaded = _Loaded(module, tree)
+        loaded = _Loaded(module)
         if tree is not None:
             loaded.scope = _Scope(loaded, tree.body, None)
         self._loaded[module] = loaded
@@ -720,8 +735,8 @@ class _Analyser:
             return wrapped
         if callee.kind == "class":
             return Value("other", f"an instance of {callee.what.removeprefix('the class ')}")
-        if callee.kind == "external" and callee.dotted in WSGI_APPS:
-            return Value("other", WSGI_APPS[callee.dotted])
+        if callee.kind == "external" and callee.dotted in NOT_APPS:
+            return Value("other", NOT_APPS[callee.dotted])
         if callee.kind == "other":
             return Value("other", f"a call of {callee.what}")
         return _UNKNOWN
