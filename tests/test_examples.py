@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,11 @@ from sam_fastapi.cli import main
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 MOVIES = EXAMPLES / "movies"
+BROKEN = EXAMPLES / "broken"
+
+#: Every rule examples/broken shows, one defect each.
+BROKEN_RULES = ("SF001", "SF002", "SF101", "SF102", "SF201", "SF202", "SF203",
+                "SF301", "SF302", "SF303", "SF304", "SF305")
 
 
 @contextmanager
@@ -211,3 +217,26 @@ def lint_json(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list
 
 def test_movies_example_lints_clean(capsys: pytest.CaptureFixture[str]) -> None:
     assert lint_json(capsys, str(MOVIES / "template.yaml")) == (0, [])
+
+
+def documented_defects() -> set[tuple[str, str, int]]:
+    """(rule, file, line) of each row of the table in examples/broken/README.md."""
+    readme = (BROKEN / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (SF\d{3}) \|.*\| `([^`]+):(\d+)` \|$", readme, re.MULTILINE)
+    return {(rule, file, int(line)) for rule, file, line in rows}
+
+
+def test_broken_readme_lists_one_defect_per_rule() -> None:
+    assert sorted(rule for rule, _, _ in documented_defects()) == sorted(BROKEN_RULES)
+
+
+def test_broken_example_reports_every_rule_where_the_readme_says(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, findings = lint_json(capsys, str(BROKEN))
+    reported = {
+        (f["rule"], Path(f["file"]).resolve().relative_to(BROKEN).as_posix(), f["line"])
+        for f in findings
+    }
+    assert code == 1
+    assert sorted(reported) == sorted(documented_defects())
