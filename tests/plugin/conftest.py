@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 # Imported once here: pytester's in-process runs put sys.modules back after each run, and
 # importing these again every time is slow (and cfn-lint's YAML loader does not survive it).
@@ -224,6 +226,54 @@ def _no_hypothesis_in_inner_runs(pytester: pytest.Pytester,
     After ``pytester``, which clears PYTEST_ADDOPTS.
     """
     monkeypatch.setenv("PYTEST_ADDOPTS", "-p no:hypothesispytest")
+
+
+EVENTS = Path(__file__).resolve().parent / "events"
+
+
+def _recorded(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / name).read_text(encoding="utf-8"))
+
+
+def _rest_event(method: str, path: str, resource: str, *, keep_body: bool = False) -> str:
+    """``sam local generate-event apigateway aws-proxy``, sent to ``method path`` instead."""
+    event = _recorded("aws-proxy.json")
+    proxy = path.removeprefix(resource.split("{")[0]) if "{" in resource else None
+    event.update(httpMethod=method, path=path, resource=resource,
+                 pathParameters={"proxy": proxy} if proxy else None)
+    event["requestContext"].update(httpMethod=method, path=f"/prod{path}", resourcePath=resource)
+    event["headers"]["Content-Type"] = "application/json"
+    event["multiValueHeaders"]["Content-Type"] = ["application/json"]
+    if not keep_body:
+        event.update(body=None, isBase64Encoded=False)
+    return json.dumps(event, indent=2)
+
+
+def _v2_event(method: str, path: str, route_key: str) -> str:
+    """``sam local generate-event apigateway http-api-proxy``, sent to ``method path``."""
+    event = _recorded("http-api-proxy.json")
+    event.update(routeKey=route_key, rawPath=path)
+    event["requestContext"].update(routeKey=route_key)
+    event["requestContext"]["http"].update(method=method, path=path)
+    return json.dumps(event, indent=2)
+
+
+@pytest.fixture
+def recorded() -> Callable[[str], dict[str, Any]]:
+    """A copy of a recorded event from ``tests/plugin/events`` (origins in its README)."""
+    return _recorded
+
+
+@pytest.fixture
+def rest_event() -> Callable[..., str]:
+    """``rest_event(method, path, resource, keep_body=False)``: a REST proxy event as JSON."""
+    return _rest_event
+
+
+@pytest.fixture
+def v2_event() -> Callable[[str, str, str], str]:
+    """``v2_event(method, path, route_key)``: an HTTP API payload 2.0 event as JSON."""
+    return _v2_event
 
 
 def _write(root: Path, files: dict[str, str]) -> None:

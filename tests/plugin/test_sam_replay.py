@@ -10,40 +10,13 @@ from typing import Any
 
 import pytest
 
-EVENTS = Path(__file__).resolve().parent / "events"
 CREATED = {"status": 201, "headers": {"content-type": "application/json"},
            "body": {"created": {"test": "body"}, "type": "application/json"}}
 
 
-def recorded(name: str) -> dict[str, Any]:
-    return json.loads((EVENTS / name).read_text(encoding="utf-8"))
-
-
-def rest_event(method: str, path: str, resource: str, *, keep_body: bool = False) -> str:
-    """``sam local generate-event apigateway aws-proxy``, sent to ``method path`` instead."""
-    event = recorded("aws-proxy.json")
-    proxy = path.removeprefix(resource.split("{")[0]) if "{" in resource else None
-    event.update(httpMethod=method, path=path, resource=resource,
-                 pathParameters={"proxy": proxy} if proxy else None)
-    event["requestContext"].update(httpMethod=method, path=f"/prod{path}", resourcePath=resource)
-    event["headers"]["Content-Type"] = "application/json"
-    event["multiValueHeaders"]["Content-Type"] = ["application/json"]
-    if not keep_body:
-        event.update(body=None, isBase64Encoded=False)
-    return json.dumps(event, indent=2)
-
-
-def v2_event(method: str, path: str, route_key: str) -> str:
-    """``sam local generate-event apigateway http-api-proxy``, sent to ``method path``."""
-    event = recorded("http-api-proxy.json")
-    event.update(routeKey=route_key, rawPath=path)
-    event["requestContext"].update(routeKey=route_key)
-    event["requestContext"]["http"].update(method=method, path=path)
-    return json.dumps(event, indent=2)
-
-
 @pytest.fixture
-def rest_events(rest_project: Path, write: Callable[[dict[str, str]], None]) -> Path:
+def rest_events(rest_project: Path, write: Callable[[dict[str, str]], None],
+                rest_event: Callable[..., str]) -> Path:
     write({
         "events/casts/get_cast.json": rest_event("GET", "/casts/7", "/casts/{proxy+}"),
         "events/casts/create_cast.json": rest_event("POST", "/casts", "/casts", keep_body=True),
@@ -53,6 +26,7 @@ def rest_events(rest_project: Path, write: Callable[[dict[str, str]], None]) -> 
 
 def test_proxy_events_pass_and_others_are_skipped_with_the_reason(
     pytester: pytest.Pytester, rest_events: Path, write: Callable[[dict[str, str]], None],
+    recorded: Callable[[str], dict[str, Any]],
 ) -> None:
     write({
         "events/auth/token.json": json.dumps(recorded("authorizer.json")),
@@ -80,8 +54,10 @@ def test_proxy_events_pass_and_others_are_skipped_with_the_reason(
     ])
 
 
-def test_payload_2_events_replay_on_an_http_api(pytester: pytest.Pytester, http_project: Path,
-                                                write: Callable[[dict[str, str]], None]) -> None:
+def test_payload_2_events_replay_on_an_http_api(
+    pytester: pytest.Pytester, http_project: Path, write: Callable[[dict[str, str]], None],
+    v2_event: Callable[[str, str, str], str],
+) -> None:
     write({"events/items/create.json": v2_event("POST", "/v2/items", "ANY /v2/{proxy+}"),
            "events/items/create.response.json": json.dumps(
                {"status": 200, "body": {"version": "v2", "created": {"test": "body"}}})})
@@ -105,7 +81,8 @@ def test_events_run_with_any_test_path_and_can_be_selected(
 
 
 def test_events_folder_option(pytester: pytest.Pytester, rest_project: Path,
-                              write: Callable[[dict[str, str]], None]) -> None:
+                              write: Callable[[dict[str, str]], None],
+                              rest_event: Callable[..., str]) -> None:
     write({"recorded/get.json": rest_event("GET", "/casts/7", "/casts/{proxy+}"),
            "events/ignored.json": "{not json"})
 
@@ -117,6 +94,7 @@ def test_events_folder_option(pytester: pytest.Pytester, rest_project: Path,
 
 def test_handler_error_fails_with_the_functions_reason(
     pytester: pytest.Pytester, rest_project: Path, write: Callable[[dict[str, str]], None],
+    rest_event: Callable[..., str],
 ) -> None:
     write({"events/broken.json": rest_event("GET", "/broken", "/broken"),
            "events/slow.json": rest_event("GET", "/slow", "/slow"),
