@@ -6,6 +6,7 @@ Also the built-in plugin that documents the rules the pipeline reports itself.
 from __future__ import annotations
 
 import importlib.metadata
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -109,6 +110,10 @@ Events:
 CFN_LINT_CONFIG_FILES = (".cfnlintrc", ".cfnlintrc.yaml", ".cfnlintrc.yml")
 
 
+#: Seconds a check may run on one template before it is abandoned (SF000).
+CHECK_TIME_LIMIT = 30.0
+
+
 @hookimpl
 def sam_fastapi_register_rules() -> list[Rule]:
     return [CHECK_CRASHED, TEMPLATE_UNREADABLE, TRANSFORM_FAILED]
@@ -128,8 +133,10 @@ class LintResult:
 class Linter:
     """Runs every registered check and the two external analysers over templates."""
 
-    def __init__(self, pm: pluggy.PluginManager, config: LintConfig) -> None:
+    def __init__(self, pm: pluggy.PluginManager, config: LintConfig, *,
+                 check_time_limit: float = CHECK_TIME_LIMIT) -> None:
         self.config = config
+        self.check_time_limit = check_time_limit
         self.checks: list[Check] = [
             check for group in pm.hook.sam_fastapi_register_checks() for check in group
         ]
@@ -235,7 +242,7 @@ class Linter:
             if not self.config.is_selected(rule.id):
                 continue
             try:
-                violations = list(check.run(project))
+                violations = _run_bounded(check, project, self.check_time_limit)
             except Exception as exc:
                 name = f"{type(check).__module__}.{type(check).__qualname__}"
                 yield self._finding(
@@ -270,6 +277,38 @@ class Linter:
                                   finding.location, finding.resource)
             kept.append(finding)
         return kept
+
+
+class CheckTimedOut(Exception):
+    pass
+
+
+def _run_bounded(check: Check, project: Project, limit: float) -> list[Violation]:
+    """Run a check in a daemon thread: a check that hangs is abandoned at ``limit`` seconds.
+
+    The thread cannot be stopped, only left behind; being a daemon, it does not keep the
+    process alive. Whatever the check returns must be ``Violation`` objects.
+    """
+    outcome: list[Any] = []
+
+    def target() -> None:
+        try:
+            outcome.append(list(check.run(project)))
+        except BaseException as exc:  # reported by the caller as SF000
+            outcome.append(exc)
+
+    thread = threading.Thread(target=target, name=f"check-{check.rule.id}", daemon=True)
+    thread.start()
+    thread.join(limit)
+    if not outcome:
+        raise CheckTimedOut(f"did not finish within {limit:g} s")
+    if isinstance(outcome[0], BaseException):
+        raise outcome[0]
+    violations = outcome[0]
+    for item in violations:
+        if not isinstance(item, Violation):
+            raise TypeError(f"returned {type(item).__name__} {item!r:.60} instead of Violation")
+    return violations
 
 
 def _shown_path(file: str) -> str:
