@@ -68,7 +68,8 @@ def load_config(start: Path) -> LintConfig:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
-    section = data.get("tool", {}).get("sam-fastapi")
+    tool = data.get("tool")
+    section = tool.get("sam-fastapi") if isinstance(tool, dict) else None
     if section is None:
         return LintConfig()
     return _parse(section, path)
@@ -81,15 +82,20 @@ def _parse(section: Any, path: Path) -> LintConfig:
     known = {"select", "ignore", "fail-level", "severity", "cache"}
     unknown = sorted(set(section) - known)
     if unknown:
-        raise ConfigError(f"{where}: unknown setting {unknown[0]!r} (known: {', '.join(sorted(known))})")
+        raise ConfigError(
+            f"{where}: unknown setting {unknown[0]!r} (known: {', '.join(sorted(known))})"
+        )
     try:
         severities = {
             str(rule): Severity.parse(str(level))
-            for rule, level in _table(section.get("severity", {}), "severity").items()
+            for rule, level in _table(section.get("severity", {})).items()
         }
+    except ValueError as exc:
+        raise ConfigError(f"{where}: severity: {exc}") from None
+    try:
         fail_level = Severity.parse(str(section.get("fail-level", "error")))
     except ValueError as exc:
-        raise ConfigError(f"{where}: {exc}") from None
+        raise ConfigError(f"{where}: fail-level: {exc}") from None
     cache = section.get("cache", True)
     if not isinstance(cache, bool):
         raise ConfigError(f"{where}: cache must be true or false")
@@ -109,7 +115,7 @@ def _strings(value: Any, name: str, where: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _table(value: Any, name: str) -> dict[str, Any]:
+def _table(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise ValueError(f"{name} must be a table of rule id = level")
+        raise ValueError("must be a table of rule id = level")
     return value
