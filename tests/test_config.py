@@ -1,0 +1,230 @@
+"""``[tool.sam-fastapi]`` settings, command-line overrides and per-resource suppressions."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from sam_fastapi.cli import main
+from sam_fastapi.config import ConfigError, LintConfig, load_config
+from sam_fastapi.findings import Severity
+
+# Two functions without requirements.txt (SF101 at lines 7 and 16), one silenced on its
+# resource, and a cfn-lint warning (W3005 at line 22).
+TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      CodeUri: svc/
+      Runtime: python3.12
+  Quiet:
+    Type: AWS::Serverless::Function
+    Metadata:
+      sam-fastapi:
+        ignore: [SF10]
+    Properties:
+      Handler: app.handler
+      CodeUri: svc/
+      Runtime: python3.12
+  Bucket:
+    Type: AWS::S3::Bucket
+  Topic:
+    Type: AWS::SNS::Topic
+    DependsOn: Bucket
+    Properties:
+      TopicName: !Ref Bucket
+"""
+
+
+def write_pyproject(folder: Path, body: str) -> Path:
+    path = folder / "pyproject.toml"
+    path.write_text(textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "app.py").write_text("def handler(event, context):\n    return {}\n")
+    (tmp_path / "template.yaml").write_text(TEMPLATE, encoding="utf-8")
+    return tmp_path
+
+
+def lint(project: Path, capsys: pytest.CaptureFixture[str], *options: str) -> tuple[int, list[str]]:
+    code = main(["lint", str(project / "template.yaml"), *options])
+    out, err = capsys.readouterr()
+    assert err == ""
+    return code, [
+        " ".join(line.removeprefix(f"{project / 'template.yaml'}:").split()[:3])
+        for line in out.splitlines()[:-1]
+    ]
+
+
+# -- reading the file -------------------------------------------------------------------------
+
+
+def test_no_pyproject_or_no_section_is_the_default(tmp_path: Path) -> None:
+    assert load_config(tmp_path) == LintConfig()
+    write_pyproject(tmp_path, "[project]\nname = 'x'\n[tool.ruff]\nline-length = 1\n")
+    assert load_config(tmp_path) == LintConfig()
+
+
+def test_all_settings_are_read_from_the_nearest_pyproject(tmp_path: Path) -> None:
+    write_pyproject(tmp_path, "[tool.sam-fastapi]\nselect = ['E']\n")
+    (tmp_path / "app" / "deeper").mkdir(parents=True)
+    nearest = write_pyproject(tmp_path / "app", """\
+        [tool.sam-fastapi]
+        select = ["SF", "E3"]
+        ignore = ["SF2"]
+        fail-level = "warning"
+        severity = {SF101 = "warn", W3005 = "error"}
+        cache = false
+        """)
+    config = load_config(tmp_path / "app" / "deeper")
+
+    assert config == LintConfig(
+        select=("SF", "E3"),
+        ignore=("SF2",),
+        fail_level=Severity.WARNING,
+        severities={"SF101": Severity.WARNING, "W3005": Severity.ERROR},
+        use_cache=False,
+        source=nearest,
+    )
+
+
+def test_select_and_ignore_match_by_prefix() -> None:
+    config = LintConfig(select=("SF1", "E3"), ignore=("SF10", "E3002"))
+
+    assert [r for r in ("SF101", "SF110", "SF201", "E3001", "E3002", "W3005")
+            if config.is_selected(r)] == ["SF110", "E3001"]
+    assert LintConfig().is_selected("anything")
+
+
+def test_command_line_overrides_select_and_fail_level_and_adds_ignores() -> None:
+    config = LintConfig(select=("E",), ignore=("SF2",), fail_level=Severity.ERROR)
+    merged = config.with_options(select=["SF1"], ignore=["W"], fail_level="info", use_cache=False)
+
+    assert merged.select == ("SF1",)
+    assert merged.ignore == ("SF2", "W")
+    assert merged.fail_level == Severity.INFO
+    assert not merged.use_cache
+    assert config.with_options() == config
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ("tool = 1\n", None),
+        ("[tool]\nsam-fastapi = 3\n", "must be a table"),
+        ("[tool.sam-fastapi]\nselect = 'SF1'\n", "select must be a list of rule ids"),
+        ("[tool.sam-fastapi]\nignore = [1]\n", "ignore must be a list of rule ids"),
+        ("[tool.sam-fastapi]\nfail-level = 'fatal'\n",
+         "fail-level: unknown severity 'fatal' (choose from info, warning, error)"),
+        ("[tool.sam-fastapi]\nseverity = {SF101 = 'loud'}\n", "severity: unknown severity 'loud'"),
+        ("[tool.sam-fastapi]\nseverity = ['SF101']\n", "severity: must be a table"),
+        ("[tool.sam-fastapi]\ncache = 'no'\n", "cache must be true or false"),
+        ("[tool.sam-fastapi]\nselct = ['SF']\n", "unknown setting 'selct'"),
+        ("[tool.sam-fastapi\n", "cannot read"),
+    ],
+)
+def test_bad_settings_are_one_line_errors(tmp_path: Path, body: str, fragment: str | None) -> None:
+    path = write_pyproject(tmp_path, body)
+    if fragment is None:  # a pyproject whose ``tool`` is not a table has no settings for us
+        assert load_config(tmp_path) == LintConfig()
+        return
+    with pytest.raises(ConfigError) as info:
+        load_config(tmp_path)
+
+    assert str(path) in str(info.value)
+    assert fragment in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+# -- through the command line -----------------------------------------------------------------
+
+
+def test_defaults_report_unsuppressed_findings(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, lines = lint(project, capsys, "--select", "SF101,W3005")
+
+    assert code == 1
+    assert lines == ["7:7: SF101 error", "22:5: W3005 warning"]
+
+
+def test_resource_metadata_suppresses_only_on_that_resource(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "template.yaml").write_text(
+        TEMPLATE.replace("ignore: [SF10]", "ignore: [W3005]"), encoding="utf-8")
+
+    code, lines = lint(project, capsys, "--select", "SF101,W3005")
+
+    assert code == 1
+    assert lines == ["7:7: SF101 error", "16:7: SF101 error", "22:5: W3005 warning"]
+
+
+def test_pyproject_ignore_severity_and_fail_level_apply(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_pyproject(project, """\
+        [tool.sam-fastapi]
+        select = ["SF101", "W3005"]
+        severity = {SF101 = "warning"}
+        """)
+    assert lint(project, capsys) == (0, ["7:7: SF101 warning", "22:5: W3005 warning"])
+
+    write_pyproject(project, """\
+        [tool.sam-fastapi]
+        select = ["SF101", "W3005"]
+        severity = {SF101 = "warning"}
+        fail-level = "warning"
+        """)
+    assert lint(project, capsys) == (1, ["7:7: SF101 warning", "22:5: W3005 warning"])
+
+    write_pyproject(project, """\
+        [tool.sam-fastapi]
+        select = ["SF101", "W3005"]
+        ignore = ["W"]
+        """)
+    assert lint(project, capsys) == (1, ["7:7: SF101 error"])
+
+
+def test_command_line_select_overrides_and_ignore_extends_the_file(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_pyproject(project, """\
+        [tool.sam-fastapi]
+        select = ["W3005"]
+        ignore = ["SF2"]
+        """)
+
+    assert lint(project, capsys, "--select", "SF101", "--select", "W3") == (
+        1, ["7:7: SF101 error", "22:5: W3005 warning"])
+    assert lint(project, capsys, "--select", "SF101,W3", "--ignore", "SF1") == (
+        0, ["22:5: W3005 warning"])
+    assert lint(project, capsys, "--select", "W3", "--fail-level", "warning") == (
+        1, ["22:5: W3005 warning"])
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["tool = 1\n[tool.sam-fastapi]\n", "[tool.sam-fastapi]\nfail-level = 'fatal'\n",
+     "[tool.sam-fastapi]\nselect = 'SF1'\n", "[tool.sam-fastapi\n"],
+)
+def test_bad_configuration_exits_2_with_one_line(
+    project: Path, capsys: pytest.CaptureFixture[str], body: str
+) -> None:
+    write_pyproject(project, body)
+
+    assert main(["lint", str(project / "template.yaml")]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("sam-fastapi: error: ")
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
