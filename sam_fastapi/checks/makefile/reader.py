@@ -11,12 +11,13 @@ from __future__ import annotations
 import errno
 import fnmatch
 import functools
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 #: A Makefile larger than this is read only this far; no real one comes close.
-MAX_BYTES = 4 * 1024 * 1024
+MAX_BYTES = 1024 * 1024
 
 TAB = "\t"
 _BLANKS = " \t"
@@ -25,6 +26,7 @@ _MODIFIERS = ("export", "override", "private", "unexport")
 _INCLUDES = frozenset({"include", "-include", "sinclude"})
 _DIRECTIVES = frozenset({"export", "unexport", "override", "vpath", "undefine", "load", "-load"})
 _OPERATORS = (":::=", "::=", ":=", "+=", "?=", "!=", "=")
+_FIRST_WORD = re.compile(r"[ \t]*([^ \t]*)")
 # Functions that print and expand to nothing: a line made of one of them makes no rule.
 _OUTPUT_FUNCTIONS = ("$(info", "${info", "$(warning", "${warning", "$(error", "${error")
 # Nor is such a line, or an $(eval ...), a misplaced recipe line.
@@ -305,6 +307,8 @@ def _strip_comment(text: str) -> str:
 
 def _find_unquoted(text: str, char: str) -> int:
     """Index of ``char`` outside ``$(...)``/``${...}`` and not escaped by a backslash, or -1."""
+    if char not in text:
+        return -1
     index = 0
     while index < len(text):
         current = text[index]
@@ -365,11 +369,7 @@ def _words(text: str) -> list[str]:
 
 def _first_word(text: str) -> str:
     """The text up to its first blank; make separates words by spaces and tabs only."""
-    text = text.lstrip(_BLANKS)
-    for index, char in enumerate(text):
-        if char in _BLANKS:
-            return text[:index]
-    return text
+    return _FIRST_WORD.match(text).group(1)  # type: ignore[union-attr]  # always matches
 
 
 def _is_conditional(stripped: str) -> bool:
@@ -399,6 +399,8 @@ def _assignment(text: str) -> tuple[str, str, str] | None:
 def _plain_assignment(text: str) -> tuple[str, str, str] | None:
     # Like make's parse_variable_definition: a name without blanks, then an operator; blanks
     # followed by anything but an operator mean it is not an assignment.
+    if "=" not in text:  # every operator has one
+        return None
     index = 0
     while index < len(text):
         char = text[index]
