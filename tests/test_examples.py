@@ -29,7 +29,7 @@ MOVIES = EXAMPLES / "movies"
 BROKEN = EXAMPLES / "broken"
 
 #: Every rule examples/broken shows, one defect each.
-BROKEN_RULES = ("SF001", "SF002", "SF101", "SF102", "SF201", "SF202", "SF203",
+BROKEN_RULES = ("SF001", "SF002", "SF101", "SF102", "SF103", "SF201", "SF202", "SF203",
                 "SF301", "SF302", "SF303", "SF304", "SF305")
 
 
