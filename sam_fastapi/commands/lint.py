@@ -45,7 +45,8 @@ def run(args: argparse.Namespace) -> int:
     formatters = {f.name: f for group in pm.hook.sam_fastapi_register_formatters() for f in group}
     formatter = formatters.get(args.format)
     if formatter is None:
-        raise UsageError(f"unknown format {args.format!r} (choose from {', '.join(sorted(formatters))})")
+        choices = ", ".join(sorted(formatters))
+        raise UsageError(f"unknown format {args.format!r} (choose from {choices})")
     templates, problems = collect_templates(args.paths)
     if problems:
         raise UsageError(problems[0])
@@ -68,7 +69,10 @@ def run(args: argparse.Namespace) -> int:
         print(note, file=sys.stderr)
     report = formatter.format(result.findings, result.rules)
     if args.output:
-        args.output.write_text(report, encoding="utf-8")
+        try:
+            args.output.write_text(report, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{args.output}: cannot write the report: {exc.strerror}") from None
     else:
         sys.stdout.write(report)
     return 1 if result.failed(config.fail_level) else 0
