@@ -23,6 +23,7 @@ from sam_fastapi.layers.platform import LambdaPlatform
 Progress = Callable[[str], None]
 
 _NO_MATCH = re.compile(r"No matching distribution found for (\S+)")
+_VERSIONS = re.compile(r"satisfies the requirement \S+ \(from versions: ([^)]*)\)")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*")
 _INSTALLED = re.compile(r"^Successfully installed (.+)$")
 _COMMON = ("--disable-pip-version-check", "--no-input", "--progress-bar", "off")
@@ -74,14 +75,21 @@ def install(requirements: Path, platform: LambdaPlatform, target: Path, *,
             if name in tried:
                 raise BuildError(f"pip failed: {run.error}")
             tried.add(name)
-            _build_pure_wheel(requirement, name, platform, wheel_dir, progress)
+            versions = _VERSIONS.search("\n".join(run.lines))
+            with_wheels = versions[1] if versions and versions[1] != "none" else ""
+            _build_pure_wheel(requirement, name, platform, wheel_dir, with_wheels, progress)
 
 
 def _build_pure_wheel(requirement: str, name: str, platform: LambdaPlatform, wheel_dir: Path,
-                      progress: Progress | None) -> None:
-    """Build ``requirement`` from source into ``wheel_dir``; only a pure-Python result is kept."""
+                      with_wheels: str, progress: Progress | None) -> None:
+    """Build ``requirement`` from source into ``wheel_dir``; only a pure-Python result is kept.
+
+    ``with_wheels`` lists the versions pip did find wheels for, to show in the error.
+    """
     wanted = (f"wheel for {platform} (CPython {platform.python_version}, "
               f"manylinux {platform.machine}, glibc 2.{platform.glibc_minor} or older)")
+    if with_wheels:
+        wanted += f" (versions that have one: {with_wheels})"
     fix = (f"pin a version of {name} that publishes manylinux {platform.machine} wheels for "
            f"CPython {platform.python_version}, or build this layer in a container "
            "(sam build --use-container)")
