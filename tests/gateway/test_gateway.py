@@ -136,3 +136,246 @@ def test_importing_the_gateway_imports_no_web_framework() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
 
     assert out.stdout.strip() == "[]"
+
+
+ERRORS = """
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+    CodeUri: src/
+    Timeout: 1
+Resources:
+  Rest:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Events:
+        Any:
+          Type: Api
+          Properties: {Path: "/{proxy+}", Method: ANY}
+  Http:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Events:
+        Any:
+          Type: HttpApi
+          Properties: {Path: "/http/{proxy+}", Method: ANY}
+  Broken:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: broken.handler
+      Events:
+        Any:
+          Type: Api
+          Properties: {Path: "/broken", Method: GET}
+"""
+ERROR_APP = '''
+import json, time
+
+
+def handler(event, context):
+    action = (event.get("queryStringParameters") or {}).get("do")
+    if action == "raise":
+        raise KeyError("action")
+    if action == "sleep":
+        time.sleep(2)
+    if action == "string":
+        return "justAString"
+    if action == "huge":
+        return {"statusCode": 200, "body": "x" * 6_300_000}
+    if action == "binary":
+        return {"statusCode": 200, "body": "iVBORw==", "isBase64Encoded": True,
+                "headers": {"Content-Type": "image/png"}}
+    return {"statusCode": 200, "body": "ok"}
+'''
+
+
+@pytest.fixture
+def failing(gateway) -> Gateway:
+    return gateway(ERRORS, {"src/app.py": ERROR_APP, "src/broken.py": "import nope\n"})
+
+
+def test_handler_exception_is_502_on_rest_and_500_on_http_api(failing: Gateway) -> None:
+    rest = failing.request("GET", "/x", query=[("do", "raise")])
+    http = failing.request("GET", "/http/x", query=[("do", "raise")])
+
+    assert (rest.status, json.loads(rest.body)) == (502, {"message": "Internal server error"})
+    assert rest.function == "Rest"
+    assert rest.error == "Rest failed: KeyError: 'action'"
+    assert rest.invocation.error["errorType"] == "KeyError"
+    assert (http.status, json.loads(http.body)) == (500, {"message": "Internal Server Error"})
+
+
+def test_invalid_proxy_response_is_502_with_the_reason(failing: Gateway) -> None:
+    exchange = failing.request("GET", "/x", query=[("do", "string")])
+
+    assert exchange.status == 502
+    assert exchange.error.startswith("Rest returned an invalid proxy response: the function "
+                                     "returned a string")
+    # The same result is a valid payload 2.0 response.
+    http = failing.request("GET", "/http/x", query=[("do", "string")])
+    assert (http.status, http.body) == (200, b"justAString")
+
+
+def test_import_error_is_502_and_never_a_crash(failing: Gateway) -> None:
+    exchange = failing.request("GET", "/broken")
+
+    assert exchange.status == 502
+    assert exchange.error == ("Broken failed: Runtime.ImportModuleError: Unable to import module "
+                              "'broken': No module named 'nope'")
+
+
+def test_timeout_is_a_function_error(failing: Gateway) -> None:
+    exchange = failing.request("GET", "/x", query=[("do", "sleep")])
+
+    assert exchange.status == 502
+    assert "Task timed out after 1." in exchange.error
+    assert failing.request("GET", "/x").invocation.cold
+
+
+def test_response_over_6_mb_fails(failing: Gateway) -> None:
+    exchange = failing.request("GET", "/x", query=[("do", "huge")])
+
+    assert exchange.status == 502
+    assert exchange.invocation.error["errorType"] == "Function.ResponseSizeTooLarge"
+
+
+def test_binary_response_is_decoded_for_binary_media_types(gateway) -> None:
+    template = ERRORS.replace("Resources:", """Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      BinaryMediaTypes: ["image~1png"]""").replace(
+        'Properties: {Path: "/{proxy+}", Method: ANY}',
+        'Properties: {Path: "/{proxy+}", Method: ANY, RestApiId: !Ref Api}')
+    gw = gateway(template, {"src/app.py": ERROR_APP, "src/broken.py": ""})
+
+    exchange = gw.request("GET", "/x", query=[("do", "binary")])
+
+    assert exchange.status == 200
+    assert exchange.body == b"\x89PNG"
+    assert exchange.header("content-type") == "image/png"
+
+
+def test_fastapi_cookies_and_binary_through_v2(gateway) -> None:
+    app = '''
+from fastapi import FastAPI, Response
+from mangum import Mangum
+
+app = FastAPI()
+
+
+@app.get("/img")
+def img():
+    response = Response(content=bytes(range(256)), media_type="application/octet-stream")
+    response.set_cookie("a", "1")
+    response.set_cookie("b", "2")
+    return response
+
+
+handler = Mangum(app)
+'''
+    template = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Events:
+        Any:
+          Type: HttpApi
+"""
+    gw = gateway(template, {"src/app.py": app})
+
+    exchange = gw.request("GET", "/img")
+
+    assert exchange.status == 200, exchange.error
+    assert exchange.event["routeKey"] == "$default"
+    assert exchange.body == bytes(range(256))
+    cookies = [v for k, v in exchange.headers if k.lower() == "set-cookie"]
+    assert [c.split(";")[0] for c in cookies] == ["a=1", "b=2"]
+
+
+def test_head_response_has_no_body(gw: Gateway) -> None:
+    exchange = gw.request("HEAD", "/")
+
+    assert exchange.status == 200 and exchange.body == b""
+    assert int(exchange.header("content-length")) > 0
+
+
+def test_parameter_overrides_and_stage(gateway) -> None:
+    template = """
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Greeting:
+    Type: String
+    Default: hello
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      CodeUri: src/
+      Environment:
+        Variables:
+          GREETING: !Ref Greeting
+      Events:
+        Get:
+          Type: Api
+          Properties: {Path: /hi, Method: GET}
+"""
+    app = ("import os\ndef handler(event, context):\n"
+           "    return {'statusCode': 200, 'body': os.environ['GREETING'] + ' '"
+           " + event['requestContext']['stage']}\n")
+    gw = gateway(template, {"src/app.py": app}, parameter_overrides={"Greeting": "bonjour"},
+                 stage="v2")
+
+    assert gw.request("GET", "/v2/hi").body == b"bonjour v2"
+
+
+def test_replay_real_recorded_events(gateway, echo_app) -> None:
+    from pathlib import Path
+
+    events = Path(__file__).parent.parent / "data" / "events"
+    template = """
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+    Handler: app.main.handler
+    CodeUri: src/
+Resources:
+  Rest:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Path:
+          Type: Api
+          Properties: {Path: "/{proxy+}", Method: ANY}
+  Http:
+    Type: AWS::Serverless::Function
+    Properties:
+      Events:
+        Default:
+          Type: HttpApi
+"""
+    gw = gateway(template, {"src/app/__init__.py": "", "src/app/main.py": echo_app})
+
+    rest = gw.replay(json.loads((events / "sam-cli-aws-proxy.json").read_text()))
+    v2 = gw.replay(json.loads((events / "powertools-apiGatewayProxyV2Event.json").read_text()))
+
+    assert (rest.status, rest.function) == (200, "Rest")
+    seen = json.loads(rest.body)
+    assert (seen["method"], seen["path"], seen["body"]) == ("POST", "/path/to/resource",
+                                                            '{"test":"body"}')
+    assert (v2.status, v2.function) == (200, "Http")
+    seen = json.loads(v2.body)
+    assert (seen["method"], seen["path"]) == ("POST", "/my/path")
+    assert ["cookie", "cookie1; cookie2"] in seen["headers"]

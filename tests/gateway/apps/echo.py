@@ -6,7 +6,7 @@ from mangum import Mangum
 app = FastAPI()
 
 
-@app.api_route("/{path:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
+@app.api_route("/{path:path}", methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"])
 async def echo(path: str, request: Request):
     body = await request.body()
     return {
