@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,15 @@ class EventBuilder:
         if isinstance(found, Miss):
             raise LookupError(f"the generated template routes no {method} {path}: {found.reason}")
         kind = BUILDERS[(found.route.api.kind, found.route.payload_format_version)]
-        return kind.build(request, found)
+        event = kind.build(request, found)
+        context = event.get("requestContext")
+        if isinstance(context, dict):
+            # Random per request in the builders; fixed here so files do not churn.
+            seed = uuid.uuid5(uuid.NAMESPACE_URL, f"{method} {path}")
+            for key, value in (("requestId", str(seed)), ("extendedRequestId", seed.hex[:16])):
+                if key in context:
+                    context[key] = value
+        return event
 
     def function_for(self, method: str, path: str) -> str | None:
         from sam_fastapi.gateway.router import Miss
