@@ -252,6 +252,9 @@ def test_missing_modules_and_attributes(tmp_path: Path) -> None:
         + function("NotDotted", "svc/", "handler")
         + function("Renamed", "svc/", "app.main.handler")
         + function("Namespace", "svc/", "namespace.handler")
+        + function("NoScript", "svc/", "run.sh",
+                   "    Environment:\n      Variables:\n"
+                   "        AWS_LAMBDA_EXEC_WRAPPER: /opt/bootstrap\n")
         + "FromGlobals:\n"
           "  Type: AWS::Serverless::Function\n"
           "  Properties:\n"
@@ -268,6 +271,7 @@ def test_missing_modules_and_attributes(tmp_path: Path) -> None:
         ("SF301", "template.yaml", line_of(path, "Handler: handler")),
         ("SF302", "template.yaml", line_of(path, "Handler: app.main.handler")),
         ("SF302", "template.yaml", line_of(path, "Handler: namespace.handler")),
+        ("SF301", "template.yaml", line_of(path, "Handler: run.sh")),
         # Handler comes from Globals: reported at the resource's Properties
         ("SF302", "template.yaml", line_of(path, "FromGlobals:") + 2),
     ])
@@ -276,6 +280,7 @@ def test_missing_modules_and_attributes(tmp_path: Path) -> None:
     assert "'module.attribute'" in by_resource["NotDotted"]
     assert "svc/app/main.py defines no top-level 'handler'" in by_resource["Renamed"]
     assert "folder without __init__.py" in by_resource["Namespace"]
+    assert "Lambda Web Adapter" in by_resource["NoScript"]
     assert "no top-level 'run'" in by_resource["FromGlobals"]
 
 
@@ -409,6 +414,29 @@ def test_syntax_errors_in_the_handler_and_what_it_imports(tmp_path: Path) -> Non
                         "TITLE = 'Café'\nhandler = Mangum(FastAPI(title=TITLE))\n"
                         .encode("latin-1"),
         "nul/main.py": b"from mangum import Mangum\n\nhandler = Mangum(app)\x00\n",
+        # importing main runs helpers.db (broken), but neither the TYPE_CHECKING import nor
+        # the one inside a function
+        "imports/main.py": """\
+            from typing import TYPE_CHECKING
+
+            from fastapi import FastAPI
+            from mangum import Mangum
+
+            from helpers import db
+
+            if TYPE_CHECKING:
+                import typing_only
+
+
+            def later():
+                import lazy
+
+            handler = Mangum(FastAPI())
+        """,
+        "imports/helpers/__init__.py": "",
+        "imports/helpers/db.py": "def connect(:\n    pass\n",
+        "imports/typing_only.py": "def (\n",
+        "imports/lazy.py": "def (\n",
     })
     path = tmp_path / "template.yaml"
     path.write_text(template(
@@ -418,6 +446,7 @@ def test_syntax_errors_in_the_handler_and_what_it_imports(tmp_path: Path) -> Non
         + function("Latin", "latin/", "good.handler")
         + function("Undecodable", "latin/", "bad.handler")
         + function("NullBytes", "nul/", "main.handler")
+        + function("Imports", "imports/", "main.handler")
     ), encoding="utf-8")
 
     findings = lint(path)
@@ -429,6 +458,7 @@ def test_syntax_errors_in_the_handler_and_what_it_imports(tmp_path: Path) -> Non
         ("SF305", "parent/app/__init__.py", 1),
         ("SF305", "latin/bad.py", 4),
         ("SF305", "nul/main.py", 3),
+        ("SF305", "imports/helpers/db.py", 1),
     ])
     messages = {f.resource: f.message for f in findings}
     assert messages["Direct"].startswith("SyntaxError: expected ':'")
@@ -547,11 +577,21 @@ def test_handler_imported_through_a_chain_of_modules(tmp_path: Path) -> None:
         "main.py": "from pkg.a import handler\n",
         "pkg/__init__.py": "",
         "pkg/a.py": "from .b import handler\n",
-        "pkg/b.py": "from . import c\nhandler = c.handler\n",
-        "pkg/c.py": "from mangum import Mangum\nfrom ..pkg.api import app\nhandler = Mangum(app)\n",
+        "pkg/b.py": "from .sub import c\nhandler = c.handler\n",
+        "pkg/sub/__init__.py": "",
+        "pkg/sub/c.py": "from mangum import Mangum\nfrom ..api import app\nhandler = Mangum(app)\n",
         "pkg/api.py": APP,
     }
     assert analysed(tmp_path, files).verdict.status == "ok"
+
+
+def test_relative_import_above_the_top_level_package_is_not_followed(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {
+        "pkg/__init__.py": "",
+        "pkg/main.py": "from ..elsewhere import handler\n",
+        "elsewhere.py": "handler = None\n",
+    }
+    assert analysed(tmp_path, files, handler="pkg.main.handler").verdict.status == "unknown"
 
 
 def test_followed_imports_stop_at_the_depth_limit(tmp_path: Path) -> None:

@@ -581,6 +581,23 @@ class _Analyser:
             return None
         return result
 
+    def load_imports(self, loaded: _Loaded) -> None:
+        """Read every local module ``loaded`` imports at module level, and theirs: importing
+        the handler runs them all, so their syntax errors break it too."""
+        pending = [loaded]
+        seen = {loaded.module}
+        while pending and len(self._loaded) < MAX_MODULES:
+            current = pending.pop()
+            if current.scope is None:
+                continue
+            for dotted in _imported_at_load(current.scope.body, current.module):
+                if dotted.partition(".")[0] in KNOWN_PACKAGES:
+                    continue
+                module = self.finder.find(dotted)
+                if module is not None and module not in seen:
+                    seen.add(module)
+                    pending.append(self.load(module))
+
     def attribute_of(self, module: Module, name: str) -> Value:
         if self._depth >= MAX_IMPORT_DEPTH:
             return _UNKNOWN
@@ -646,14 +663,8 @@ class _Analyser:
         return Value("module", f"the module {dotted}", module=module)
 
     def _import_from(self, stmt: ast.ImportFrom, name: str, scope: _Scope) -> Value:
-        target = stmt.module or ""
-        if stmt.level:
-            package = scope.loaded.module.package.split(".") if scope.loaded.module.package else []
-            if stmt.level - 1 > len(package):
-                return _UNKNOWN
-            base = ".".join(package[: len(package) - (stmt.level - 1)])
-            target = ".".join(p for p in (base, target) if p)
-        if not target:
+        target = _absolute(stmt, scope.loaded.module)
+        if target is None:
             return _UNKNOWN
         if target.partition(".")[0] in KNOWN_PACKAGES:
             return _external(f"{target}.{name}")
@@ -867,6 +878,47 @@ class _Analyser:
                               "Mangum object", found)
 
 
+def _absolute(stmt: ast.ImportFrom, module: Module) -> str | None:
+    """The module a from-import names, relative ones resolved as from ``module``; None when
+    the relative import goes above the top-level package (an ImportError)."""
+    if not stmt.level:
+        return stmt.module
+    package = module.package.split(".") if module.package else []
+    if stmt.level > len(package):
+        return None
+    base = ".".join(package[: len(package) - (stmt.level - 1)])
+    return ".".join(p for p in (base, stmt.module) if p)
+
+
+def _imported_at_load(body: Sequence[ast.stmt], module: Module) -> Iterator[str]:
+    """The modules a module body imports when it runs: not in functions or classes, and not
+    under ``if TYPE_CHECKING:``. A from-import names a module or, maybe, its submodules."""
+    for stmt in body:
+        if isinstance(stmt, ast.Import):
+            yield from (alias.name for alias in stmt.names)
+        elif isinstance(stmt, ast.ImportFrom):
+            target = _absolute(stmt, module)
+            if target:
+                yield target
+                yield from (f"{target}.{a.name}" for a in stmt.names if a.name != "*")
+        elif isinstance(stmt, ast.If):
+            if not _is_type_checking(stmt.test):
+                yield from _imported_at_load(stmt.body, module)
+            yield from _imported_at_load(stmt.orelse, module)
+        elif isinstance(stmt, ast.Try | getattr(ast, "TryStar", ast.Try)):
+            for block in (stmt.body, *(h.body for h in stmt.handlers), stmt.orelse,
+                          stmt.finalbody):
+                yield from _imported_at_load(block, module)
+        elif isinstance(stmt, ast.With | ast.AsyncWith | ast.For | ast.AsyncFor | ast.While):
+            yield from _imported_at_load(stmt.body, module)
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
 def _stored_calls(body: Sequence[ast.AST], global_names: frozenset[str]) -> set[int]:
     """Calls whose result is kept past the call (a global, an attribute, a dict): built lazily
     once, not per invocation."""
@@ -960,6 +1012,7 @@ def analyse(project: Project, function: Function) -> HandlerAnalysis:
     try:
         loaded = analyser.load(module)
         defined, definition, verdict = _classify(analyser, loaded, base.attribute)
+        analyser.load_imports(loaded)
     except RecursionError:
         defined, definition, verdict = None, None, Verdict("unknown")
     errors = tuple(analyser.errors.values())

@@ -18,11 +18,13 @@ class HandlerSyntaxError:
         summary="The handler's module, or a module it needs, is not valid Python.",
         docs="""\
 ## What it does
-Compiles (never runs) the Handler's module, the `__init__.py` of the packages it sits in and
-the modules the handler analysis follows, decoding them as import does (UTF-8, a BOM or a
-PEP 263 coding cookie), and reports Python's own error at its line: syntax errors, bad
-indentation, undecodable bytes, null bytes. Syntax newer than the Python running lint is not
-reported when the function's runtime is newer too.
+Compiles (never runs) the Handler's module, the `__init__.py` of the packages it sits in, the
+modules the handler analysis follows and the local modules they import at module level (not
+under `if TYPE_CHECKING:`, not inside functions), decoding them as import does (UTF-8, a BOM or
+a PEP 263 coding cookie). It reports Python's own error at its line: syntax errors, bad
+indentation, undecodable bytes, null bytes. When the function's runtime is newer than the
+Python running lint, errors on lines using grammar newer versions extended (type parameters,
+f-strings...) are not reported.
 
 ## Why is this bad?
 Every cold start fails with `Runtime.UserCodeSyntaxError`, and no request gets an answer.
