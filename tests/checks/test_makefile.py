@@ -362,8 +362,13 @@ def bad_project(tmp_path: Path) -> Path:
         layer("DepsLayer", "layer/"),
         function("FromRoot", "src/", ContextPath="."),
         function("Included", "included/"),
+        # Out of the project (SF103's finding): not read, whatever is there.
+        function("ContextOutside", "src/", ContextPath="../outside"),
+        function("LinkedOut", "linked/"),
     ])
-    write(tmp_path, {
+    project = tmp_path / "app"
+    write(tmp_path, {"outside/Makefile": "build-Other:\n    echo spaces\n"})
+    write(project, {
         "template.yaml": template,
         "no_makefile/main.py": "",
         "src/main.py": "",
@@ -379,8 +384,10 @@ def bad_project(tmp_path: Path) -> Path:
                            "\\tcp -r lib $(ARTIFACTS_DIR)/python\n"),
         "Makefile": "build-Other:\n\\techo\n",
         "included/Makefile": "include targets.mk\n",
+        "linked/main.py": "",
     })
-    return tmp_path / "template.yaml"
+    (project / "linked/Makefile").symlink_to(tmp_path / "outside/Makefile")
+    return project / "template.yaml"
 
 
 def test_bad_project(bad_project: Path, monkeypatch):

@@ -17,7 +17,7 @@ from typing import Any
 
 from sam_fastapi.checks.makefile.reader import Makefile, read_makefile
 from sam_fastapi.findings import Location
-from sam_fastapi.template.model import Project
+from sam_fastapi.template.model import OutsidePath, Project
 
 BUILD_METHOD = "makefile"
 MAKEFILE = "Makefile"
@@ -54,7 +54,7 @@ class MakefileSite:
 
 
 def makefile_sites(project: Project) -> Iterator[MakefileSite]:
-    """One site per makefile-built function or layer whose Makefile folder is known locally."""
+    """One site per makefile-built function or layer whose Makefile is in the project."""
     for function in project.functions.values():
         if function.build_method != BUILD_METHOD or function.package_type == "Image":
             continue
@@ -72,10 +72,10 @@ def makefile_sites(project: Project) -> Iterator[MakefileSite]:
 
 
 def _site(project: Project, logical_id: str, metadata: Mapping[str, Any],
-          context_path: Path | None, code_dir: Path | None,
+          context_path: Path | OutsidePath | None, code_dir: Path | None,
           code_setting: str) -> MakefileSite | None:
-    if code_dir is None:
-        # Code in S3 or behind an intrinsic: sam build does not build it here.
+    if code_dir is None or isinstance(context_path, OutsidePath):
+        # Code in S3, behind an intrinsic, or a path out of the project (SF103's finding).
         return None
     project_root = metadata.get("ProjectRootDirectory")
     if context_path is not None:
@@ -84,7 +84,17 @@ def _site(project: Project, logical_id: str, metadata: Mapping[str, Any],
         folder, setting = project.root / project_root, "Metadata.ProjectRootDirectory"
     else:
         folder, setting = code_dir, code_setting
+    if not (_inside(project, folder) and _inside(project, folder / MAKEFILE)):
+        return None
     return MakefileSite(logical_id, folder, setting, _shown(project, folder))
+
+
+def _inside(project: Project, path: Path) -> bool:
+    """Whether ``path``, symlinks followed, stays in the project: sam-fastapi reads no further."""
+    try:
+        return path.resolve().is_relative_to(project.project_root.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        return False
 
 
 def _shown(project: Project, folder: Path) -> str:
