@@ -20,7 +20,7 @@ from sam_fastapi.checks.base import Check
 from sam_fastapi.config import LintConfig
 from sam_fastapi.findings import Finding, Location, Rule, Severity, Violation
 from sam_fastapi.template.loader import TemplateError, load_template
-from sam_fastapi.template.model import Project, build_project
+from sam_fastapi.template.model import Project, build_project, index_positions, plain
 
 CHECK_CRASHED = Rule(
     id="SF000",
@@ -91,17 +91,22 @@ update with this message.
 ## Example
 ```yaml
 Events:
-  Casts:
+  Movies:
     Type: Api
     Properties:
-      Path: casts        # must start with /
-      Method: get
+      RestApiId: !Ref MoviesApi       # MoviesApi defines no Auth.Authorizers
+      Path: /movies/{proxy+}
+      Method: ANY
+      Auth: {Authorizer: MoviesAuthorizer}
+```
+```
+Unable to set Authorizer [MoviesAuthorizer] on API method [any] for path [/movies/{proxy+}]
+because the related API does not define any Authorizers.
 ```
 
 ## Use instead
-```yaml
-      Path: /casts
-```
+Define the authorizer on the API (`Auth: {Authorizers: {MoviesAuthorizer: ...}}`), or drop
+the event's `Auth`.
 """,
 )
 
@@ -147,6 +152,11 @@ class Linter:
         for check in self.checks:
             self.rules[check.rule.id] = check.rule
         self.cache = Cache("lint") if config.use_cache else None
+        # Analyses whose rules are all deselected are not run at all (``--select SF``).
+        self.runs_transform = config.is_selected(TRANSFORM_FAILED.id)
+        self.runs_cfn_lint = not config.select or any(
+            not prefix.upper().startswith("SF") for prefix in config.select
+        )
 
     def lint(self, templates: Sequence[Path]) -> LintResult:
         findings: list[Finding] = []
@@ -173,37 +183,49 @@ class Linter:
     # -- the expensive, cacheable part: decode, model, cfn-lint, transform ------------------
 
     def _load(self, path: Path) -> Finding | tuple[Project, list[Finding]]:
-        key = self._cache_key(path)
-        if self.cache is not None and key is not None:
-            hit = self.cache.get(key)
-            if hit is not None:
-                return hit
-        result = self._analyse(path)
-        if self.cache is not None and key is not None and not isinstance(result, Finding):
-            self.cache.put(key, result)
-        return result
+        """The project and the cfn-lint and transform findings, from the cache when unchanged.
 
-    def _analyse(self, path: Path) -> Finding | tuple[Project, list[Finding]]:
+        The cache keeps a plain copy of the decoded template, its source positions and the
+        external findings (what depends on the template's bytes alone); the project model is
+        built again each time, because it also looks at the file system.
+        """
+        key = self._cache_key(path)
+        cached = self.cache.get(key) if self.cache is not None and key is not None else None
+        if cached is None:
+            cached = self._analyse(path)
+            if isinstance(cached, Finding):
+                return cached
+            if self.cache is not None and key is not None:
+                self.cache.put(key, cached)
+        template, positions, external = cached
+        return build_project(template, path, positions=positions), external
+
+    def _analyse(self, path: Path) -> Finding | tuple[dict[str, Any], dict, list[Finding]]:
         from sam_fastapi.translate import TranslationJob
 
-        job = TranslationJob()
+        job = TranslationJob() if self.runs_transform else None
         try:
             template = load_template(path)
         except TemplateError as exc:
-            job.cancel()
+            if job is not None:
+                job.cancel()
             return self._finding(TEMPLATE_UNREADABLE, exc.message, exc.location)
-        project = build_project(template, path)
-        if not project.has_sam_resources or not _declares_sam_transform(template):
+        positions = index_positions(template)
+        snapshot = plain(template)  # before cfn-lint merges Globals into it
+        project = build_project(snapshot, path, positions=positions)
+        if job is not None and (not project.has_sam_resources
+                                or not _declares_sam_transform(template)):
             job.cancel()
-            transform_findings: list[Finding] | None = []
-        else:
-            job.submit(template)
-            transform_findings = None
-        from sam_fastapi.cfn import run_cfn_lint
+            job = None
+        if job is not None:
+            job.submit(snapshot)
+        findings: list[Finding] = []
+        if self.runs_cfn_lint:
+            from sam_fastapi.cfn import run_cfn_lint
 
-        findings = run_cfn_lint(path, template)
-        if transform_findings is None:
-            transform_findings = [
+            findings = run_cfn_lint(path, template)
+        if job is not None:
+            findings += [
                 self._finding(
                     TRANSFORM_FAILED,
                     error.message,
@@ -213,19 +235,19 @@ class Linter:
                 )
                 for error in job.result()
             ]
-        return project, [*findings, *transform_findings]
+        return snapshot, positions, findings
 
     def _cache_key(self, path: Path) -> str | None:
         try:
             template = path.read_bytes()
         except OSError:
             return None
-        folder = path.resolve().parent
-        extra = [_read(folder / "samconfig.toml")]
+        extra = []
         for base in (Path.cwd(), Path.home()):
             extra.extend(_read(base / name) for name in CFN_LINT_CONFIG_FILES)
         return digest(
             __version__,
+            f"cfn-lint={self.runs_cfn_lint} transform={self.runs_transform}",
             _version("cfn-lint"),
             _version("aws-sam-translator"),
             str(path),

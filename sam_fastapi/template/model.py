@@ -207,16 +207,20 @@ class Project:
 
 
 def build_project(template: Mapping[str, Any], template_path: Path | str, *,
-                  parameter_overrides: Mapping[str, str] | None = None) -> Project:
+                  parameter_overrides: Mapping[str, str] | None = None,
+                  positions: Mapping[TemplatePath, tuple[int, int]] | None = None) -> Project:
     """Build the model from a decoded template (from ``load_template``).
 
     ``parameter_overrides`` win over the ``samconfig.toml`` beside the template, as
-    ``sam deploy --parameter-overrides`` does.
+    ``sam deploy --parameter-overrides`` does. ``positions`` are given when ``template`` is a
+    plain copy (the lint cache keeps one) rather than the decoder's marked nodes. Local paths
+    are classified against the file system as it is now, so the model is never stale.
     """
     template_path = Path(template_path)
     root = template_path.resolve().parent
     local = _LocalPaths(root, find_project_root(root))
-    positions = _index_positions(template)
+    if positions is None:
+        positions = index_positions(template)
     parameters = _parameters(template, root, str(template_path), positions,
                              parameter_overrides or {})
     values = {name: p.value for name, p in parameters.items() if p.value is not None}
@@ -239,7 +243,7 @@ def build_project(template: Mapping[str, Any], template_path: Path | str, *,
             continue
         rtype = str(rtype)
         types[logical_id] = rtype
-        metadata[logical_id] = _plain(_mapping(resource.get("Metadata")))
+        metadata[logical_id] = plain(_mapping(resource.get("Metadata")))
         location = _at(positions, template_path, ("Resources", logical_id))
         properties = _mapping(resource.get("Properties"))
         if rtype == LAYER:
@@ -317,17 +321,17 @@ def _function(
         if target in layers:
             layer_refs.append(LayerRef(logical_id=target))
         else:
-            layer_refs.append(LayerRef(arn=_plain(resolve(entry))))
-    build_properties = _plain(_mapping(metadata.get("BuildProperties")))
+            layer_refs.append(LayerRef(arn=plain(resolve(entry))))
+    build_properties = plain(_mapping(metadata.get("BuildProperties")))
     return Function(
         logical_id=logical_id,
-        runtime=_plain(resolve(props.get("Runtime"))),
-        handler=_plain(resolve(props.get("Handler"))),
+        runtime=plain(resolve(props.get("Runtime"))),
+        handler=plain(resolve(props.get("Handler"))),
         code_uri=local.code_location(resolve(props.get("CodeUri")),
                                      default_local=package_type != "Image"),
         package_type=package_type,
         architectures=tuple(a for a in _sequence(architectures) if isinstance(a, str)),
-        environment={str(k): _plain(resolve(v)) for k, v in environment.items()},
+        environment={str(k): plain(resolve(v)) for k, v in environment.items()},
         layers=tuple(layer_refs),
         events=tuple(events),
         build_method=_str_or_none(metadata.get("BuildMethod")),
@@ -335,7 +339,7 @@ def _function(
         context_path=local.directory(metadata.get("ContextPath")),
         timeout=_int(resolve(props.get("Timeout")), 3),
         memory_size=_int(resolve(props.get("MemorySize")), 128),
-        function_name=_plain(resolve(props.get("FunctionName"))),
+        function_name=plain(resolve(props.get("FunctionName"))),
         metadata=metadata,
         location=location,
     )
@@ -368,7 +372,7 @@ def _api_event(name: str, event: Any, resolve: _Resolver,
         api_id=api_id,
         payload_format_version=payload,
         location=location,
-        auth=_plain(props.get("Auth")),
+        auth=plain(props.get("Auth")),
     )
 
 
@@ -387,7 +391,7 @@ def _layer(logical_id: str, props: Mapping[str, Any], metadata: Mapping[str, Any
         ),
         build_method=_str_or_none(metadata.get("BuildMethod")),
         build_architecture=_str_or_none(metadata.get("BuildArchitecture")),
-        build_properties=_plain(_mapping(metadata.get("BuildProperties"))),
+        build_properties=plain(_mapping(metadata.get("BuildProperties"))),
         context_path=local.directory(metadata.get("ContextPath")),
         metadata=metadata,
         location=location,
@@ -408,7 +412,7 @@ def _api(logical_id: str, rtype: str, props: Mapping[str, Any], resolve: _Resolv
         stage_name=str(stage) if isinstance(stage, str) else None,
         base_path=str(base_path) if isinstance(base_path, str) else None,
         implicit=implicit,
-        auth=_plain(props.get("Auth")),
+        auth=plain(props.get("Auth")),
         binary_media_types=tuple(
             b.replace("~1", "/") for b in binary if isinstance(b, str)
         ),
@@ -429,10 +433,10 @@ class _Resolver:
         if isinstance(value, Mapping) and len(value) == 1:
             (key, arg), = value.items()
             if key == "Ref" and isinstance(arg, str) and arg in self.values:
-                return _plain(self.values[arg])
+                return plain(self.values[arg])
             if key == "Ref" or (isinstance(key, str) and key.startswith("Fn::")):
-                return Intrinsic(str(key), _plain(arg))
-        return _plain(value)
+                return Intrinsic(str(key), plain(arg))
+        return plain(value)
 
 
 def _merge_globals(globals_: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
@@ -472,7 +476,7 @@ class _LocalPaths:
         if isinstance(value, Mapping):
             if is_intrinsic(value):
                 (key, arg), = value.items()
-                return Intrinsic(str(key), _plain(arg))
+                return Intrinsic(str(key), plain(arg))
             bucket, key = value.get("Bucket"), value.get("Key")
             if isinstance(bucket, str) and isinstance(key, str):
                 return S3Location(f"s3://{bucket}/{key}")
@@ -553,14 +557,14 @@ def _parameters(template: Mapping[str, Any], root: Path, file: str,
         result[name] = Parameter(
             name=name,
             type=str(ptype) if isinstance(ptype, str) else None,
-            default=_plain(spec.get("Default")),
+            default=plain(spec.get("Default")),
             override=overrides.get(name),
             location=Location(file, *position) if position else None,
         )
     return result
 
 
-def _index_positions(template: Any) -> dict[TemplatePath, tuple[int, int]]:
+def index_positions(template: Any) -> dict[TemplatePath, tuple[int, int]]:
     """Line and column of every key and list item, by its path in the template."""
     positions: dict[TemplatePath, tuple[int, int]] = {}
     stack: list[tuple[TemplatePath, Any]] = [((), template)]
@@ -589,14 +593,14 @@ def _at(positions: Mapping[TemplatePath, tuple[int, int]], template_path: Path,
     return Location(str(template_path), *position) if position else None
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """Strip decoder node types so the model pickles and compares as plain data."""
     if isinstance(value, Intrinsic | S3Location | Path):
         return value
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, bool | int | float) or value is None:
         return value
     return str(value)
