@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sam_fastapi.checks.makefile.makefile_missing import MakefileMissing
-from sam_fastapi.checks.makefile.reader import TAB, parse_makefile, read_makefile
+from sam_fastapi.checks.makefile.reader import MAX_BYTES, TAB, parse_makefile, read_makefile
+from sam_fastapi.checks.makefile.target_missing import MakefileTargetMissing
 from sam_fastapi.cli import main
 from sam_fastapi.config import LintConfig
 from sam_fastapi.lint import Linter
@@ -507,6 +508,18 @@ def test_makefile_that_is_no_regular_file(tmp_path: Path):
     (violation,) = MakefileMissing().run(project)
     assert violation.path == ("Resources", "Piped", "Metadata", "BuildMethod")
     assert "cannot read" in violation.message and "not a regular file" in violation.message
+
+
+def test_target_is_not_reported_missing_from_what_was_not_read(tmp_path: Path):
+    template = HEADER + function("Huge", "huge/") + function("Included", "included/")
+    write(tmp_path, {
+        "template.yaml": template,
+        "huge/Makefile": "# padding\n" * (MAX_BYTES // 10) + "build-Huge:\n\\techo\n",
+        "included/Makefile": "-include $(wildcard *.mk)\n",
+    })
+    assert read_makefile(tmp_path / "huge/Makefile").truncated
+    path = tmp_path / "template.yaml"
+    assert list(MakefileTargetMissing().run(build_project(load_template(path), path))) == []
 
 
 def test_rules_are_registered_and_documented():

@@ -33,7 +33,8 @@ with a variable (`build-$(NAME)`, taken as a possible match), or a `.DEFAULT` ru
 The finding is in the Makefile: at the target that differs only slightly (a typo, another
 case), at the `.PHONY` line when the target is only declared phony, else at line 1.
 A Makefile with `include` lines or lines that make expands into rules (`$(eval ...)`) is not
-checked: the target may come from there, and the rule would only be guessing.
+checked: the target may come from there, and the rule would only be guessing. Nor is one
+larger than 1 MiB, of which only the start is read.
 
 ## Why is this bad?
 `sam build` runs `make build-<LogicalId>` and stops with "No rule to make target". A target
@@ -57,7 +58,8 @@ build-CastFunction:
     def run(self, project: Project) -> Iterator[Violation]:
         for site in makefile_sites(project):
             makefile = makefile_of(site)
-            if makefile is None or makefile.unresolved or makefile.defines(site.target):
+            if (makefile is None or makefile.unresolved or makefile.truncated
+                    or makefile.defines(site.target)):
                 continue
             yield _violation(site, makefile)
 
