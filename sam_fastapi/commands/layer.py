@@ -115,8 +115,9 @@ def run(args: argparse.Namespace) -> int:
                            progress=_progress(target.logical_id, args.verbose))
         except BuildError as exc:
             raise UsageError(f"{target.logical_id}: {exc}") from None
+        count = len(result.packages)
         how = ("restored from cache" if result.from_cache
-               else f"{len(result.packages)} packages installed")
+               else f"{count} package{'' if count == 1 else 's'} installed")
         sys.stdout.write(f"{target.logical_id}: {target.platform} -> {target.dest} "
                          f"({how}, {result.seconds:.2f}s)\n")
     return 0
