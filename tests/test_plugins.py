@@ -1,0 +1,173 @@
+"""Third-party plugins, found through a real ``sam_fastapi`` entry point of a real distribution."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from sam_fastapi.plugins import DEFAULT_PLUGINS, ENTRY_POINT_GROUP, get_plugin_manager
+
+GOOD_PLUGIN = '''\
+"""A plugin with one working check and one that crashes."""
+
+from sam_fastapi import hookimpl
+from sam_fastapi.findings import Rule, Severity, Violation
+
+DOCS = """\\
+## What it does
+Asks every function to set a Timeout.
+
+## Why is this bad?
+The default of 3 seconds is short.
+
+## Example
+```yaml
+Properties: {}
+```
+
+## Use instead
+```yaml
+Properties: {Timeout: 10}
+```
+"""
+
+
+class TimeoutMissing:
+    rule = Rule("SF901", "timeout-missing", Severity.WARNING,
+                "A function leaves Timeout at its default.", DOCS)
+
+    def run(self, project):
+        for function in project.functions.values():
+            yield Violation(f"{function.logical_id} has no Timeout",
+                            resource=function.logical_id,
+                            path=("Resources", function.logical_id, "Properties", "Handler"))
+
+
+class Exploding:
+    rule = Rule("SF902", "exploding", Severity.ERROR, "Always crashes.", DOCS)
+
+    def run(self, project):
+        raise KeyError("Properties")
+
+
+@hookimpl
+def sam_fastapi_register_checks():
+    return [TimeoutMissing(), Exploding()]
+'''
+
+TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  CastFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: svc/
+      Handler: app.handler
+      Runtime: python3.12
+"""
+
+
+def make_distribution(site: Path, name: str, module: str, source: str) -> None:
+    """An installed distribution as pip leaves it: a module and its .dist-info."""
+    site.mkdir(parents=True, exist_ok=True)
+    (site / f"{module}.py").write_text(source, encoding="utf-8")
+    info = site / f"{name.replace('-', '_')}-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n",
+                                   encoding="utf-8")
+    (info / "entry_points.txt").write_text(f"[{ENTRY_POINT_GROUP}]\n{module} = {module}\n",
+                                           encoding="utf-8")
+
+
+def cli(site: Path, cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(site), *filter(None, [os.environ.get("PYTHONPATH")])])}
+    return subprocess.run([sys.executable, "-m", "sam_fastapi", *argv], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=180)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    folder = tmp_path / "project"
+    (folder / "svc").mkdir(parents=True)
+    (folder / "svc" / "app.py").write_text("handler = None\n", encoding="utf-8")
+    (folder / "template.yaml").write_text(TEMPLATE, encoding="utf-8")
+    return folder
+
+
+def test_built_in_plugins_are_registered_by_name() -> None:
+    pm = get_plugin_manager(entry_points=False)
+
+    assert [name for name in DEFAULT_PLUGINS if pm.get_plugin(name) is None] == []
+
+
+def test_a_plugin_check_reports_and_a_crashing_check_becomes_sf000(
+    tmp_path: Path, project: Path
+) -> None:
+    make_distribution(tmp_path / "site", "sam-fastapi-timeouts", "sam_fastapi_timeouts",
+                      GOOD_PLUGIN)
+
+    result = cli(tmp_path / "site", project, "lint", "--select", "SF0,SF101,SF9",
+                 "template.yaml")
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.splitlines() == [
+        "template.yaml:1:1: SF000 error check SF902 (sam_fastapi_timeouts.Exploding) crashed: "
+        "KeyError: 'Properties'",
+        "template.yaml:6:7: SF101 error no requirements.txt in CodeUri folder of CastFunction; "
+        "add one (empty when a layer provides the dependencies) [CastFunction]",
+        "template.yaml:7:7: SF901 warning CastFunction has no Timeout [CastFunction]",
+        "Found 3 problems (2 errors, 1 warning).",
+    ]
+
+
+def test_a_plugin_rule_appears_in_rules(tmp_path: Path, project: Path) -> None:
+    make_distribution(tmp_path / "site", "sam-fastapi-timeouts", "sam_fastapi_timeouts",
+                      GOOD_PLUGIN)
+
+    listing = cli(tmp_path / "site", project, "rules")
+    assert listing.returncode == 0, listing.stderr
+    assert [line.split(None, 3)[:3] for line in listing.stdout.splitlines()
+            if line.startswith("SF9")] == [["SF901", "timeout-missing", "warning"],
+                                            ["SF902", "exploding", "error"]]
+
+    explained = cli(tmp_path / "site", project, "rules", "SF901")
+    assert explained.returncode == 0, explained.stderr
+    assert explained.stdout.startswith("# SF901 timeout-missing (warning)\n")
+    assert "## Use instead\n```yaml\nProperties: {Timeout: 10}\n```\n" in explained.stdout
+
+
+@pytest.mark.parametrize("command", [["lint", "template.yaml"], ["rules"]])
+def test_a_plugin_that_fails_to_import_is_one_line_naming_its_distribution(
+    tmp_path: Path, project: Path, command: list[str]
+) -> None:
+    make_distribution(tmp_path / "site", "sam-fastapi-broken", "sam_fastapi_broken",
+                      "import a_module_that_does_not_exist\n")
+
+    result = cli(tmp_path / "site", project, *command)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "sam-fastapi: error: plugin 'sam_fastapi_broken' from sam-fastapi-broken failed to load: "
+        "ModuleNotFoundError: No module named 'a_module_that_does_not_exist'\n"
+    )
+
+
+def test_a_plugin_with_a_syntax_error_is_one_line_too(tmp_path: Path, project: Path) -> None:
+    make_distribution(tmp_path / "site", "sam-fastapi-typo", "sam_fastapi_typo",
+                      textwrap.dedent("""\
+                          def broken(:
+                              pass
+                          """))
+
+    result = cli(tmp_path / "site", project, "rules")
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        "sam-fastapi: error: plugin 'sam_fastapi_typo' from sam-fastapi-typo failed to load: "
+        "SyntaxError: ")
+    assert result.stderr.count("\n") == 1
