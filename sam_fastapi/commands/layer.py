@@ -21,8 +21,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sam_fastapi import hookimpl
-from sam_fastapi.cache import cache_dir
+from sam_fastapi import __version__, hookimpl
+from sam_fastapi.cache import Cache, cache_dir, digest
 from sam_fastapi.errors import UsageError
 from sam_fastapi.layers import BuildError, LambdaPlatform, PlatformError, TreeStore, build
 from sam_fastapi.layers.store import DEFAULT_MAX_BYTES, parse_size
@@ -104,9 +104,7 @@ def run(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise UsageError(f"--cache-size: {exc}") from None
         store = TreeStore((args.cache_dir or cache_dir()) / "layers", max_bytes)
-    project = _find_project(args.template, args.logical_ids, args.out)
-    targets = list(plan(project, args.logical_ids, out=args.out, runtime=args.runtime,
-                        architecture=args.architecture))
+    targets = _targets(args)
     for folder in dict.fromkeys(t.fresh for t in targets if t.fresh is not None):
         shutil.rmtree(folder, ignore_errors=True)
     for target in targets:
@@ -234,26 +232,50 @@ def _folders(project: Project) -> Iterator[tuple[str, Path | None]]:
             yield logical_id, function.code_dir
 
 
-def _find_project(explicit: Path | None, logical_ids: Sequence[str], out: Path | None) -> Project:
+def _targets(args: argparse.Namespace) -> list[Target]:
+    """The plan for this command line, reused from the cache while the template is unchanged.
+
+    Reading a template imports cfn-lint's decoder, which takes longer than restoring a cached
+    layer, and a Makefile runs the same command line on every ``sam build``.
+    """
+    ids = list(args.logical_ids)
+    out = args.out.resolve() if args.out is not None else None
+    options = {"out": out, "runtime": args.runtime, "architecture": args.architecture}
+    plans = Cache("layer-plans", args.cache_dir) if ids and not args.no_cache else None
+    starts = [Path.cwd()] if out is None else [Path.cwd(), out]
+    first = None
+    for candidate in _template_candidates(args.template, starts):
+        samconfig = candidate.parent / "samconfig.toml"
+        key = digest(__version__, str(candidate.resolve()), candidate.read_bytes(),
+                     samconfig.read_bytes() if samconfig.is_file() else b"", *ids,
+                     repr(sorted(options.items())))
+        cached = plans.get(key) if plans is not None else None
+        if cached is not None and all(t.requirements.is_file() for t in cached):
+            return cached
+        project = _load(candidate)
+        if all(i in project.layers or i in project.functions for i in ids):
+            targets = list(plan(project, ids, **options))
+            if plans is not None:
+                plans.put(key, targets)
+            return targets
+        first = first or project
+    if first is not None:
+        return list(plan(first, ids, **options))  # names the ids it lacks and the ones it has
+    raise UsageError(f"no template.yaml in {' or '.join(map(str, starts))} or above; "
+                     "pass --template")
+
+
+def _template_candidates(explicit: Path | None, starts: Sequence[Path]) -> Iterator[Path]:
     if explicit is not None:
         if not explicit.is_file():
             raise UsageError(f"template {explicit} does not exist")
-        return _load(explicit)
-    starts = [Path.cwd()] if out is None else [Path.cwd(), out.resolve()]
-    first = None
+        yield explicit
+        return
     for start in starts:
         for folder in _ancestors(start):
             for name in TEMPLATE_NAMES:
-                candidate = folder / name
-                if candidate.is_file():
-                    project = _load(candidate)
-                    if all(i in project.layers or i in project.functions for i in logical_ids):
-                        return project
-                    first = first or project
-    if first is not None:
-        return first  # plan() names the ids it lacks and the ones it has
-    raise UsageError(f"no template.yaml in {' or '.join(map(str, starts))} or above; "
-                     "pass --template")
+                if (folder / name).is_file():
+                    yield folder / name
 
 
 def _ancestors(start: Path) -> Iterator[Path]:

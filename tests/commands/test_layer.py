@@ -109,13 +109,16 @@ def test_the_makefile_recipe_builds_as_sam_build_runs_it(project, wheels, tmp_pa
                "build-SharedLayer", f"ARTIFACTS_DIR={artifacts}"]
 
     first = subprocess.run(command, cwd=scratch, env=env, capture_output=True, text=True)
-    again = subprocess.run(command, cwd=scratch, env=env, capture_output=True, text=True)
+    again = subprocess.run(command, cwd=scratch, env={**env, "PYTHONPROFILEIMPORTTIME": "1"},
+                           capture_output=True, text=True)
 
     assert first.returncode == 0, first.stderr
     assert f"SharedLayer: python3.12 arm64 -> {artifacts / 'python'} (2 packages installed" \
         in first.stdout
     assert again.returncode == 0, again.stderr
     assert "(restored from cache," in again.stdout
+    assert "| sam_fastapi.layers" in again.stderr
+    assert "cfnlint" not in again.stderr  # the unchanged template's plan was cached too
     assert (artifacts / "python" / "native" / "_speedups.abi3.so").is_file()
     assert _machines(artifacts) == {183}
 
@@ -264,3 +267,18 @@ def test_no_template_and_a_broken_template_are_one_line_errors(tmp_path, capsys,
     err = capsys.readouterr().err
     assert err.startswith(f"sam-fastapi: error: {tmp_path / 'template.yaml'}:")
     assert err.count("\n") == 1
+
+
+def test_a_template_change_is_seen_on_the_next_build(project, wheels, capsys, tmp_path):
+    template = project / "template.yaml"
+    out = str(tmp_path / "out")
+    assert _layer_build("SharedLayer", "-t", str(template), "--out", out) == 0
+    template.write_text(TEMPLATE.replace("CompatibleRuntimes: [python3.12]",
+                                         "CompatibleRuntimes: [python3.11]"))
+    capsys.readouterr()
+
+    assert _layer_build("SharedLayer", "-t", str(template), "--out", out) == 0
+
+    printed = capsys.readouterr().out
+    assert printed.startswith("SharedLayer: python3.11 arm64 -> ")
+    assert "(2 packages installed," in printed
