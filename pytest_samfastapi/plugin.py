@@ -17,6 +17,7 @@ from pytest_samfastapi.snapshot import SUFFIX
 
 pytest_plugins = ("pytest_samfastapi.fixtures",)
 
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("sam", "sam-fastapi: test through the SAM template's API events")
     group.addoption("--sam", dest="sam_template", metavar="TEMPLATE",

@@ -115,15 +115,16 @@ def snapshot_note(report: pytest.TestReport) -> str | None:
 
 
 def _check_served(exchange: Exchange) -> None:
+    body = exchange.body.decode("utf-8", "replace")
     if exchange.function is None:
-        raise ReplayFailure(
-            f"the gateway answered {exchange.status} "
-            f"{exchange.body.decode('utf-8', 'replace')}: {exchange.error}"
-        )
-    if exchange.status >= 500:
-        lines = [f"the gateway answered {exchange.status}: {exchange.error}"]
-        error = exchange.invocation.error if exchange.invocation else None
-        if error and error.get("stackTrace"):
-            lines.append("Traceback (from the function):")
-            lines.extend(str(frame).rstrip("\n") for frame in error["stackTrace"])
-        raise ReplayFailure("\n".join(lines))
+        raise ReplayFailure(f"the gateway answered {exchange.status} {body}: {exchange.error}")
+    if exchange.status < 500:
+        return
+    if exchange.error is None:  # the function's own answer, not a failed invocation
+        raise ReplayFailure(f"{exchange.function} answered {exchange.status}: {body}")
+    lines = [f"the gateway answered {exchange.status}: {exchange.error}"]
+    error = exchange.invocation.error if exchange.invocation else None
+    if error and error.get("stackTrace"):
+        lines.append("Traceback (from the function):")
+        lines.extend(str(frame).rstrip("\n") for frame in error["stackTrace"])
+    raise ReplayFailure("\n".join(lines))

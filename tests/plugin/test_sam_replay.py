@@ -98,12 +98,14 @@ def test_handler_error_fails_with_the_functions_reason(
 ) -> None:
     write({"events/broken.json": rest_event("GET", "/broken", "/broken"),
            "events/slow.json": rest_event("GET", "/slow", "/slow"),
+           "events/boom.json": rest_event("GET", "/casts/boom", "/casts/{proxy+}"),
            "events/nowhere.json": rest_event("GET", "/nowhere", "/nowhere")})
 
     result = pytester.runpytest("--sam", "template.yaml")
 
-    result.assert_outcomes(failed=3)
+    result.assert_outcomes(failed=4)
     result.stdout.fnmatch_lines_random([
+        "CastFunction answered 500: Internal Server Error",
         "the gateway answered 502: BrokenFunction failed: KeyError: *action*",
         "Traceback (from the function):",
         "*broken.py*line 2, in handler*",
