@@ -1,0 +1,388 @@
+"""A function's FastAPI routes read from its code with ``ast``, never running it.
+
+The handler analysis (``checks.handler.analysis``) finds the ``Mangum`` object the Handler
+names and the app it wraps; from there every module the handler imports at load time is read
+for path operations on that app and on the routers it includes:
+
+* ``@app.get(path)`` (and post, put, patch, delete, options, head, trace), ``@app.api_route``,
+  ``app.add_api_route(path, endpoint, methods=...)``;
+* ``APIRouter(prefix=...)`` and ``include_router(router, prefix=...)``, nested to any depth,
+  on routers reached through relative or absolute imports inside the function's code;
+* ``FastAPI(root_path=..., docs_url=..., openapi_url=...)`` and
+  ``Mangum(app, api_gateway_base_path=...)``.
+
+What only running the code would tell (a prefix from a variable, a router a function builds) is
+kept as a ``Note`` and makes the reading incomplete; nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from sam_fastapi.checks.handler.analysis import (
+    KNOWN_PACKAGES,
+    ModuleFinder,
+    Value,
+    _absolute,
+    _Analyser,
+    _own_nodes,
+    _Scope,
+    lambda_sys_path,
+    uses_web_adapter,
+)
+from sam_fastapi.checks.routes.app import (
+    DEFAULT_DOCS_URL,
+    DEFAULT_OPENAPI_URL,
+    AppInfo,
+    AppRoute,
+    Note,
+)
+from sam_fastapi.findings import Location
+from sam_fastapi.template.model import Function, Project
+
+ROUTER_CLASSES = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter"})
+#: Decorators named after the one method they register.
+METHOD_DECORATORS = frozenset({"get", "post", "put", "patch", "delete", "options", "head",
+                               "trace"})
+_UNSET = object()
+_DYNAMIC = object()
+
+
+@dataclass(eq=False)
+class _Object:
+    """An app or router: the call that made it, and what is registered on it."""
+
+    kind: str  # "app" or "router"
+    call: ast.Call
+    scope: _Scope
+    prefix: str | None = ""
+    routes: list[AppRoute] = field(default_factory=list)
+    includes: list[tuple[int, _Object, str]] = field(default_factory=list)  # (line, router, prefix)
+
+
+def read_app(project: Project, function: Function) -> AppInfo | None:
+    """The app ``function``'s handler wraps and its routes; None when the handler is not a
+    Mangum object (or function calling one) wrapping an app the analysis can see."""
+    if uses_web_adapter(function) or not isinstance(function.handler, str):
+        return None
+    module_name, _, attribute = function.handler.rpartition(".")
+    finder = ModuleFinder(lambda_sys_path(project, function))
+    module = finder.find(module_name.replace("/", ".")) if module_name and attribute else None
+    if module is None:
+        return None
+    analyser = _Analyser(finder)
+    try:
+        loaded = analyser.load(module)
+        if loaded.scope is None:
+            return None
+        mangum = _mangum(analyser, loaded.scope, attribute)
+        if mangum is None:
+            return None
+        app_call = _app_call(analyser, mangum)
+        if app_call is None:
+            return None
+        analyser.load_imports(loaded)
+        return _Reader(analyser, function).read(mangum, app_call)
+    except RecursionError:
+        return None
+
+
+def _mangum(analyser: _Analyser, scope: _Scope, attribute: str) -> Value | None:
+    sites = scope.sites(attribute)
+    if not sites:
+        return None
+    value = analyser.site_value(sites[-1])
+    if value.kind == "mangum":
+        return value
+    if value.kind == "function" and value.node is not None:
+        # A handler function that calls a Mangum object (SF304 reports building it per call).
+        body = analyser.function_scope(value)
+        for node in _own_nodes(body.body):
+            if isinstance(node, ast.Call):
+                callee = analyser.evaluate(node.func, body)
+                if callee.kind == "mangum":
+                    return callee
+    return None
+
+
+def _app_call(analyser: _Analyser, mangum: Value) -> tuple[ast.Call, _Scope] | None:
+    """The ``FastAPI(...)`` call behind the app Mangum wraps, through middleware."""
+    app = mangum.app
+    for _ in range(8):
+        if app is None or app.kind != "app" or not isinstance(app.node, ast.Call) \
+                or app.scope is None:
+            return None
+        callee = analyser.evaluate(app.node.func, app.scope)
+        if callee.kind == "app_class":
+            return app.node, app.scope
+        app = analyser._app_argument(app.node, app.scope)
+    return None
+
+
+class _Reader:
+    def __init__(self, analyser: _Analyser, function: Function) -> None:
+        self.analyser = analyser
+        self.function = function
+        self.objects: dict[int, _Object] = {}
+        self.notes: list[Note] = []
+        self.complete = True
+
+    def read(self, mangum: Value, app_call: tuple[ast.Call, _Scope]) -> AppInfo:
+        app = self._object_for(*app_call, kind="app")
+        for loaded in list(self.analyser._loaded.values()):
+            if loaded.scope is not None:
+                self._walk(loaded.scope, loaded.scope.body, "")
+        call, scope = app_call
+        root_path = self._keyword(call, "root_path", "")
+        docs_url = self._keyword(call, "docs_url", DEFAULT_DOCS_URL)
+        openapi_url = self._keyword(call, "openapi_url", DEFAULT_OPENAPI_URL)
+        assert isinstance(mangum.node, ast.Call) and mangum.scope is not None
+        base_path = self._keyword(mangum.node, "api_gateway_base_path", "/")
+        routes = tuple(self._routes_of(app, set()))
+        return AppInfo(
+            function=self.function.logical_id,
+            routes=routes,
+            location=self._location(call, scope),
+            root_path=root_path if root_path is not _DYNAMIC else None,
+            base_path=base_path if base_path is not _DYNAMIC else None,
+            docs_url=docs_url if docs_url is not _DYNAMIC else None,
+            openapi_url=openapi_url if openapi_url is not _DYNAMIC else None,
+            complete=self.complete,
+            notes=tuple(self.notes),
+        )
+
+    # -- what is an app or a router -----------------------------------------------------------
+
+    def _object_for(self, call: ast.Call, scope: _Scope, kind: str) -> _Object:
+        found = self.objects.get(id(call))
+        if found is None:
+            found = _Object(kind, call, scope)
+            if kind == "router":
+                prefix = self._keyword(call, "prefix", "")
+                found.prefix = prefix if isinstance(prefix, str) else None
+            self.objects[id(call)] = found
+        return found
+
+    def _resolve(self, expr: ast.expr, scope: _Scope, depth: int = 0) -> _Object | None:
+        """The app or router ``expr`` names, following names, attributes and imports."""
+        if depth > 8:
+            return None
+        if isinstance(expr, ast.Call):
+            callee = self.analyser.evaluate(expr.func, scope)
+            if callee.kind == "app_class":
+                return self._object_for(expr, scope, "app")
+            if callee.kind == "external" and callee.dotted in ROUTER_CLASSES:
+                return self._object_for(expr, scope, "router")
+            return None
+        if isinstance(expr, ast.Name):
+            return self._resolve_name(expr.id, scope, depth)
+        if isinstance(expr, ast.Attribute):
+            base = self.analyser.evaluate(expr.value, scope)
+            if base.kind == "module" and base.module is not None:
+                loaded = self.analyser.load(base.module)
+                if loaded.scope is not None:
+                    return self._resolve_name(expr.attr, loaded.scope, depth + 1)
+            if base.kind == "app" and expr.attr == "router":
+                return None  # app.router: the app's own router, rarely used directly
+        return None
+
+    def _resolve_name(self, name: str, scope: _Scope, depth: int) -> _Object | None:
+        current: _Scope | None = scope
+        while current is not None:
+            if name in current.globals:
+                current = scope.loaded.scope
+                continue
+            if name in current.params:
+                return None
+            sites = current.sites(name)
+            if sites:
+                site = sites[-1]
+                if site.kind == "value" and site.expr is not None:
+                    return self._resolve(site.expr, site.scope, depth + 1)
+                if site.kind == "from" and isinstance(site.stmt, ast.ImportFrom):
+                    return self._resolve_import(site.stmt, site.name, site.scope, depth)
+                return None
+            current = current.parent
+        return None
+
+    def _resolve_import(self, stmt: ast.ImportFrom, name: str, scope: _Scope,
+                        depth: int) -> _Object | None:
+        target = _absolute(stmt, scope.loaded.module)
+        if target is None or target.partition(".")[0] in KNOWN_PACKAGES:
+            return None
+        module = self.analyser.finder.find(target)
+        if module is None:
+            return None
+        loaded = self.analyser.load(module)
+        if loaded.scope is None:
+            return None
+        return self._resolve_name(name, loaded.scope, depth + 1)
+
+    # -- registrations ---------------------------------------------------------------------------
+
+    def _walk(self, scope: _Scope, body: list[ast.stmt], qualname: str) -> None:
+        """Every registration in ``body``; functions and classes are read with their own scope
+        (an app factory registers on a local name)."""
+        for node in _this_level(body):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                self._decorated(node, scope, qualname)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                self._call(node, scope)
+        for node in _nested_definitions(body):
+            inner = f"{qualname}{node.name}"
+            if isinstance(node, ast.ClassDef):
+                self._walk(scope, node.body, f"{inner}.")
+            else:
+                function = self.analyser.function_scope(
+                    Value("function", node.name, node, scope))
+                self._walk(function, node.body, f"{inner}.<locals>.")
+
+    def _decorated(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: _Scope,
+                   qualname: str) -> None:
+        for decorator in node.decorator_list:
+            if not (isinstance(decorator, ast.Call)
+                    and isinstance(decorator.func, ast.Attribute)):
+                continue
+            verb = decorator.func.attr
+            if verb not in METHOD_DECORATORS and verb != "api_route":
+                continue
+            owner = self._resolve(decorator.func.value, scope)
+            if owner is None:
+                continue
+            methods = (verb.upper(),) if verb != "api_route" else self._methods(decorator, scope)
+            path = self._argument(decorator, 0, "path")
+            endpoint = f"{scope.loaded.module.name}:{qualname}{node.name}"
+            self._add_route(owner, decorator, scope, methods, path, endpoint)
+
+    def _call(self, call: ast.Call, scope: _Scope) -> None:
+        assert isinstance(call.func, ast.Attribute)
+        verb = call.func.attr
+        if verb not in ("include_router", "add_api_route"):
+            return
+        owner = self._resolve(call.func.value, scope)
+        if owner is None:
+            return
+        if verb == "include_router":
+            router_expr = self._argument_node(call, 0, "router")
+            router = self._resolve(router_expr, scope) if router_expr is not None else None
+            prefix = self._argument(call, 1, "prefix", "")
+            if router is None or not isinstance(prefix, str):
+                self._unknown(call, scope, "a router or prefix only running the code would "
+                                           "tell is included here")
+                return
+            owner.includes.append((call.lineno, router, prefix))
+            return
+        path = self._argument(call, 0, "path")
+        endpoint_expr = self._argument_node(call, 1, "endpoint")
+        endpoint = self._endpoint(endpoint_expr, scope) if endpoint_expr is not None else None
+        if endpoint is None:
+            self._unknown(call, scope, "the endpoint of this route is not a function of the code")
+            return
+        self._add_route(owner, call, scope, self._methods(call, scope), path, endpoint)
+
+    def _add_route(self, owner: _Object, call: ast.Call, scope: _Scope,
+                   methods: tuple[str, ...] | None, path: object, endpoint: str) -> None:
+        if not isinstance(path, str) or methods is None or owner.prefix is None:
+            self._unknown(call, scope, "this route's path or methods are only known when the "
+                                       "code runs")
+            return
+        owner.routes.append(AppRoute(tuple(sorted(methods)), (owner.prefix or "") + path,
+                                     endpoint, self._location(call, scope)))
+
+    def _endpoint(self, expr: ast.expr, scope: _Scope) -> str | None:
+        value = self.analyser.evaluate(expr, scope)
+        if value.kind != "function" or value.scope is None or \
+                not isinstance(value.node, ast.FunctionDef | ast.AsyncFunctionDef):
+            return None
+        if not value.scope.is_module:
+            return None
+        return f"{value.scope.loaded.module.name}:{value.node.name}"
+
+    def _methods(self, call: ast.Call, scope: _Scope) -> tuple[str, ...] | None:
+        value = self._argument(call, None, "methods", None)
+        if value is None:
+            return ("GET",)  # FastAPI's default for api_route and add_api_route
+        if isinstance(value, list | tuple | set) and all(isinstance(v, str) for v in value):
+            return tuple(sorted({v.upper() for v in value}))
+        return None
+
+    # -- reading arguments ------------------------------------------------------------------------
+
+    @staticmethod
+    def _argument_node(call: ast.Call, index: int | None, name: str) -> ast.expr | None:
+        for keyword in call.keywords:
+            if keyword.arg == name:
+                return keyword.value
+        if index is not None and len(call.args) > index and not any(
+                isinstance(a, ast.Starred) for a in call.args[: index + 1]):
+            return call.args[index]
+        return None
+
+    def _argument(self, call: ast.Call, index: int | None, name: str,
+                  default: object = _UNSET) -> object:
+        node = self._argument_node(call, index, name)
+        if node is None:
+            if any(k.arg is None for k in call.keywords):
+                return _DYNAMIC  # **kwargs may carry it
+            return default if default is not _UNSET else _DYNAMIC
+        try:
+            return ast.literal_eval(node)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return _DYNAMIC
+
+    def _keyword(self, call: ast.Call, name: str, default: str | None) -> object:
+        value = self._argument(call, None, name, default)
+        return value if value is None or isinstance(value, str) else _DYNAMIC
+
+    # -- putting it together ----------------------------------------------------------------------
+
+    def _routes_of(self, owner: _Object, seen: set[int]) -> Iterator[AppRoute]:
+        if id(owner) in seen:
+            return
+        seen = seen | {id(owner)}
+        # FastAPI keeps routes in the order they were added, and the first match wins.
+        yield from sorted(owner.routes, key=lambda r: (r.location.line, r.location.column)
+                          if r.location else (0, 0))
+        for _, router, prefix in sorted(owner.includes, key=lambda i: i[0]):
+            outer = (owner.prefix or "") + prefix
+            for route in self._routes_of(router, seen):
+                yield AppRoute(route.methods, outer + route.path, route.endpoint, route.location)
+
+    def _unknown(self, call: ast.Call, scope: _Scope, message: str) -> None:
+        self.complete = False
+        self.notes.append(Note(f"{self.function.logical_id}: {message}",
+                               self._location(call, scope)))
+
+    @staticmethod
+    def _location(node: ast.AST, scope: _Scope) -> Location:
+        return Location(str(scope.loaded.module.file), getattr(node, "lineno", 1),
+                        getattr(node, "col_offset", 0) + 1)
+
+
+def _this_level(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every node of ``body``; definitions are yielded (their decorators run here) but not
+    entered."""
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            stack.extend(node.decorator_list)
+            continue
+        if not isinstance(node, ast.Lambda):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def _nested_definitions(body: list[ast.stmt]) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef
+                                                           | ast.ClassDef]:
+    """Functions and classes defined in ``body`` (also under if/try/with), not deeper."""
+    pending = list(body)
+    while pending:
+        stmt = pending.pop(0)
+        if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            yield stmt
+            continue
+        pending.extend(child for child in ast.iter_child_nodes(stmt)
+                       if isinstance(child, ast.stmt))
