@@ -210,7 +210,7 @@ def render_samconfig(stack_name: str, *, http_api: bool) -> str:
     )
 
 
-def render_pyproject(name: str, *, ordered_events: bool = False) -> str:
+def render_pyproject(name: str) -> str:
     lines = [
         "# Tests run every function in-process through template.yaml's API events:",
         "#   pip install sam-fastapi pytest && pytest",
@@ -223,10 +223,4 @@ def render_pyproject(name: str, *, ordered_events: bool = False) -> str:
         'sam_template = "template.yaml"',
         'testpaths = ["tests"]',
     ]
-    if ordered_events:
-        lines += [
-            "# The recorded events under events/ replay a session in order (a create, then a",
-            "# read of what was created), so keep pytest from shuffling or spreading them.",
-            'addopts = "-p no:randomly"',
-        ]
     return "\n".join(lines) + "\n"
