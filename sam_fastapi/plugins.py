@@ -31,6 +31,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "sam_fastapi.commands.rules",
     "sam_fastapi.commands.layer",
     "sam_fastapi.commands.init",
+    "sam_fastapi.commands.split",
 )
 
 ENTRY_POINT_GROUP = "sam_fastapi"
