@@ -124,7 +124,7 @@ def make_plan(target: str, app: Mapping[str, Any], *, group_by: str = "router") 
         if key not in groups:
             groups[key] = Group(name=key, routes=[], origin=origin)
         groups[key].routes.append(route)
-    plan = Plan(target, group_by, app, _named(list(groups.values())), notes)
+    plan = Plan(target, group_by, app, _named(list(groups.values()), group_by), notes)
     _route_events(plan)
     notes.extend(_state_notes(plan.groups))
     if app.get("lifespan") and len(plan.groups) > 1:
@@ -142,13 +142,15 @@ def _group_key(route: Mapping[str, Any], group_by: str) -> tuple[str, str]:
     return (first[0], f"prefix /{first[0]}") if first else ("", "the root path")
 
 
-def _named(groups: list[Group]) -> list[Group]:
-    """Name each group after the last literal segment its paths share (``products``), else
-    after its router's module, else ``root``; names are unique."""
+def _named(groups: list[Group], group_by: str) -> list[Group]:
+    """Name each group after its prefix, or for a router the last literal segment its paths
+    share (``products``), else its router's module, else ``root``; names are unique."""
     taken: set[str] = set()
     for group in groups:
         common = _common_prefix([_literal_segments(p) for p in group.paths])
-        if common:
+        if group_by == "prefix":
+            base = group.name or ROOT_GROUP
+        elif common:
             base = common[-1]
         elif group.name:
             module, _, variable = group.name.rpartition(".")
