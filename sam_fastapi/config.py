@@ -23,6 +23,8 @@ class LintConfig:
     severities: Mapping[str, Severity] = field(default_factory=dict)
     use_cache: bool = True
     source: Path | None = None
+    #: ``--import``: the route rules import each app in a subprocess (runs user code).
+    import_apps: bool = False
 
     def is_selected(self, rule_id: str) -> bool:
         """Select and ignore match rule ids by prefix, as ruff and flake8 do (``SF2``)."""
