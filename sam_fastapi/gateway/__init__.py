@@ -12,19 +12,28 @@ Contract with the pytest plugin (and the later ``serve`` command)::
 Notes for callers:
 
 - ``path`` is what the client puts after the host; a query (``/casts?x=1``) is accepted and
-  goes before ``query``. For a REST API ``/Prod/casts`` and ``/casts`` both work; for an HTTP
-  API with a named stage ``/dev/casts`` and ``/casts`` both work (the event carries the stage).
-- Several APIs: see ``router`` for how one is picked; ``api_id`` is the API's logical id.
+  goes before ``query``. ``query``/``headers`` are pairs (a mapping is accepted too); ``body``
+  bytes (a str is encoded as UTF-8). For a REST API ``/Prod/casts`` and ``/casts`` both work;
+  for an HTTP API with a named stage ``/dev/casts`` and ``/casts`` both work (the event carries
+  the stage either way).
+- Several APIs: see ``router`` for how one is picked; ``api_id`` is the API's logical id
+  (``ServerlessRestApi``/``ServerlessHttpApi`` for the implicit ones).
 - ``stage`` replaces the stage name of every API (REST default ``Prod``, HTTP ``$default``).
+- ``parameter_overrides`` win over ``samconfig.toml`` (the template is read again).
 - The gateway answers by itself (``Exchange.function`` is None) with 403
   ``{"message":"Missing Authentication Token"}`` (REST) or 404 ``{"message":"Not Found"}`` (HTTP
   API) when no route matches; ``Exchange.error`` then says why.
 - A failed invocation (exception, import error, timeout, oversized or invalid result) is
   answered 502 ``{"message": "Internal server error"}`` by REST APIs and 500
-  ``{"message":"Internal Server Error"}`` by HTTP APIs, with the reason in ``Exchange.error``.
+  ``{"message":"Internal Server Error"}`` by HTTP APIs (AWS; ``sam local`` says 502 for both),
+  with the reason in ``Exchange.error`` and Lambda's error object in ``invocation.error``.
+- ``Exchange.header(name)`` and ``Exchange.json()`` are conveniences.
 - Setup problems that no request could fix (unknown ``api_id`` or function, S3 or image code,
   a non-Python runtime, an event that is not an HTTP proxy event for ``replay``) raise
   ``GatewayError`` with a one-line message.
+- A handler that times out leaves a thread running (threads cannot be killed); its function
+  starts cold on the next call, in a fresh set of modules.
+- Calls are serialized per Gateway (one at a time, whatever the thread).
 - Importing this package imports neither fastapi, mangum nor user code.
 """
 

@@ -22,6 +22,7 @@ import itertools
 import json
 import os
 import queue
+import random
 import sys
 import threading
 import time
@@ -34,7 +35,7 @@ from types import ModuleType
 from typing import Any
 
 from sam_fastapi.gateway.context import LambdaContext
-from sam_fastapi.gateway.events import ACCOUNT_ID
+from sam_fastapi.gateway.events import ACCOUNT_ID, request_id
 from sam_fastapi.template.model import Function, Intrinsic, Project
 
 #: Lambda's synchronous response limit; the number is the one Lambda's error message states.
@@ -87,6 +88,7 @@ class _Instance:
         self.seen_modules = -1
         stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[$LATEST]{uuid.uuid4().hex}"
         self.log_stream = stream
+        self.arn = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{spec.name}"
         self.environment = {
             **spec.environment,
             "AWS_LAMBDA_FUNCTION_NAME": spec.name,
@@ -225,22 +227,23 @@ class Invoker:
 
     def _invoke(self, instance: _Instance, event: Any, cold: bool) -> Invocation:
         spec = instance.spec
-        request_id = str(uuid.uuid4())
+        aws_request_id = request_id()
         start = time.perf_counter()
-        with _Inside(instance, request_id):
+        with _Inside(instance):
             if cold:
                 done, error = instance.run(instance.load, INIT_TIMEOUT)
                 if not done or error is not None:
                     self._discard(instance)
-                    error = error or _timeout_error(request_id, time.perf_counter() - start)
+                    error = error or _timeout_error(aws_request_id, time.perf_counter() - start)
                     return Invocation(None, error, _ms_since(start), cold)
-            context = self._context(instance, request_id)
+            context = self._context(instance, aws_request_id)
             call_start = time.perf_counter()
             done, outcome = instance.run(lambda: instance.call(event, context), spec.timeout)
         duration = _ms_since(call_start)
         if not done:
             self._discard(instance)
-            return Invocation(None, _timeout_error(request_id, duration / 1000), duration, cold)
+            error = _timeout_error(aws_request_id, duration / 1000)
+            return Invocation(None, error, duration, cold)
         result, error = outcome
         if error is not None and error.get("errorType") == "Runtime.ExitError":
             self._discard(instance)
@@ -251,16 +254,15 @@ class Invoker:
             del self._instances[instance.spec.logical_id]
         instance.stop()
 
-    def _context(self, instance: _Instance, request_id: str) -> LambdaContext:
+    def _context(self, instance: _Instance, aws_request_id: str) -> LambdaContext:
         spec = instance.spec
         return LambdaContext(
             function_name=spec.name,
             function_version="$LATEST",
-            invoked_function_arn=(f"arn:aws:lambda:{self.region}:{ACCOUNT_ID}:function:"
-                                  f"{spec.name}"),
-            memory_limit_in_mb=str(spec.memory_size),
-            aws_request_id=request_id,
-            log_group_name=f"/aws/lambda/{spec.name}",
+            invoked_function_arn=instance.arn,
+            memory_limit_in_mb=instance.environment["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"],
+            aws_request_id=aws_request_id,
+            log_group_name=instance.environment["AWS_LAMBDA_LOG_GROUP_NAME"],
             log_stream_name=instance.log_stream,
             deadline=self.clock() + spec.timeout,
             clock=self.clock,
@@ -325,13 +327,12 @@ def _make_spec(project: Project, function: Function) -> _Spec:
 class _Inside:
     """Swap an instance's modules, path, environment and working directory in, then out."""
 
-    def __init__(self, instance: _Instance, request_id: str) -> None:
+    def __init__(self, instance: _Instance) -> None:
         self.instance = instance
-        self.request_id = request_id
 
     def __enter__(self) -> None:
         instance = self.instance
-        trace = f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};Sampled=0"
+        trace = f"Root=1-{int(time.time()):08x}-{random.getrandbits(96):024x};Sampled=0"
         self.saved_environment = _ENVIRON.apply(
             (*instance.prepared_environment, *_ENVIRON.prepare({"_X_AMZN_TRACE_ID": trace})))
         # The runtime runs in UTC; localtime() only follows TZ after tzset().
