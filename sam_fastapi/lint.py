@@ -282,22 +282,23 @@ class Linter:
 
     def _finding(self, rule: Rule, message: str, location: Location,
                  resource: str | None = None) -> Finding:
-        location = replace(location, file=_shown_path(location.file))
         return Finding(rule.id, rule.name, rule.severity, message, location, resource)
 
     def _filter(self, findings: Iterable[Finding], project: Project | None) -> list[Finding]:
-        """Apply select/ignore, per-rule severities and per-resource suppressions."""
+        """Apply select/ignore, per-rule severities and per-resource suppressions.
+
+        Paths are shortened here, after the cache, for every finding alike: cfn-lint's name
+        the template as ours do, and a cached finding follows the working folder of this run.
+        """
         kept = []
         for finding in findings:
             if not self.config.is_selected(finding.rule):
                 continue
             if project is not None and finding.resource and _suppressed(project, finding):
                 continue
+            location = replace(finding.location, file=_shown_path(finding.location.file))
             severity = self.config.severity_of(finding.rule, finding.severity)
-            if severity != finding.severity:
-                finding = Finding(finding.rule, finding.name, severity, finding.message,
-                                  finding.location, finding.resource)
-            kept.append(finding)
+            kept.append(replace(finding, severity=severity, location=location))
         return kept
 
 
