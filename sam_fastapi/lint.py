@@ -151,6 +151,9 @@ class Linter:
                 self.rules[rule.id] = rule
         for check in self.checks:
             self.rules[check.rule.id] = check.rule
+            # Checks with options of their own (the route rules' --import) read the config.
+            if callable(getattr(check, "configure", None)):
+                check.configure(config)
         self.cache = Cache("lint") if config.use_cache else None
         # Analyses whose rules are all deselected are not run at all (``--select SF``).
         self.runs_transform = config.is_selected(TRANSFORM_FAILED.id)
