@@ -173,9 +173,10 @@ def _pairs(values: Pairs | None) -> list[tuple[str, str]]:
 
 
 def _text(value: Any) -> str:
+    """As httpx writes primitive values: ``true``/``false``, and ``None`` as empty."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return "" if value is None else str(value)
 
 
 def _body(*, json: Any, data: Pairs | str | bytes | None,

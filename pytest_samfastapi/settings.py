@@ -7,6 +7,7 @@ that cannot be used is a ``pytest.UsageError`` naming the setting and the proble
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,8 @@ class SamSession:
         return self._gateway
 
 
+_STAGE_NAME = re.compile(r"\$default|[A-Za-z0-9_-]{1,128}")
+
 sam_session_key = pytest.StashKey["SamSession | None"]()
 
 
@@ -75,7 +78,7 @@ def read_settings(config: pytest.Config) -> Settings | None:
         template=template,
         source=source,
         events_dir=_events_dir(config, template),
-        stage=config.getoption("sam_stage"),
+        stage=_stage(config.getoption("sam_stage")),
         parameters=_parameters(config.getoption("sam_parameters") or ()),
         snapshot_update=bool(config.getoption("sam_snapshot_update")),
     )
@@ -123,6 +126,15 @@ def _events_dir(config: pytest.Config, template: Path) -> Path:
     if source and not events.exists():
         raise pytest.UsageError(f"sam events folder {events} ({source}) does not exist")
     return events
+
+
+def _stage(name: str | None) -> str | None:
+    if name is None or _STAGE_NAME.fullmatch(name):
+        return name
+    raise pytest.UsageError(
+        f"--sam-stage {name!r}: a stage name is up to 128 letters, digits, '-' and '_', "
+        "or $default"
+    )
 
 
 def _parameters(items: Sequence[str]) -> dict[str, str]:

@@ -34,12 +34,13 @@ def test_json_body_sets_content_type(sam_client):
 def test_params_headers_and_cookies(sam_client):
     response = sam_client.get(
         "/casts/echo?a=0",
-        params=[("a", "1"), ("a", "2"), ("b", "x y")],
+        params=[("a", "1"), ("a", "2"), ("b", "x y"), ("on", True), ("none", None)],
         headers={"X-Token": "t0k"},
         cookies={"session": "s1", "theme": "dark"},
     )
     assert response.json() == {
-        "query": [["a", "0"], ["a", "1"], ["a", "2"], ["b", "x y"]],
+        "query": [["a", "0"], ["a", "1"], ["a", "2"], ["b", "x y"], ["on", "true"],
+                  ["none", ""]],
         "x_token": "t0k",
         "cookies": {"session": "s1", "theme": "dark"},
     }

@@ -99,6 +99,9 @@ def test_option_wins_over_ini(
     (["--sam", "template.yaml", "--sam-parameter", "Greting=hi"],
      "ERROR: --sam-parameter Greting: the template has no such parameter "
      "(its parameters: Greeting)"),
+    (["--sam", "template.yaml", "--sam-stage", "Prod/v1"],
+     "ERROR: --sam-stage 'Prod/v1': a stage name is up to 128 letters, digits, '-' and '_', "
+     "or $default"),
     (["--sam", "template.yaml", "--sam-events", "template.yaml"],
      "ERROR: sam events folder */template.yaml (--sam-events) is a file"),
     (["--sam", "template.yaml", "--sam-events", "recorded"],
