@@ -24,6 +24,7 @@ import os
 import queue
 import random
 import sys
+import sysconfig
 import threading
 import time
 import traceback
@@ -72,6 +73,7 @@ class _Spec:
     code_dir: str
     paths: tuple[str, ...]  # go on the front of sys.path
     owned: tuple[str, ...]  # folder prefixes whose modules belong to the function
+    shared: tuple[str, ...]  # folders inside those whose modules do not (a venv in the project)
     environment: Mapping[str, str]
     timeout: float
     memory_size: int
@@ -316,7 +318,8 @@ def _make_spec(project: Project, function: Function) -> _Spec:
         handler=function.handler,
         code_dir=code,
         paths=tuple(dict.fromkeys(paths)),
-        owned=tuple(p.rstrip(os.sep) + os.sep for p in owned),
+        owned=tuple(_prefix(p) for p in owned),
+        shared=_shared_inside(owned, paths),
         environment=environment,
         timeout=float(function.timeout),
         memory_size=function.memory_size,
@@ -357,7 +360,7 @@ class _Inside:
         added = len(modules) - self.mark
         if added > 0:
             for name in list(itertools.islice(reversed(modules), added)):
-                if _owned(modules[name], instance.spec.owned):
+                if _owned(modules[name], instance.spec.owned, instance.spec.shared):
                     instance.modules[name] = modules[name]
         for name in instance.modules:
             modules.pop(name, None)
@@ -433,12 +436,35 @@ class _Environment:
 _ENVIRON = _Environment()
 
 
-def _owned(module: ModuleType, prefixes: tuple[str, ...]) -> bool:
+def _owned(module: ModuleType, owned: tuple[str, ...], shared: tuple[str, ...]) -> bool:
     location = getattr(module, "__file__", None)
     if location is None:
         search = getattr(module, "__path__", None)
         location = next(iter(search), None) if search is not None else None
-    return isinstance(location, str) and location.startswith(prefixes)
+    if not isinstance(location, str) or not location.startswith(owned):
+        return False
+    return not (shared and location.startswith(shared))
+
+
+def _shared_inside(owned: list[str], paths: list[str]) -> tuple[str, ...]:
+    """Import folders of this process that lie inside the function's folders.
+
+    With ``CodeUri: .`` the project's virtualenv (or a vendored folder on ``sys.path``) is
+    under the code folder; what is imported from there is third-party code, shared.
+    """
+    candidates = {*sys.path, *(sysconfig.get_paths().get(k) for k in ("purelib", "platlib"))}
+    inside = []
+    for entry in candidates:
+        if not entry:
+            continue
+        folder = os.path.realpath(entry)
+        if folder not in paths and _prefix(folder).startswith(tuple(map(_prefix, owned))):
+            inside.append(_prefix(folder))
+    return tuple(sorted(inside))
+
+
+def _prefix(folder: str) -> str:
+    return folder.rstrip(os.sep) + os.sep
 
 
 def _top_level_names(paths: tuple[str, ...]) -> frozenset[str]:

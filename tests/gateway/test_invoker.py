@@ -388,3 +388,35 @@ Resources:
         inv.invoke("Node", {})
     with pytest.raises(GatewayError, match="no function 'Nope'"):
         inv.invoke("Nope", {})
+
+
+def test_third_party_code_inside_the_code_folder_stays_shared(invoker, monkeypatch) -> None:
+    # CodeUri: . puts the project's virtualenv (here: a folder on sys.path) under the code.
+    template = """
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+    CodeUri: .
+Resources:
+  A:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: a.handler
+  B:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: b.handler
+"""
+    source = "import thirdparty\ndef handler(event, context):\n    return id(thirdparty)\n"
+    files = {"a.py": source, "b.py": source,
+             "venv/site-packages/thirdparty/__init__.py": "STATE = []\n"}
+    inv = invoker(template, files)
+    monkeypatch.syspath_prepend(str(inv.project.root / "venv" / "site-packages"))
+    monkeypatch.delitem(sys.modules, "thirdparty", raising=False)
+
+    a, b = inv.invoke("A", {}).result, inv.invoke("B", {}).result
+
+    assert a == b == id(sys.modules["thirdparty"])
+    assert "a" not in sys.modules and "b" not in sys.modules
+    monkeypatch.delitem(sys.modules, "thirdparty")
