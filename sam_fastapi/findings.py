@@ -70,6 +70,9 @@ class Violation:
     path: tuple[str | int, ...] = ()
     location: Location | None = None
     rule_id: str | None = None
+    #: Overrides the rule's default severity for this one finding (a rule that can only
+    #: warn or inform in some cases); ``None`` keeps the rule's.
+    severity: Severity | None = None
 
 
 @dataclass(frozen=True)

@@ -281,7 +281,9 @@ class Linter:
 
     def _from_violation(self, rule: Rule, violation: Violation, project: Project) -> Finding:
         location = violation.location or project.locate(violation.path)
-        return self._finding(rule, violation.message, location, violation.resource)
+        finding = self._finding(rule, violation.message, location, violation.resource)
+        return finding if violation.severity is None else replace(finding,
+                                                                  severity=violation.severity)
 
     def _finding(self, rule: Rule, message: str, location: Location,
                  resource: str | None = None) -> Finding:
