@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             result = build(target.requirements, target.platform, target.dest, store=store,
                            progress=_progress(target.logical_id, args.verbose))
-        except BuildError as exc:
+        except (BuildError, OSError) as exc:
             raise UsageError(f"{target.logical_id}: {exc}") from None
         count = len(result.packages)
         how = ("restored from cache" if result.from_cache

@@ -65,7 +65,7 @@ def build(requirements: Path, platform: LambdaPlatform, dest: Path, *,
         return BuildResult(dest, platform, True, (), time.perf_counter() - started)
     with store.writing(key) as tree:
         packages = install(requirements, platform, tree, progress=progress)
-        shutil.copytree(tree, dest, dirs_exist_ok=True, symlinks=True)
+    store.restore(key, dest)
     return BuildResult(dest, platform, False, packages, time.perf_counter() - started)
 
 

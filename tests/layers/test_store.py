@@ -31,6 +31,22 @@ def test_a_stored_tree_is_restored_whole(tmp_path):
     assert not (tmp_path / "elsewhere").exists()
 
 
+@pytest.mark.skipif(os.name != "posix", reason="entries are linked on POSIX only")
+def test_restored_files_are_read_only_links_to_the_cache(tmp_path):
+    store = TreeStore(tmp_path / "cache")
+    key = _put(store, "a", 10)
+    dest = tmp_path / "out"
+
+    store.restore(key, dest)
+
+    restored = (dest / "pkg" / "data.bin").stat()
+    cached = (store.folder / key / "tree" / "pkg" / "data.bin").stat()
+    assert restored.st_ino == cached.st_ino
+    assert restored.st_mode & 0o222 == 0
+    (dest / "pkg" / "data.bin").unlink()  # deleting a restored file leaves the cache whole
+    assert (store.folder / key / "tree" / "pkg" / "data.bin").read_bytes() == b"x" * 10
+
+
 def test_a_failed_build_leaves_no_entry(tmp_path):
     store = TreeStore(tmp_path / "cache")
     key = digest("broken")
