@@ -338,9 +338,11 @@ class _Inside:
         trace = f"Root=1-{int(time.time()):08x}-{random.getrandbits(96):024x};Sampled=0"
         self.saved_environment = _ENVIRON.apply(
             (*instance.prepared_environment, *_ENVIRON.prepare({"_X_AMZN_TRACE_ID": trace})))
-        # The runtime runs in UTC; localtime() only follows TZ after tzset().
+        # The runtime runs in UTC; localtime() only follows TZ after tzset(), which is slow
+        # enough to skip when local time already is UTC.
         tz = instance.prepared_environment[0][1]
-        self.retime = _HAS_TZSET and self.saved_environment[0][1] != tz
+        self.retime = (_HAS_TZSET and self.saved_environment[0][1] != tz
+                       and (time.timezone, time.altzone, time.daylight) != (0, 0, 0))
         if self.retime:
             time.tzset()
         sys.path[0:0] = instance.spec.paths

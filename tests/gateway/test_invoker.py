@@ -420,3 +420,20 @@ Resources:
     assert a == b == id(sys.modules["thirdparty"])
     assert "a" not in sys.modules and "b" not in sys.modules
     monkeypatch.delitem(sys.modules, "thirdparty")
+
+
+def test_local_time_is_utc_during_the_call_only(invoker, monkeypatch) -> None:
+    template, files = single("import time\ndef handler(event, context):\n"
+                             "    return time.strftime('%z', time.localtime(0))\n")
+    inv = invoker(template, files)
+    monkeypatch.setenv("TZ", "EST+05EDT,M3.2.0,M11.1.0")
+    time.tzset()
+    try:
+        during = inv.invoke("Fn", {}).result
+        after = time.strftime("%z", time.localtime(0))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+    assert during == "+0000"
+    assert after == "-0500"
