@@ -1,0 +1,144 @@
+"""Our cfn-lint findings are exactly what the installed ``cfn-lint`` command reports."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from sam_fastapi.cli import main
+
+pytestmark = pytest.mark.slow
+
+CLEAN = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  CastFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: svc/
+      Handler: app.handler
+      Runtime: python3.12
+      Events:
+        List:
+          Type: HttpApi
+          Properties: {Path: /casts, Method: get}
+"""
+
+BROKEN = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Stage:
+    Type: String
+    AllowedValues: [dev, prod]
+    Default: test
+Resources:
+  CastFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: svc/
+      Handler: app.handler
+      Runtime: python3.12
+      MemorySize: 64
+      Environment:
+        Variables:
+          TABLE: !Ref Tabel
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketNam: casts
+  Topic:
+    Type: AWS::SNS::Topic
+    DependsOn: Bucket
+    Properties:
+      TopicName: !Ref Bucket
+Outputs:
+  Url:
+    Value: !GetAtt Bucket.Nope
+"""
+
+METADATA_CONFIG = BROKEN.replace("Resources:\n", textwrap.dedent("""\
+    Metadata:
+      cfn-lint:
+        config:
+          ignore_checks: [E3034, E6101]
+          regions: [us-west-2]
+    Resources:
+    """), 1)
+
+CFNLINTRC = """\
+ignore_checks:
+  - W3005
+  - E303
+include_checks:
+  - I
+regions:
+  - us-east-1
+  - eu-west-1
+"""
+
+
+def cfn_lint_cli(folder: Path, template: str) -> set[tuple[str, int]]:
+    """(rule, line) of each match the ``cfn-lint`` command prints for ``template``."""
+    executable = shutil.which("cfn-lint", path=str(Path(sys.executable).parent))
+    assert executable is not None, "cfn-lint is installed beside this Python"
+    result = subprocess.run([executable, "--format", "parseable", template], cwd=folder,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode in (0, 2, 4, 6, 8, 10, 12, 14), result.stderr
+    pairs = set()
+    for line in result.stdout.splitlines():
+        file, line_number, _column, _end_line, _end_column, rule, _message = line.split(":", 6)
+        assert file == template
+        pairs.add((rule, int(line_number)))
+    return pairs
+
+
+def ours(folder: Path, template: str, monkeypatch: pytest.MonkeyPatch,
+         capsys: pytest.CaptureFixture[str]) -> set[tuple[str, int]]:
+    monkeypatch.chdir(folder)
+    main(["lint", "--format", "json", template])
+    findings = json.loads(capsys.readouterr().out)
+    assert {f["file"] for f in findings} <= {template}
+    return {(f["rule"], f["line"]) for f in findings if not f["rule"].startswith("SF")}
+
+
+@pytest.mark.parametrize(
+    ("name", "template", "cfnlintrc", "expected"),
+    [
+        ("clean.yaml", CLEAN, None, set()),
+        ("broken.yaml", BROKEN, None,
+         {("E2015", 7), ("E3034", 15), ("E1020", 18), ("E3002", 22), ("W3005", 25),
+          ("E6101", 30)}),
+        ("metadata.yaml", METADATA_CONFIG, None,
+         {("E2015", 7), ("E1020", 23), ("E3002", 27), ("W3005", 30)}),
+        ("rc.yaml", BROKEN, CFNLINTRC,
+         {("E2015", 7), ("E1020", 18), ("E3002", 22), ("E6101", 30)}),
+        ("template.json", json.dumps({
+            "Transform": "AWS::Serverless-2016-10-31",
+            "Resources": {"Fn": {"Type": "AWS::Serverless::Function", "Properties": {
+                "CodeUri": "svc/", "Handler": "app.handler", "Runtime": "python3.12",
+                "MemorySize": 64}}},
+        }, indent=2), None, {("E3034", 10)}),
+    ],
+)
+def test_cfn_lint_findings_match_the_cfn_lint_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    name: str, template: str, cfnlintrc: str | None, expected: set[tuple[str, int]],
+) -> None:
+    (tmp_path / "svc").mkdir()
+    (tmp_path / name).write_text(template, encoding="utf-8")
+    if cfnlintrc is not None:
+        (tmp_path / ".cfnlintrc").write_text(cfnlintrc, encoding="utf-8")
+
+    reported = cfn_lint_cli(tmp_path, name)
+    assert ours(tmp_path, name, monkeypatch, capsys) == reported
+    # The expected pairs keep the comparison honest: both sides must see these problems.
+    assert expected <= reported
+    assert {rule for rule, _ in reported} - {rule for rule, _ in expected} <= {"E3030", "E3031"}
