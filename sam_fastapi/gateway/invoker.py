@@ -17,6 +17,7 @@ start in a fresh set of modules. Calls are serialized per ``Invoker``.
 from __future__ import annotations
 
 import datetime
+import decimal
 import importlib
 import itertools
 import json
@@ -118,15 +119,22 @@ class _Instance:
             job = self.inbox.get()
             if job is None:
                 return
-            self.outbox.put(job())
+            try:
+                self.outbox.put(job())
+            except BaseException as exc:  # jobs report user errors; this is our own bug
+                self.outbox.put(exc)
+                raise
 
     def run(self, job: Callable[[], Any], timeout: float) -> tuple[bool, Any]:
         """Run ``job`` on the instance's thread: (finished, its result)."""
         self.inbox.put(job)
         try:
-            return True, self.outbox.get(timeout=timeout)
+            outcome = self.outbox.get(timeout=timeout)
         except queue.Empty:
             return False, None
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return True, outcome
 
     def stop(self) -> None:
         self.inbox.put(None)
@@ -170,7 +178,7 @@ class _Instance:
             error["requestId"] = context.aws_request_id
             return None, error
         try:
-            payload = json.dumps(result, ensure_ascii=False)
+            payload = json.dumps(result, ensure_ascii=False, default=_json_default)
         except (TypeError, ValueError) as exc:
             return None, _error(f"Unable to marshal response: {exc}", "Runtime.MarshalError",
                                 request_id=context.aws_request_id)
@@ -500,6 +508,13 @@ def _env_string(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _json_default(value: Any) -> Any:
+    # The runtime marshals with simplejson, which writes Decimal (DynamoDB's numbers) as numbers.
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def _error(message: str, error_type: str, trace: list[str] | None = None, *,

@@ -240,9 +240,10 @@ def _route(api: ApiInfo, function: Function, path: str | None, method: str | Non
            payload: str) -> Route | None:
     if api.is_http and (path is None or path == DEFAULT_ROUTE):
         return Route(api, "ANY", DEFAULT_ROUTE, function.logical_id, payload, name)
-    if path is None or method is None:
+    if path is None or (method is None and not api.is_http):
         return None
-    method = "ANY" if method in ("ANY", "X-AMAZON-APIGATEWAY-ANY-METHOD") else method
+    if method is None or method == "X-AMAZON-APIGATEWAY-ANY-METHOD":
+        method = "ANY"
     path = "/" + path.strip("/") if path != "/" else "/"
     return Route(api, method, path, function.logical_id, payload, name)
 

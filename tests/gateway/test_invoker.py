@@ -437,3 +437,11 @@ def test_local_time_is_utc_during_the_call_only(invoker, monkeypatch) -> None:
 
     assert during == "+0000"
     assert after == "-0500"
+
+
+def test_decimals_are_marshalled_as_numbers(invoker) -> None:
+    template, files = single("from decimal import Decimal\ndef handler(event, context):\n"
+                             "    return {'n': Decimal('3'), 'x': Decimal('1.5')}\n")
+    inv = invoker(template, files)
+
+    assert inv.invoke("Fn", {}).result == {"n": 3, "x": 1.5}

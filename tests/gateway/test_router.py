@@ -217,3 +217,15 @@ def test_unknown_api_id_names_the_known_ones(router) -> None:
 
     with pytest.raises(LookupError, match="APIs: ServerlessRestApi"):
         r.match("GET", "/items", api_id="Other")
+
+
+def test_http_api_path_without_method_is_any(router) -> None:
+    r = router([("Items", "HttpApi", "/items", None)])
+
+    found = r.match("DELETE", "/items")
+    assert (served(found), found.route.route_key) == ("Items", "ANY /items")
+
+
+def test_template_without_api_events_has_no_routes(router) -> None:
+    with pytest.raises(LookupError, match="no Api or HttpApi events"):
+        router([]).match("GET", "/")
