@@ -113,8 +113,9 @@ def make_plan(target: str, app: Mapping[str, Any], *, group_by: str = "router") 
             notes.append(Note(f"{path} ({route['name']})", "not an HTTP route FastAPI describes",
                               "left out of every function"))
     if docs:
-        notes.append(Note(", ".join(sorted(docs)), "FastAPI's own documentation routes",
-                          "not routed by the template (every function still serves them)"))
+        notes.append(Note(", ".join(sorted(docs)),
+                          "FastAPI's own documentation routes describe the whole monolith",
+                          "left out of every function"))
     if not served:
         raise SplitError(f"{target} has no HTTP routes to split")
 

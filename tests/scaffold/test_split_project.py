@@ -84,6 +84,19 @@ def test_the_proof_fails_when_a_function_answers_differently(movies, tmp_path, p
     assert '+    "service": "CAST",' in run.stdout
 
 
+def test_a_function_serves_only_its_groups_paths(movies):
+    from sam_fastapi.gateway import Gateway
+
+    template = movies / "template.yaml"
+    gateway = Gateway(build_project(load_template(template), template))
+    assert gateway.request("GET", "/casts/health").status == 200
+    movies_health = json.loads((movies / "events/movies/001-get-health.json").read_text())
+    # Sent straight to the casts function, a movies path finds no route there.
+    result = gateway.invoke("CastsFunction", movies_health).result
+    assert (result["statusCode"], json.loads(result["body"])) == (404, {"detail": "Not Found"})
+    assert gateway.invoke("MoviesFunction", movies_health).result["statusCode"] == 200
+
+
 def test_snapshots_hold_the_monoliths_answers(shop):
     get_order = json.loads((shop / "events/orders/002-get-get-order.response.json").read_text())
     # The app's exception handler and its middleware, as in the monolith.
