@@ -6,11 +6,12 @@ Also the built-in plugin that documents the rules the pipeline reports itself.
 from __future__ import annotations
 
 import importlib.metadata
+import re
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -21,6 +22,9 @@ from sam_fastapi.config import LintConfig
 from sam_fastapi.findings import Finding, Location, Rule, Severity, Violation
 from sam_fastapi.template.loader import TemplateError, load_template
 from sam_fastapi.template.model import Project, build_project, index_positions, plain
+
+if TYPE_CHECKING:
+    from sam_fastapi.translate import TransformError
 
 CHECK_CRASHED = Rule(
     id="SF000",
@@ -229,13 +233,8 @@ class Linter:
             findings = run_cfn_lint(path, template)
         if job is not None:
             findings += [
-                self._finding(
-                    TRANSFORM_FAILED,
-                    error.message,
-                    project.locate(("Resources", error.resource)) if error.resource
-                    else project.locate(("Transform",)),
-                    error.resource,
-                )
+                self._finding(TRANSFORM_FAILED, error.message,
+                              _transform_error_location(project, error), error.resource)
                 for error in job.result()
             ]
         return snapshot, positions, findings
@@ -348,6 +347,19 @@ def _shown_path(file: str) -> str:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
         return file
+
+
+_GLOBALS_PROPERTY = re.compile(r"'(\w+)' is not a supported property of '(\w+)'")
+
+
+def _transform_error_location(project: Project, error: TransformError) -> Location:
+    """The resource the translator names; for a Globals error, the offending Globals key."""
+    if error.resource:
+        return project.locate(("Resources", error.resource))
+    if error.message.startswith("'Globals' section is invalid"):
+        found = _GLOBALS_PROPERTY.search(error.message)
+        return project.locate(("Globals", found[2], found[1]) if found else ("Globals",))
+    return project.locate(("Transform",))
 
 
 def _suppressed(project: Project, finding: Finding) -> bool:
