@@ -1,0 +1,235 @@
+"""Which API event delivers each FastAPI route, and which events and recorded events no route
+serves: the one analysis behind SF400-SF405 and ``sam-fastapi routes``.
+
+A route is delivered by an event when a request the app routes to it, sent by a client through
+the API (stage included), is matched by API Gateway (``gateway.router``, with its precedence
+between functions) to an event of the route's own function. What the app sees of the path is
+worked out as Lambda and Mangum hand it over: REST events carry the path without the stage,
+HTTP API events with it; Mangum strips ``api_gateway_base_path`` and Starlette the app's
+``root_path``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from sam_fastapi.checks.handler.analysis import python_functions
+from sam_fastapi.checks.routes.app import AppInfo, AppRoute, sample_path
+from sam_fastapi.checks.routes.imported import ImportFailed, import_app
+from sam_fastapi.checks.routes.static import read_app
+from sam_fastapi.config import LintConfig
+from sam_fastapi.gateway.router import DEFAULT_ROUTE, ApiInfo, Miss, Router
+from sam_fastapi.template.model import ApiEvent, Function, Project
+
+#: Recorded events larger than this are not API Gateway events anyone recorded by hand.
+MAX_EVENT_BYTES = 1024 * 1024
+EVENTS_FOLDER = "events"
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One method of one route, and the event that delivers it (None: no event does)."""
+
+    function: str
+    route: AppRoute
+    method: str
+    event: str | None = None
+    api: ApiInfo | None = None
+    client_path: str | None = None  # as the client calls it, stage included
+
+
+@dataclass(frozen=True)
+class FunctionRoutes:
+    function: Function
+    app: AppInfo
+    deliveries: tuple[Delivery, ...]
+    unserved: tuple[ApiEvent, ...]  # empty when the app's routes are not all known
+
+    @property
+    def unreachable(self) -> tuple[Delivery, ...]:
+        return tuple(d for d in self.deliveries if d.event is None)
+
+
+@dataclass(frozen=True)
+class RecordedEvent:
+    file: Path
+    method: str
+    path: str
+    function: str | None  # None when no event of the template routes it
+    served: bool
+
+
+@dataclass(frozen=True)
+class Coverage:
+    functions: dict[str, FunctionRoutes]
+    failures: tuple[ImportFailed, ...]
+    recorded: tuple[RecordedEvent, ...]
+    router: Router
+
+
+def coverage(project: Project, *, import_apps: bool = False) -> Coverage:
+    """The route coverage of ``project``; computed once per project object and mode, since
+    four rules and the routes command each ask for it."""
+    key = (id(project), import_apps)
+    with _lock:
+        cached = _cache.get(key)
+        if cached is not None and cached[0] is project:
+            return cached[1]
+    result = _coverage(project, import_apps)
+    with _lock:
+        _cache[key] = (project, result)
+        while len(_cache) > 4:
+            _cache.popitem(last=False)
+    return result
+
+
+_lock = threading.Lock()
+_cache: OrderedDict[tuple[int, bool], tuple[Project, Coverage]] = OrderedDict()
+
+
+def _coverage(project: Project, import_apps: bool) -> Coverage:
+    router = Router.from_project(project)
+    functions = [f for f in python_functions(project) if f.events]
+    apps: dict[str, AppInfo] = {}
+    failures: list[ImportFailed] = []
+    imported: dict[str, AppInfo | ImportFailed] = {}
+    if import_apps and functions:
+        with ThreadPoolExecutor(max_workers=min(4, len(functions))) as pool:
+            for function, result in zip(
+                    functions, pool.map(lambda f: import_app(project, f), functions),
+                    strict=True):
+                imported[function.logical_id] = result
+    for function in functions:
+        result = imported.get(function.logical_id)
+        if isinstance(result, AppInfo):
+            apps[function.logical_id] = result
+            continue
+        if isinstance(result, ImportFailed):
+            failures.append(result)
+        static = read_app(project, function)  # also the fallback when the import failed
+        if static is not None:
+            apps[function.logical_id] = static
+    routes = {
+        function.logical_id: _function_routes(router, function, apps[function.logical_id])
+        for function in functions if function.logical_id in apps
+    }
+    recorded = tuple(_recorded(project, router, routes))
+    return Coverage(routes, tuple(failures), recorded, router)
+
+
+def deliveries(router: Router, function: Function, app: AppInfo, route: AppRoute,
+               method: str) -> Iterator[Delivery]:
+    """The events of ``function`` that deliver ``method route.path`` to its app."""
+    for api_id in dict.fromkeys(e.api_id for e in function.events):
+        table = router.apis.get(api_id)
+        if table is None:
+            continue
+        api = table.api
+        for lambda_path in app.request_paths(route.path):
+            if api.is_http:  # an HTTP API hands the path over with its stage
+                prefix = api.stage_prefix
+                if prefix and not (lambda_path == prefix
+                                   or lambda_path.startswith(prefix + "/")):
+                    continue
+                event_path = lambda_path[len(prefix):] or "/"
+            else:
+                event_path = lambda_path
+            match = table.match(method, sample_path(event_path))
+            if match is not None and match.route.function == function.logical_id:
+                client = api.stage_prefix + event_path if not api.is_http else lambda_path
+                yield Delivery(function.logical_id, route, method, match.route.event_name, api,
+                               client)
+                break
+
+
+def _function_routes(router: Router, function: Function, app: AppInfo) -> FunctionRoutes:
+    found: list[Delivery] = []
+    for route in app.routes:
+        for method in route.methods:
+            first = next(deliveries(router, function, app, route, method), None)
+            found.append(first or Delivery(function.logical_id, route, method))
+    delivering = {d.event for d in found if d.event is not None}
+    unserved = []
+    if app.complete:
+        for event in function.events:
+            if event.name not in delivering and not _served(router, event, app, function):
+                unserved.append(event)
+    return FunctionRoutes(function, app, tuple(found), tuple(unserved))
+
+
+def _served(router: Router, event: ApiEvent, app: AppInfo, function: Function) -> bool:
+    """A non-greedy event is served when a route answers a request it matches (its
+    parameters filled in); a greedy one or ``$default`` only by delivering some route."""
+    table = router.apis.get(event.api_id)
+    if table is None:
+        return True  # not routed at all: nothing to say about it here
+    route = next((r for r in table.routes
+                  if r.event_name == event.name and r.function == function.logical_id), None)
+    if route is None:
+        return True
+    if route.path == DEFAULT_ROUTE or "+}" in route.path:
+        return False
+    path = sample_path(route.path)
+    if table.api.is_http:
+        path = table.api.stage_prefix + path
+    return app.served(None if route.method == "ANY" else route.method, path)
+
+
+def recorded_event_files(project: Project) -> Iterator[Path]:
+    """``events/**/*.json`` beside the template, without the response snapshots."""
+    folder = project.root / EVENTS_FOLDER
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.rglob("*.json")):
+        if not path.name.endswith(".response.json") and path.is_file():
+            yield path
+
+
+def _recorded(project: Project, router: Router,
+              routes: dict[str, FunctionRoutes]) -> Iterator[RecordedEvent]:
+    from sam_fastapi.gateway.events import classify
+
+    if not router.apis:
+        return
+    for path in recorded_event_files(project):
+        try:
+            if path.stat().st_size > MAX_EVENT_BYTES:
+                continue
+            event = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+            continue  # the replay tests report unreadable events
+        kind = classify(event)
+        if kind is None:
+            continue
+        method, request_path = kind.method(event), kind.path(event)
+        match = router.match(method, request_path)
+        if isinstance(match, Miss):
+            yield RecordedEvent(path, method, request_path, None, False)
+            continue
+        function = match.route.function
+        served = routes.get(function)
+        if served is None or not served.app.complete:
+            continue
+        api = match.route.api
+        seen = api.stage_prefix + "/" + match.path.lstrip("/") if api.is_http else match.path
+        yield RecordedEvent(path, method, request_path, function,
+                            served.app.served(method, seen))
+
+
+class CoverageCheck:
+    """Base of the route rules: they read ``--import`` (``LintConfig.import_apps``) from the
+    lint configuration, given to them by ``configure`` before a run."""
+
+    import_apps: bool = False
+
+    def configure(self, config: LintConfig) -> None:
+        self.import_apps = config.import_apps
+
+    def coverage(self, project: Project) -> Coverage:
+        return coverage(project, import_apps=self.import_apps)
