@@ -1,0 +1,1 @@
+"""Checks of what runs on Lambda's platform: native binaries, layers, package size."""
