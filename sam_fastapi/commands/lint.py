@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from sam_fastapi import hookimpl
@@ -31,6 +32,9 @@ def sam_fastapi_register_commands(subparsers: argparse._SubParsersAction) -> Non
     parser.add_argument("--no-cache", action="store_true",
                         help="analyse everything again instead of reusing unchanged results")
     parser.add_argument("--output", type=Path, help="write the report to this file")
+    parser.add_argument("--import", dest="import_apps", action="store_true",
+                        help="RUNS YOUR CODE: import each function's app in a subprocess (its "
+                             "environment variables, a time limit) to read its routes exactly")
     parser.set_defaults(handler=run)
 
 
@@ -59,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
         )
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
+    if args.import_apps:
+        config = replace(config, import_apps=True)
     from sam_fastapi.cfn import CfnLintError
 
     try:
