@@ -1,0 +1,104 @@
+"""``sam-fastapi routes``: every API route of a template, and what serves it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from sam_fastapi import hookimpl
+from sam_fastapi.errors import UsageError
+from sam_fastapi.template import TemplateError, build_project, load_template
+
+FORMATS = ("text", "json")
+
+
+@hookimpl
+def sam_fastapi_register_commands(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "routes",
+        help="map every API route to its function and FastAPI endpoint",
+        description="Print every route of the template's APIs: method, path as the client "
+                    "calls it (stage included), function and FastAPI endpoint, marking routes "
+                    "no event delivers (unreachable) and events no route serves (unserved).",
+    )
+    parser.add_argument("template", nargs="?", type=Path, default=Path("template.yaml"),
+                        metavar="TEMPLATE")
+    parser.add_argument("--format", default="text", help="text or json")
+    parser.add_argument("--import", dest="import_apps", action="store_true",
+                        help="RUNS YOUR CODE: import each function's app in a subprocess (its "
+                             "environment variables, a time limit) to read its routes exactly")
+    parser.set_defaults(handler=run)
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    path: str  # as the client calls it; the app's own path when no event delivers it
+    function: str
+    endpoint: str | None  # module:function; None for an event no route serves
+    api: str | None
+    event: str | None
+    status: str  # "ok", "unreachable" or "unserved"
+
+
+def rows(template: Path, *, import_apps: bool = False) -> tuple[list[Row], list[str]]:
+    """The route map of ``template`` and notes (import failures, what was not read)."""
+    from sam_fastapi.checks.routes.coverage import coverage
+
+    try:
+        project = build_project(load_template(template), template)
+    except TemplateError as exc:
+        raise UsageError(str(exc)) from None
+    result = coverage(project, import_apps=import_apps)
+    found: list[Row] = []
+    notes = [failure.message for failure in result.failures]
+    for function in project.functions.values():
+        routes = result.functions.get(function.logical_id)
+        if routes is None:
+            if function.events:
+                notes.append(f"{function.logical_id}: its FastAPI app could not be read")
+            continue
+        for delivery in routes.deliveries:
+            route = delivery.route
+            found.append(Row(
+                delivery.method, delivery.client_path or route.path, function.logical_id,
+                route.endpoint, delivery.api.logical_id if delivery.api else None,
+                delivery.event, "ok" if delivery.event else "unreachable",
+            ))
+        for event in routes.unserved:
+            api = result.router.apis.get(event.api_id)
+            prefix = api.api.stage_prefix if api is not None else ""
+            found.append(Row(event.method or "ANY", prefix + (event.path or "$default"),
+                             function.logical_id, None, event.api_id, event.name, "unserved"))
+        notes.extend(note.message for note in routes.app.notes)
+    return found, notes
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.format not in FORMATS:
+        raise UsageError(f"unknown format {args.format!r} (choose from {', '.join(FORMATS)})")
+    if not args.template.is_file():
+        raise UsageError(f"{args.template}: no such file")
+    found, notes = rows(args.template, import_apps=args.import_apps)
+    for note in notes:
+        print(note, file=sys.stderr)
+    if args.format == "json":
+        sys.stdout.write(json.dumps([asdict(row) for row in found], indent=2) + "\n")
+    else:
+        sys.stdout.write(format_text(found))
+    return 0
+
+
+def format_text(found: list[Row]) -> str:
+    if not found:
+        return "no API routes\n"
+    table = [("METHOD", "PATH", "FUNCTION", "ENDPOINT", "")]
+    table += [(r.method, r.path, r.function, r.endpoint or "-",
+               "" if r.status == "ok" else r.status.upper()) for r in found]
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in
+                       zip(row[:4], widths, strict=True)) + "  " + row[4] for row in table]
+    return "".join(line.rstrip() + "\n" for line in lines)
