@@ -40,6 +40,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "sam_fastapi.commands.rules",
     "sam_fastapi.commands.layer",
     "sam_fastapi.commands.init",
+    "sam_fastapi.commands.routes",
     "sam_fastapi.commands.split",
 )
 
