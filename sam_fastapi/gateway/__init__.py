@@ -31,6 +31,10 @@ Notes for callers:
 - Setup problems that no request could fix (unknown ``api_id`` or function, S3 or image code,
   a non-Python runtime, an event that is not an HTTP proxy event for ``replay``) raise
   ``GatewayError`` with a one-line message.
+- ``integration_timeout`` (seconds; default REST 29, HTTP API 30) is how long the gateway waits
+  for a function whose Timeout is longer: then REST answers 504 ``{"message": "Endpoint request
+  timed out"}`` and HTTP APIs 503 ``{"message":"Service Unavailable"}``;
+  ``invocation.finished`` is False.
 - A handler that times out leaves a thread running (threads cannot be killed); its function
   starts cold on the next call, in a fresh set of modules.
 - Calls are serialized per Gateway (one at a time, whatever the thread).
@@ -52,11 +56,15 @@ from sam_fastapi.gateway.response import (
     error_response,
     from_v1,
     from_v2,
+    timeout_response,
 )
 from sam_fastapi.gateway.router import ApiInfo, Match, Miss, Route, Router
 from sam_fastapi.template.model import Project
 
 __all__ = ["Exchange", "Gateway", "GatewayError", "Invocation"]
+
+#: How long API Gateway waits for Lambda before answering itself (§4.3: REST 29 s, HTTP 30 s).
+INTEGRATION_TIMEOUTS = {"rest": 29.0, "http": 30.0}
 
 
 @dataclass(frozen=True)
@@ -87,7 +95,8 @@ class Gateway:
 
     def __init__(self, project: Project, *, stage: str | None = None,
                  parameter_overrides: Mapping[str, str] | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 integration_timeout: float | None = None) -> None:
         if parameter_overrides:
             from sam_fastapi.template import build_project, load_template
 
@@ -100,6 +109,7 @@ class Gateway:
         self.clock = clock
         self.router = Router.from_project(project)
         self.invoker = Invoker(project, clock=clock)
+        self.integration_timeout = integration_timeout
 
     def request(self, method: str, path: str, *, query: Sequence[tuple[str, str]] = (),
                 headers: Sequence[tuple[str, str]] = (), body: bytes = b"",
@@ -164,8 +174,14 @@ class Gateway:
 
     def _exchange(self, kind: type[EventKind], route: Route, event: dict[str, Any],
                   accept: str | None, method: str, *, fresh: bool = False) -> Exchange:
-        invocation = self.invoker.invoke(route.function, event, fresh=fresh)
         api = route.api
+        wait = self.integration_timeout or INTEGRATION_TIMEOUTS[api.kind]
+        invocation = self.invoker.invoke(route.function, event, fresh=fresh, wait=wait)
+        if not invocation.finished:
+            response = timeout_response(api.is_http)
+            reason = f"{route.function} did not answer within the integration timeout ({wait:g} s)"
+            return Exchange(response.status, response.headers, response.body, route.function,
+                            event, invocation, reason)
         if invocation.error is not None:
             reason = f"{route.function} failed: {_describe_error(invocation.error)}"
             return _failed(api, route, event, invocation, reason)

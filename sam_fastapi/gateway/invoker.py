@@ -62,6 +62,8 @@ class Invocation:
     error: dict[str, Any] | None  # Lambda's error shape
     duration_ms: float
     cold: bool
+    # False when the caller stopped waiting (``wait``) before the function finished.
+    finished: bool = True
 
 
 @dataclass(frozen=True)
@@ -201,11 +203,14 @@ class Invoker:
         self._instances: dict[str, _Instance] = {}
         self._lock = threading.Lock()
 
-    def invoke(self, logical_id: str, event: Any, *, fresh: bool = False) -> Invocation:
+    def invoke(self, logical_id: str, event: Any, *, fresh: bool = False,
+               wait: float | None = None) -> Invocation:
         """Call a function with ``event`` as ``aws lambda invoke`` would (RequestResponse).
 
         The handler gets its own copy of the event, as decoded from JSON; ``fresh`` says the
-        event was just built from plain JSON values for this call and needs no copy.
+        event was just built from plain JSON values for this call and needs no copy. ``wait``
+        gives up on a call earlier than the function's Timeout (API Gateway's integration
+        timeout): the invocation is then not ``finished`` and the instance is abandoned.
         """
         spec = self._spec(logical_id)
         small = fresh and len(event.get("body") or "") < MAX_REQUEST_BYTES // 2
@@ -224,7 +229,7 @@ class Invoker:
             cold = instance is None
             if instance is None:
                 instance = self._instances[logical_id] = _Instance(spec, self.region)
-            return self._invoke(instance, event, cold)
+            return self._invoke(instance, event, cold, wait)
 
     def cold_start(self, logical_id: str | None = None) -> None:
         """Forget loaded code: the next call of the function (of every one if None) is cold."""
@@ -235,7 +240,8 @@ class Invoker:
                 if instance is not None:
                     instance.stop()
 
-    def _invoke(self, instance: _Instance, event: Any, cold: bool) -> Invocation:
+    def _invoke(self, instance: _Instance, event: Any, cold: bool,
+                wait: float | None) -> Invocation:
         spec = instance.spec
         aws_request_id = request_id()
         start = time.perf_counter()
@@ -248,10 +254,13 @@ class Invoker:
                     return Invocation(None, error, _ms_since(start), cold)
             context = self._context(instance, aws_request_id)
             call_start = time.perf_counter()
-            done, outcome = instance.run(lambda: instance.call(event, context), spec.timeout)
+            limit = spec.timeout if wait is None else min(wait, spec.timeout)
+            done, outcome = instance.run(lambda: instance.call(event, context), limit)
         duration = _ms_since(call_start)
         if not done:
             self._discard(instance)
+            if limit < spec.timeout:
+                return Invocation(None, None, duration, cold, finished=False)
             error = _timeout_error(aws_request_id, duration / 1000)
             return Invocation(None, error, duration, cold)
         result, error = outcome

@@ -81,6 +81,16 @@ def error_response(http_api: bool) -> HttpResponse:
                         b'{"message": "Internal server error"}')
 
 
+def timeout_response(http_api: bool) -> HttpResponse:
+    """What the client gets when the integration timeout passes first (§4.3)."""
+    if http_api:
+        return HttpResponse(503, (("content-type", "application/json"),),
+                            b'{"message":"Service Unavailable"}')
+    return HttpResponse(504, (("Content-Type", "application/json"),
+                              ("x-amzn-ErrorType", "InternalServerErrorException")),
+                        b'{"message": "Endpoint request timed out"}')
+
+
 def _status(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         status = value

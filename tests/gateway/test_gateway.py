@@ -465,3 +465,18 @@ def test_request_path_adds_little_over_a_direct_mangum_call(gateway) -> None:
     # sys.modules (each a millisecond or more) would.
     overhead = best[through_gateway] - best[direct]
     assert overhead < 0.001, (overhead, best[direct])
+
+
+def test_integration_timeout_answers_before_the_function_does(gateway) -> None:
+    template = ERRORS.replace("Timeout: 1", "Timeout: 5")
+    gw = gateway(template, {"src/app.py": ERROR_APP, "src/broken.py": ""},
+                 integration_timeout=0.3)
+
+    rest = gw.request("GET", "/x", query=[("do", "sleep")])
+    http = gw.request("GET", "/http/x", query=[("do", "sleep")])
+
+    assert (rest.status, json.loads(rest.body)) == (504, {"message": "Endpoint request timed out"})
+    assert rest.error == "Rest did not answer within the integration timeout (0.3 s)"
+    assert rest.invocation.finished is False
+    assert (http.status, json.loads(http.body)) == (503, {"message": "Service Unavailable"})
+    assert gw.request("GET", "/x").invocation.cold  # the busy instance was given up
