@@ -183,7 +183,8 @@ class RestEvent(EventKind):
     @classmethod
     def _binary(cls, request: Request, binary_media_types: tuple[str, ...]) -> bool:
         content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
-        return any(fnmatch.fnmatchcase(content_type, pattern.lower())
+        # "*/*" makes every body binary, with or without a content type.
+        return any(pattern == "*/*" or fnmatch.fnmatchcase(content_type, pattern.lower())
                    for pattern in binary_media_types)
 
 

@@ -279,3 +279,15 @@ def test_classify_real_proxy_events(name, kind) -> None:
 def test_non_proxy_events_are_described(event, reason) -> None:
     assert classify(event) is None
     assert describe_non_proxy(event) == reason
+
+
+def test_rest_star_binary_type_encodes_every_body(project) -> None:
+    template = TEMPLATE.replace('BinaryMediaTypes: ["application~1octet-stream", "image/*"]',
+                                'BinaryMediaTypes: ["*~1*"]')
+    router = Router.from_project(project(template))
+    sent = Request.build("POST", "/items/1/a", body=b"text")
+    found = router.match("POST", sent.path, api_id="Rest")
+
+    event = RestEvent.build(sent, found)
+
+    assert (event["body"], event["isBase64Encoded"]) == ("dGV4dA==", True)
