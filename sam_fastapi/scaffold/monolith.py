@@ -170,7 +170,10 @@ def describe(target: str) -> dict[str, Any]:
     module_name = target.partition(":")[0]
     top = module_name.split(".")[0]
     package = sys.modules[top]
-    package_file = Path(getattr(package, "__file__", None) or "")
+    if getattr(package, "__file__", None):
+        package_file = Path(package.__file__)
+    else:  # a namespace package: no __init__.py, only its folder
+        package_file = Path(next(iter(package.__path__))) / "__init__.py"
     is_package = package_file.name == "__init__.py"
     schema = _openapi(app)
     names = _global_names(top)

@@ -380,6 +380,7 @@ def split_files(plan: Plan, options: Options, requests: Sequence[Mapping[str, An
         files[f"{group.folder}/{entry}/main.py"] = _entry_module(plan, group, layer, lifespan)
 
     events = EventBuilder(template)
+    stable = _stable_headers(answers)
     counters: dict[str, int] = {}
     for request, answer in zip(requests, answers, strict=True):
         if answer["status"] >= 500:
@@ -394,7 +395,7 @@ def split_files(plan: Plan, options: Options, requests: Sequence[Mapping[str, An
         event = events.event(request["method"], request["path"], query=request["query"],
                              headers=request["headers"], body=request["body"].encode())
         files[f"{stem}.json"] = event_text(event)
-        files[f"{stem}.response.json"] = _snapshot(answer)
+        files[f"{stem}.response.json"] = _snapshot(answer, stable)
     files["tests/test_routing.py"] = _routing_test(plan, spec)
     files["README.md"] = _readme(plan, spec, layer)
     return files
@@ -411,13 +412,24 @@ addopts = -p no:randomly
 """
 
 
-def _snapshot(answer: Mapping[str, Any]) -> str:
+def _stable_headers(answers: Sequence[Mapping[str, Any]]) -> set[str]:
+    """Headers worth pinning: the content type, and those the monolith sent with the same
+    value every time (``x-api-version``, CORS). A value that changes from one response to the
+    next (``x-process-time``, ``x-request-id``, ``location``) would change on a replay too."""
+    values: dict[str, set[str]] = {}
+    for answer in answers:
+        for name, value in answer["headers"]:
+            values.setdefault(name.lower(), set()).add(value)
+    return {"content-type"} | {
+        name for name, seen in values.items() if len(seen) == 1 and name not in _UNPINNED}
+
+
+def _snapshot(answer: Mapping[str, Any], stable: set[str]) -> str:
     from pytest_samfastapi.snapshot import dump, render
 
     headers = [(k, v) for k, v in answer["headers"]]
     pinned = {"status": None, "body": None,
-              "headers": dict.fromkeys(k.lower() for k, _ in headers
-                                       if k.lower() not in _UNPINNED)}
+              "headers": dict.fromkeys(k.lower() for k, _ in headers if k.lower() in stable)}
     return dump(render(answer["status"], headers, base64.b64decode(answer["body"]), pinned))
 
 
@@ -555,5 +567,6 @@ sam build && sam deploy
 
 `events/` holds one recorded API Gateway event per route and method, with the monolith's
 answer beside it (`*.response.json`). They replay in order, as one session, so run them
-without shuffling or spreading them over workers.
+without shuffling or spreading them over workers; tests you add to `tests/` run first, so
+leave the functions as you found them (`sam_gateway.cold_start()`).
 """

@@ -118,6 +118,15 @@ def test_prints_of_the_app_do_not_spoil_the_answer(tmp_path):
     assert app["is_package"] is True
 
 
+def test_a_namespace_package_is_read(tmp_path):
+    (tmp_path / "ns").mkdir()
+    (tmp_path / "ns" / "main.py").write_text("from fastapi import FastAPI\napp = FastAPI()\n")
+    app = run_monolith("routes", "ns.main:app", path=tmp_path)
+    assert (app["package"], app["is_package"]) == ("ns", True)
+    assert app["package_path"] == str(tmp_path / "ns")
+    assert app["source_root"] == str(tmp_path)
+
+
 def test_an_app_that_hangs_is_stopped(tmp_path):
     root = _package(tmp_path, "import time\ntime.sleep(60)\n")
     with pytest.raises(MonolithError, match=r"did not load within 2 s .*--timeout"):

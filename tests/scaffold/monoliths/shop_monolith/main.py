@@ -1,5 +1,6 @@
 """The shop as one app: ``uvicorn shop_monolith.main:app``."""
 
+import uuid
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, WebSocket
@@ -25,6 +26,7 @@ app = FastAPI(title="Shop", version="2.1.0", lifespan=lifespan)
 async def shop_headers(request: Request, call_next):
     response = await call_next(request)
     response.headers["x-shop-api"] = "2.1"
+    response.headers["x-request-id"] = str(uuid.uuid4())
     return response
 
 
