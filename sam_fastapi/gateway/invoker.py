@@ -44,7 +44,8 @@ from sam_fastapi.template.model import Function, Intrinsic, Project
 MAX_RESPONSE_BYTES = 6291556
 #: Synchronous invocation request limit (6 MB).
 MAX_REQUEST_BYTES = 6 * 1024 * 1024
-#: How long a cold start's module import may take (Lambda's init phase limit).
+#: Lambda's init phase limit. An init that overruns it is retried within the invoke phase, so
+#: an import may take this plus the function's Timeout before the call fails.
 INIT_TIMEOUT = 10.0
 _MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pyd")
 _HAS_TZSET = hasattr(time, "tzset")
@@ -247,7 +248,7 @@ class Invoker:
         start = time.perf_counter()
         with _Inside(instance):
             if cold:
-                done, error = instance.run(instance.load, INIT_TIMEOUT)
+                done, error = instance.run(instance.load, INIT_TIMEOUT + spec.timeout)
                 if not done or error is not None:
                     self._discard(instance)
                     error = error or _timeout_error(aws_request_id, time.perf_counter() - start)
