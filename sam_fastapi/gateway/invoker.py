@@ -3,10 +3,10 @@
 An *instance* is one execution environment of a function: a worker thread, the modules loaded
 from the function's code (its CodeUri and local layers) and the loaded handler. Around every
 load and call the instance's modules are swapped into ``sys.modules`` (hiding any other module
-of the same top-level name: another function's, or the user's test code), its folders go on the
-front of ``sys.path``, its environment variables into ``os.environ`` and the working directory
-to its code folder; afterwards everything is put back. Modules from anywhere else (fastapi,
-pydantic, mangum...) are shared and imported once per process.
+of the same top-level name: another function's, or the user's test code), its folders (and what
+it added itself) go on the front of ``sys.path``, its environment variables into ``os.environ``
+and the working directory to its code folder; afterwards everything is put back. Modules from
+anywhere else (fastapi, pydantic, mangum...) are shared and imported once per process.
 
 The handler runs on the instance's own thread (Mangum keeps an event loop per thread), so the
 caller gets control back at the function's Timeout. A thread cannot be killed: a timed-out
@@ -90,6 +90,7 @@ class _Instance:
         self.modules: dict[str, ModuleType] = {}
         self.handler: Callable[[Any, Any], Any] | None = None
         self.top_names = _top_level_names(spec.paths)
+        self.paths = list(spec.paths)  # sys.path entries while it runs, its own additions too
         self.foreign: list[str] = []
         self.seen_modules = -1
         stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[$LATEST]{uuid.uuid4().hex}"
@@ -363,7 +364,8 @@ class _Inside:
                        and (time.timezone, time.altzone, time.daylight) != (0, 0, 0))
         if self.retime:
             time.tzset()
-        sys.path[0:0] = instance.spec.paths
+        self.saved_path = sys.path[:]
+        sys.path[0:0] = instance.paths
         self.saved_cwd = _getcwd()
         os.chdir(instance.spec.code_dir)
         modules = sys.modules
@@ -388,13 +390,12 @@ class _Inside:
         instance.seen_modules = len(modules)
         if self.saved_cwd is not None:
             os.chdir(self.saved_cwd)
-        paths = instance.spec.paths
-        if sys.path[:len(paths)] == list(paths):
-            del sys.path[:len(paths)]
-        else:
-            for path in paths:
-                if path in sys.path:
-                    sys.path.remove(path)
+        # What the function put on sys.path stays its own, for its next calls.
+        if sys.path[len(instance.paths):] != self.saved_path:
+            before = set(self.saved_path)
+            added = [p for p in sys.path if p not in before]
+            instance.paths = list(dict.fromkeys([*added, *instance.spec.paths]))
+        sys.path[:] = self.saved_path
         _ENVIRON.restore(self.saved_environment)
         if self.retime:
             time.tzset()

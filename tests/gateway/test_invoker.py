@@ -445,3 +445,25 @@ def test_decimals_are_marshalled_as_numbers(invoker) -> None:
     inv = invoker(template, files)
 
     assert inv.invoke("Fn", {}).result == {"n": 3, "x": 1.5}
+
+
+def test_what_a_function_puts_on_sys_path_is_its_own(invoker) -> None:
+    source = (
+        "import os, sys\n"
+        "sys.path.insert(0, os.path.join(os.path.dirname(__file__), 'vendor'))\n"
+        "import importlib\n"
+        "def handler(event, context):\n"
+        "    return importlib.import_module(event['module']).NAME  # lazily, on a warm call\n"
+    )
+    template, files = single(source, extra={"src/vendor/first.py": "NAME = 'first'\n",
+                                            "src/vendor/second.py": "NAME = 'second'\n"})
+    inv = invoker(template, files)
+    before = list(sys.path)
+
+    first = inv.invoke("Fn", {"module": "first"})
+    second = inv.invoke("Fn", {"module": "second"})
+
+    assert (first.result, second.result) == ("first", "second")
+    assert not second.cold
+    assert sys.path == before
+    assert "first" not in sys.modules and "second" not in sys.modules
