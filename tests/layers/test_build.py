@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import wheelhouse
 
+from sam_fastapi.checks.platform.binaries import native_problem, read_wheel_tags, wheel_problem
 from sam_fastapi.layers import BuildError, LambdaPlatform, TreeStore, build, cache_key
 
 ARM64 = LambdaPlatform("python3.12", "arm64")
@@ -51,6 +52,11 @@ def test_a_layer_holds_native_objects_for_its_architecture_only(offline, tmp_pat
     assert (tmp_path / "out" / "native" / "_speedups.abi3.so").is_file()
     assert _elf_machines(tmp_path / "out") == {machine}
     assert not list((tmp_path / "out").rglob("*.pyc"))  # compiled for this Python, not Lambda's
+    # What SF502 (native-binary-wrong-platform) would say about the result: nothing.
+    assert [native_problem(p, platform) for p in (tmp_path / "out").rglob("*.so")] == [None]
+    wheels = [read_wheel_tags(p) for p in (tmp_path / "out").glob("*.dist-info/WHEEL")]
+    assert len(wheels) == 2
+    assert [wheel_problem(tags, platform) for tags in wheels] == [None, None]
 
 
 def test_a_pure_sdist_is_built_into_a_wheel_here(offline, tmp_path):
