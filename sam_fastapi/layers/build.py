@@ -45,12 +45,11 @@ class BuildResult:
 
 
 def build(requirements: Path, platform: LambdaPlatform, dest: Path, *,
-          store: TreeStore | None, progress: Progress | None = None,
-          environ: Mapping[str, str] | None = None) -> BuildResult:
+          store: TreeStore | None, progress: Progress | None = None) -> BuildResult:
     """Put ``requirements`` installed for ``platform`` into ``dest`` (created if missing).
 
-    With a ``store``, an unchanged build is copied from it without running pip, and a new one
-    is added to it. Raises ``BuildError`` with a one-line message.
+    With a ``store``, an unchanged build is restored from it without running pip, and a new
+    one is added to it. Raises ``BuildError`` with a one-line message.
     """
     started = time.perf_counter()
     if not requirements.is_file():
@@ -60,7 +59,7 @@ def build(requirements: Path, platform: LambdaPlatform, dest: Path, *,
             packages = install(requirements, platform, Path(scratch), progress=progress)
             shutil.copytree(scratch, dest, dirs_exist_ok=True, symlinks=True)
         return BuildResult(dest, platform, False, packages, time.perf_counter() - started)
-    key = cache_key(requirements, platform, os.environ if environ is None else environ)
+    key = cache_key(requirements, platform, os.environ)
     if store.restore(key, dest):
         return BuildResult(dest, platform, True, (), time.perf_counter() - started)
     with store.writing(key) as tree:
