@@ -30,6 +30,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "sam_fastapi.checks.routes.stage_base_path",
     "sam_fastapi.checks.routes.import_failed",
     "sam_fastapi.checks.makefile.layer_not_python_dir",
+    "sam_fastapi.checks.deps.dependency_missing",
     "sam_fastapi.checks.platform.native_binary",
     "sam_fastapi.checks.platform.layer_incompatible",
     "sam_fastapi.checks.platform.package_too_large",

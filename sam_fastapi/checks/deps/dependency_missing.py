@@ -1,0 +1,210 @@
+"""SF501 dependency-missing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from sam_fastapi import hookimpl
+from sam_fastapi.checks.deps.distributions import (
+    Closure,
+    Distribution,
+    candidates,
+    import_table,
+    importable_names,
+    marker_environment,
+    read_dist_infos,
+    resolve,
+)
+from sam_fastapi.checks.deps.imports import ExternalImport, external_imports
+from sam_fastapi.checks.deps.requirements import Requirement, read_requirements
+from sam_fastapi.checks.deps.runtime import LAMBDA_PROVIDED, is_stdlib, removed_in
+from sam_fastapi.checks.handler.analysis import (
+    python_functions,
+    python_version,
+    shown,
+    uses_web_adapter,
+)
+from sam_fastapi.checks.platform.artifacts import build_dir
+from sam_fastapi.findings import Rule, Severity, Violation
+from sam_fastapi.template.model import Function, Project
+
+REQUIREMENTS = "requirements.txt"
+
+
+class DependencyMissing:
+    rule = Rule(
+        id="SF501",
+        name="dependency-missing",
+        severity=Severity.ERROR,
+        summary="A function imports a third-party module that neither its requirements, its "
+                "layers nor the Lambda runtime provide.",
+        docs="""\
+## What it does
+Reads the modules a Python function's Handler imports when Lambda loads it (its own code in
+`CodeUri`, following local imports; not imports inside functions, under `TYPE_CHECKING`, or
+in a `try` that catches `ImportError`) and checks that each top-level module outside that
+code is provided by one of:
+
+* the function's `requirements.txt` or the `requirements.txt` of a layer resource it uses
+  (comments, extras, markers for the runtime's Python and architecture, `-r` includes, URLs
+  and `-e` lines understood), and every distribution those depend on, read from the
+  `*.dist-info` of `sam build`'s output (`.aws-sam/build/`) or of packages installed where
+  lint runs (`fastapi` brings `starlette` and `pydantic`);
+* packages installed into the code folder, a layer's `python/` folder or the build output;
+* the runtime: the standard library of that Python version (`distutils`, `imp`, `cgi`... are
+  gone in 3.12 and 3.13) and the AWS SDK Lambda ships (`boto3`, `botocore` and their
+  dependencies).
+
+Import names are matched to distributions through the installed metadata and a maintained
+table (`yaml` is PyYAML, `jwt` is PyJWT, `PIL` is Pillow...). The finding is at the import.
+Its severity says how sure it is: an error when everything is known; a warning when the
+function also uses a layer by ARN, which lint cannot see into (the message names it); info
+when a listed distribution is neither installed here nor in a build output, so what it brings
+is unknown (`sam build` and lint again to know).
+
+## Why is this bad?
+`sam build` installs only what the requirements list. The deployment succeeds and the
+function fails on its first request with `No module named 'yaml'`, while the tests passed
+locally, where the package happened to be installed.
+
+## Example
+```python
+# cast_service/app/main.py      (cast_service/requirements.txt lists fastapi, mangum)
+import yaml
+```
+
+## Use instead
+```
+# cast_service/requirements.txt
+fastapi
+mangum
+PyYAML
+```
+""",
+    )
+
+    def run(self, project: Project) -> Iterator[Violation]:
+        for function in python_functions(project):
+            version = python_version(function.runtime)
+            if version is None or uses_web_adapter(function):
+                continue
+            imports = external_imports(project, function)
+            if not imports:
+                continue
+            supply = _supply(project, function, version)
+            for found in imports:
+                if not supply.provides(found.name):
+                    yield _violation(project, function, version, found, supply)
+
+
+@dataclass(frozen=True)
+class _Supply:
+    """What a function can import besides its own code."""
+
+    version: tuple[int, int]
+    closure: Closure
+    modules: frozenset[str]  # importable from build output and installed folders
+    opaque: tuple[Requirement, ...]  # requirement lines that name no distribution
+    listed_in: tuple[str, ...]  # the requirement files read, as shown to users
+    arns: tuple[str, ...]  # layers given by ARN, whose content is unknown
+
+    def provides(self, name: str) -> bool:
+        if is_stdlib(name, self.version) or name in LAMBDA_PROVIDED or name in self.modules:
+            return True
+        if any(name in d.top_levels for d in self.closure.known.values()):
+            return True
+        return bool(candidates(name) & self.closure.names)
+
+
+def _supply(project: Project, function: Function, version: tuple[int, int]) -> _Supply:
+    environment = marker_environment(version, function.architecture)
+    requirement_files: list[Path] = []
+    sites: list[Path] = []
+    if function.code_dir is not None:
+        requirement_files.append(function.code_dir / REQUIREMENTS)
+        sites.append(function.code_dir)
+    built = build_dir(project, function.logical_id)
+    if built is not None:
+        sites.append(built)
+    python = f"python{version[0]}.{version[1]}"
+    for layer in project.function_layers(function):
+        folders = [layer.content_dir, build_dir(project, layer.logical_id)]
+        for folder in folders:
+            if folder is None:
+                continue
+            if folder == layer.content_dir:
+                requirement_files.append(folder / REQUIREMENTS)
+                if layer.build_method and layer.build_method.startswith("python"):
+                    sites.append(folder)  # sam build puts the whole folder under python/
+            sites += [folder / "python", folder / "python" / "lib" / python / "site-packages"]
+    requirements = [
+        r for path in requirement_files if path.is_file()
+        for r in read_requirements(path, project.project_root) if r.applies(environment)
+    ]
+    local: dict[str, Distribution] = {}
+    modules: set[str] = set()
+    for site in sites:
+        local.update(read_dist_infos(site))
+        modules |= importable_names(site)
+    roots = [(r.name, r.extras) for r in requirements if r.name is not None]
+    roots += [(name, frozenset()) for name in local]
+    return _Supply(
+        version=version,
+        closure=resolve(roots, environment, local),
+        modules=frozenset(modules),
+        opaque=tuple(r for r in requirements if r.name is None),
+        listed_in=tuple(shown(project, p) for p in requirement_files if p.is_file()),
+        arns=tuple(str(ref.arn) for ref in function.layers if ref.logical_id is None),
+    )
+
+
+def _violation(project: Project, function: Function, version: tuple[int, int],
+               found: ExternalImport, supply: _Supply) -> Violation:
+    name = found.name
+    distribution = import_table().get(name, (name,))[0]
+    target = (shown(project, function.code_dir / REQUIREMENTS) if function.code_dir
+              else REQUIREMENTS)
+    where = f"`{found.statement}` in {function.logical_id}"
+    removed = removed_in(name, version)
+    if removed is not None:
+        fix = (f"add {distribution} (which provides it) to {target}" if name in import_table()
+               else "use its replacement")
+        return Violation(
+            f"{where}: {name} was removed from the standard library in Python "
+            f"{removed[0]}.{removed[1]}, and {function.logical_id} runs {function.runtime}; "
+            f"{fix}",
+            resource=function.logical_id, location=found.location,
+        )
+    listed = ", ".join(supply.listed_in) or "no requirements.txt"
+    if supply.arns:
+        return Violation(
+            f"{where}: {name} is in none of {listed} nor in the runtime; it may come from the "
+            f"layer {', '.join(supply.arns)}, which lint cannot see into: make sure that "
+            f"layer provides {distribution}, or add it to {target}",
+            resource=function.logical_id, location=found.location, severity=Severity.WARNING,
+        )
+    unknown = sorted(supply.closure.unknown) + [
+        f"`{r.text}` ({shown(project, r.file)}:{r.line})" for r in supply.opaque
+    ]
+    if unknown:
+        return Violation(
+            f"{where}: cannot tell whether {name} is provided: {', '.join(unknown)} "
+            f"{'is' if len(unknown) == 1 else 'are'} neither installed here nor in a "
+            f"`sam build` output, so what {'it brings' if len(unknown) == 1 else 'they bring'} "
+            f"is unknown; run `sam build` (or install the requirements here) and lint again, "
+            f"or add {distribution} to {target}",
+            resource=function.logical_id, location=found.location, severity=Severity.INFO,
+        )
+    return Violation(
+        f"{where}: {name} is provided neither by {listed} (nor what they depend on) nor by "
+        f"{function.runtime}; Lambda would fail with \"No module named '{name}'\": add "
+        f"{distribution} to {target}",
+        resource=function.logical_id, location=found.location,
+    )
+
+
+@hookimpl
+def sam_fastapi_register_checks() -> list[DependencyMissing]:
+    return [DependencyMissing()]

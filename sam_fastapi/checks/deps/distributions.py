@@ -1,0 +1,202 @@
+"""Which distributions provide which import names, and what a distribution depends on.
+
+Three sources, best first: the ``*.dist-info`` folders of a build output or of packages
+installed into a code or layer folder (``METADATA``'s ``Requires-Dist``, ``RECORD``'s
+top-level names); the distributions installed where lint runs
+(``importlib.metadata``); and the table ``sam_fastapi/data/import_names.txt`` for import names
+that differ from their distribution's (``yaml`` is PyYAML). Where none knows a distribution,
+it is *unknown*, and nothing is guessed about it.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.metadata
+import importlib.resources
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from email.message import Message
+from email.parser import HeaderParser
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement
+from packaging.requirements import Requirement as Parsed
+from packaging.utils import canonicalize_name
+
+from sam_fastapi.checks.platform.binaries import record_top_levels
+from sam_fastapi.layers.platform import MACHINES
+
+#: A METADATA file larger than this is read only this far (headers come first).
+MAX_METADATA_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class Distribution:
+    name: str  # canonical
+    requires: tuple[str, ...]  # Requires-Dist values, markers included
+    top_levels: frozenset[str]
+
+
+@functools.lru_cache(maxsize=1)
+def import_table() -> Mapping[str, tuple[str, ...]]:
+    """Import name -> the distributions that install it, as the data file spells them."""
+    text = importlib.resources.files("sam_fastapi").joinpath("data/import_names.txt").read_text(
+        encoding="utf-8")
+    table: dict[str, tuple[str, ...]] = {}
+    for line in text.splitlines():
+        words = line.split("#", 1)[0].split()
+        if len(words) >= 2:
+            table[words[0]] = tuple(words[1:])
+    return table
+
+
+@functools.lru_cache(maxsize=1)
+def _packages_distributions() -> Mapping[str, list[str]]:
+    """Top-level import name -> distributions, for what is installed here (walks sys.path)."""
+    return importlib.metadata.packages_distributions()
+
+
+@functools.lru_cache(maxsize=1)
+def _installed_top_levels() -> Mapping[str, frozenset[str]]:
+    """Canonical distribution -> its top-level import names, for what is installed here."""
+    by_distribution: dict[str, set[str]] = {}
+    for top, names in _packages_distributions().items():
+        for name in names:
+            by_distribution.setdefault(canonicalize_name(name), set()).add(top)
+    return {name: frozenset(tops) for name, tops in by_distribution.items()}
+
+
+@functools.lru_cache(maxsize=512)
+def installed(name: str) -> Distribution | None:
+    """The distribution ``name`` as installed where lint runs, or None."""
+    try:
+        found = importlib.metadata.distribution(name)
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return None
+    canonical = canonicalize_name(name)
+    return Distribution(canonical, tuple(found.requires or ()),
+                        _installed_top_levels().get(canonical, frozenset()))
+
+
+def read_dist_infos(folder: Path) -> dict[str, Distribution]:
+    """The ``*.dist-info`` distributions installed into ``folder`` (a site-packages folder)."""
+    found: dict[str, Distribution] = {}
+    try:
+        entries = sorted(folder.glob("*.dist-info"))
+    except OSError:
+        return found
+    for dist_info in entries:
+        headers = _metadata(dist_info / "METADATA")
+        name = headers.get("Name") if headers is not None else None
+        if not name:
+            continue
+        canonical = canonicalize_name(str(name))
+        requires = tuple(str(r) for r in headers.get_all("Requires-Dist") or ())
+        found[canonical] = Distribution(canonical, requires, record_top_levels(dist_info))
+    return found
+
+
+def _metadata(path: Path) -> Message | None:
+    try:
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_METADATA_BYTES)
+    except OSError:
+        return None
+    text = data.decode("utf-8", errors="replace")
+    return HeaderParser().parsestr(text.split("\n\n", 1)[0])
+
+
+def importable_names(folder: Path) -> frozenset[str]:
+    """Top-level names Python would import from ``folder`` on ``sys.path``."""
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return frozenset()
+    names = set()
+    for entry in entries:
+        if entry.endswith((".dist-info", ".egg-info", ".data")) or entry.startswith("."):
+            continue
+        stem = entry.split(".", 1)[0]
+        native_or_source = entry.endswith((".py", ".so", ".pyd", ".pyc"))
+        if (native_or_source or "." not in entry) and stem.isidentifier():
+            names.add(stem)
+    return frozenset(names)
+
+
+def marker_environment(version: tuple[int, int], architecture: str) -> dict[str, str]:
+    """PEP 508 marker values on a Lambda Python runtime (CPython on Amazon Linux)."""
+    python = f"{version[0]}.{version[1]}"
+    return {
+        "implementation_name": "cpython",
+        "implementation_version": f"{python}.0",
+        "os_name": "posix",
+        "platform_machine": MACHINES.get(architecture, "x86_64"),
+        "platform_python_implementation": "CPython",
+        "platform_release": "",
+        "platform_system": "Linux",
+        "platform_version": "",
+        "python_full_version": f"{python}.0",
+        "python_version": python,
+        "sys_platform": "linux",
+        "extra": "",
+    }
+
+
+@dataclass
+class Closure:
+    """The distributions a set of requirements installs, as far as metadata tells."""
+
+    known: dict[str, Distribution] = field(default_factory=dict)
+    unknown: set[str] = field(default_factory=set)  # named, but no metadata anywhere
+    names: set[str] = field(default_factory=set)  # every distribution named, known or not
+
+
+def resolve(requirements: Iterable[tuple[str, frozenset[str]]],
+            environment: Mapping[str, str],
+            local: Mapping[str, Distribution]) -> Closure:
+    """Follow ``Requires-Dist`` from the requirements (name, extras), markers evaluated for
+    the target; ``local`` (build output, vendored packages) wins over what is installed here."""
+    closure = Closure()
+    pending = [(name, extras) for name, extras in requirements]
+    done: set[tuple[str, str]] = set()
+    while pending:
+        name, extras = pending.pop()
+        closure.names.add(name)
+        wanted = [extra for extra in ("", *sorted(extras)) if (name, extra) not in done]
+        if not wanted:
+            continue
+        done.update((name, extra) for extra in wanted)
+        distribution = local.get(name) or installed(name)
+        if distribution is None:
+            closure.unknown.add(name)
+            continue
+        closure.known[name] = distribution
+        for line in distribution.requires:
+            try:
+                parsed = Parsed(line)
+            except InvalidRequirement:
+                continue
+            if parsed.marker is None or any(
+                _holds(parsed, {**environment, "extra": extra}) for extra in wanted
+            ):
+                pending.append((canonicalize_name(parsed.name),
+                                frozenset(canonicalize_name(e) for e in parsed.extras)))
+    return closure
+
+
+def _holds(parsed: Parsed, environment: Mapping[str, str]) -> bool:
+    assert parsed.marker is not None
+    try:
+        return parsed.marker.evaluate(dict(environment))
+    except Exception:  # an undefined comparison: count it in, never report a false missing
+        return True
+
+
+def candidates(import_name: str) -> frozenset[str]:
+    """Distributions that may provide ``import_name``: the table, what is installed here, and
+    the distribution named like it."""
+    names = {canonicalize_name(n) for n in (import_name, *import_table().get(import_name, ()))}
+    installed_here = _packages_distributions().get(import_name, [])
+    names.update(canonicalize_name(n) for n in installed_here)
+    return frozenset(names)
