@@ -43,6 +43,7 @@ Notes for callers:
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -85,8 +86,6 @@ class Exchange:
         return next((v for k, v in self.headers if k.lower() == name), None)
 
     def json(self) -> Any:
-        import json
-
         return json.loads(self.body)
 
 
@@ -111,9 +110,10 @@ class Gateway:
         self.invoker = Invoker(project, clock=clock)
         self.integration_timeout = integration_timeout
 
-    def request(self, method: str, path: str, *, query: Sequence[tuple[str, str]] = (),
-                headers: Sequence[tuple[str, str]] = (), body: bytes = b"",
-                api_id: str | None = None) -> Exchange:
+    def request(self, method: str, path: str, *,
+                query: Sequence[tuple[str, str]] | Mapping[str, str] = (),
+                headers: Sequence[tuple[str, str]] | Mapping[str, str] = (),
+                body: bytes | str = b"", api_id: str | None = None) -> Exchange:
         """Route as API Gateway does, build the event, invoke, convert the result."""
         request = Request.build(method, path, query=query, headers=headers, body=body,
                                 now=self.clock())
