@@ -282,3 +282,33 @@ def test_a_template_change_is_seen_on_the_next_build(project, wheels, capsys, tm
     printed = capsys.readouterr().out
     assert printed.startswith("SharedLayer: python3.11 arm64 -> ")
     assert "(2 packages installed," in printed
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+def test_a_terminal_sees_each_package_and_ci_sees_only_the_summary(project, wheels, monkeypatch,
+                                                                   tmp_path):
+    import pty
+
+    controller, terminal = pty.openpty()
+    monkeypatch.setattr(sys, "stderr", os.fdopen(terminal, "w"))
+    monkeypatch.delenv("CI", raising=False)
+    args = ["SharedLayer", "-t", str(project / "template.yaml"), "--out", str(tmp_path / "o")]
+
+    def shown() -> str:
+        sys.stderr.flush()
+        os.set_blocking(controller, False)
+        try:
+            return os.read(controller, 65536).decode()
+        except BlockingIOError:
+            return ""
+
+    assert _layer_build(*args) == 0
+    interactive = shown()
+    monkeypatch.setenv("CI", "true")
+    assert _layer_build(*args, "--no-cache") == 0
+    in_ci = shown()
+
+    assert "SharedLayer: Processing " in interactive
+    assert "purepkg-1.0-py3-none-any.whl" in interactive
+    assert "native-1.0-cp39-abi3-manylinux2014_aarch64.whl" in interactive
+    assert in_ci == ""
