@@ -467,3 +467,16 @@ def test_what_a_function_puts_on_sys_path_is_its_own(invoker) -> None:
     assert not second.cold
     assert sys.path == before
     assert "first" not in sys.modules and "second" not in sys.modules
+
+
+def test_sys_exit_in_a_handler_ends_the_instance(invoker) -> None:
+    template, files = single("import sys\ndef handler(event, context):\n"
+                             "    if event.get('exit'):\n        sys.exit(3)\n    return 'ok'\n")
+    inv = invoker(template, files)
+
+    exited = inv.invoke("Fn", {"exit": True})
+
+    assert exited.error["errorType"] == "Runtime.ExitError"
+    assert exited.error["errorMessage"].endswith("Runtime exited with error: exit status 3")
+    after = inv.invoke("Fn", {})
+    assert (after.result, after.cold) == ("ok", True)
