@@ -59,6 +59,9 @@ def test_repeated_headers_are_kept(sam_client):
     cookies = response.headers.get_list("Set-Cookie")
     assert [c.split(";")[0] for c in cookies] == ["a=1", "b=2"]
     assert response.headers.getall("set-cookie") == cookies
+    assert response.headers["SET-COOKIE"] == ", ".join(cookies)
+    assert "set-cookie" in response.headers
+    assert list(response.headers).count("set-cookie") == 1
 
 
 def test_text_body(sam_client):
