@@ -240,3 +240,15 @@ def test_the_cache_is_never_written_inside_the_project(
     lint(project, capsys)
     assert entries(project) == before
     assert len(entries(tmp_path / "xdg" / "sam-fastapi" / "lint")) == 1
+
+
+def test_a_narrower_selection_never_hides_findings_later(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "template.yaml").write_text(
+        TEMPLATE + "  Bucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketNam: x\n",
+        encoding="utf-8")
+    main(["lint", "--format", "json", "--select", "SF1", str(project / "template.yaml")])
+    assert [f["rule"] for f in json.loads(capsys.readouterr().out)] == ["SF101"]
+
+    assert lint(project, capsys) == [("SF101", 6), ("E3002", 12)]
