@@ -136,7 +136,7 @@ class Gateway:
         if route is None:
             found = self._match(method, kind.path(event), api_id=None, kinds=api_kinds)
             if isinstance(found, Miss):
-                return _miss(found)
+                return _miss(replace(found, reason=f"{found.reason} (replayed {kind.name})"))
             route = found.route
         headers = event.get("headers")
         accept = None

@@ -116,7 +116,10 @@ class _Node:
         return self.literals.setdefault(segment, _Node())
 
     def route_for(self, method: str) -> Route | None:
-        return self.methods.get(method) or self.methods.get("ANY")
+        found = self.methods.get(method)
+        if found is None and method in ANY_METHODS:
+            found = self.methods.get("ANY")
+        return found
 
 
 class ApiRoutes:

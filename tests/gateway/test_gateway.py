@@ -480,3 +480,13 @@ def test_integration_timeout_answers_before_the_function_does(gateway) -> None:
     assert rest.invocation.finished is False
     assert (http.status, json.loads(http.body)) == (503, {"message": "Service Unavailable"})
     assert gw.request("GET", "/x").invocation.cold  # the busy instance was given up
+
+
+def test_replayed_event_without_a_route_says_so(gw: Gateway) -> None:
+    event = gw.request("GET", "/casts/1").event
+    event = {**event, "resource": "/elsewhere", "path": "/elsewhere"}
+
+    exchange = gw.replay(event)
+
+    assert exchange.status == 403
+    assert exchange.error == "no route matches GET /elsewhere (replayed REST API event)"

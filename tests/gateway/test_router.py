@@ -229,3 +229,10 @@ def test_http_api_path_without_method_is_any(router) -> None:
 def test_template_without_api_events_has_no_routes(router) -> None:
     with pytest.raises(LookupError, match="no Api or HttpApi events"):
         router([]).match("GET", "/")
+
+
+def test_any_means_the_seven_methods_api_gateway_knows(router) -> None:
+    r = router([("Any", "Api", "/items", "ANY")])
+
+    assert served(r.match("HEAD", "/items")) == "Any"
+    assert isinstance(r.match("TRACE", "/items"), Miss)
