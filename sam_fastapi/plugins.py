@@ -8,6 +8,7 @@ import importlib.metadata
 import pluggy
 
 from sam_fastapi import hookspecs
+from sam_fastapi.findings import Rule
 
 #: Built-in features, registered through the same hooks as third-party plugins.
 DEFAULT_PLUGINS: tuple[str, ...] = (
@@ -72,8 +73,35 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
         try:
             plugin = entry_point.load()
             pm.register(plugin, name=entry_point.name)
+            _check_registrations(pm, entry_point.name)
         except Exception as exc:
             raise PluginLoadError(
                 f"plugin {entry_point.name!r} from {distribution} failed to load: "
                 f"{type(exc).__name__}: {exc}"
             ) from exc
+
+
+#: Hooks that only return what a plugin adds. Calling a third-party plugin's once at load
+#: time names a broken plugin and its distribution, instead of a traceback mid-run.
+_REGISTRATION_HOOKS = (
+    "sam_fastapi_register_checks",
+    "sam_fastapi_register_rules",
+    "sam_fastapi_register_formatters",
+)
+
+
+def _check_registrations(pm: pluggy.PluginManager, name: str) -> None:
+    for hook_name in _REGISTRATION_HOOKS:
+        for impl in getattr(pm.hook, hook_name).get_hookimpls():
+            if impl.plugin_name != name:
+                continue
+            result = impl.function()
+            if not isinstance(result, list | tuple):
+                raise TypeError(f"{hook_name} returned {type(result).__name__}, not a list")
+            if hook_name == "sam_fastapi_register_checks":
+                for check in result:
+                    if not isinstance(getattr(check, "rule", None), Rule) or not callable(
+                        getattr(check, "run", None)
+                    ):
+                        raise TypeError(f"{hook_name} returned {check!r}, which has no "
+                                        "Rule in .rule and no .run(project)")
