@@ -171,3 +171,32 @@ def test_a_plugin_with_a_syntax_error_is_one_line_too(tmp_path: Path, project: P
         "sam-fastapi: error: plugin 'sam_fastapi_typo' from sam-fastapi-typo failed to load: "
         "SyntaxError: ")
     assert result.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("source", "problem"),
+    [
+        ("from sam_fastapi import hookimpl\n\n\n@hookimpl\n"
+         "def sam_fastapi_register_checks():\n    raise RuntimeError('no config')\n",
+         "RuntimeError: no config"),
+        ("from sam_fastapi import hookimpl\n\n\n@hookimpl\n"
+         "def sam_fastapi_register_formatters():\n    return None\n",
+         "TypeError: sam_fastapi_register_formatters returned NoneType, not a list"),
+        ("from sam_fastapi import hookimpl\n\n\n@hookimpl\n"
+         "def sam_fastapi_register_checks():\n    return ['not a check']\n",
+         "TypeError: sam_fastapi_register_checks returned 'not a check', which has no Rule"),
+    ],
+    ids=["raises", "returns-none", "not-a-check"],
+)
+def test_a_plugin_whose_registration_is_broken_is_one_line(
+    tmp_path: Path, project: Path, source: str, problem: str
+) -> None:
+    make_distribution(tmp_path / "site", "sam-fastapi-odd", "sam_fastapi_odd", source)
+
+    result = cli(tmp_path / "site", project, "lint", "template.yaml")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(
+        f"sam-fastapi: error: plugin 'sam_fastapi_odd' from sam-fastapi-odd failed to load: "
+        f"{problem}")
+    assert result.stderr.count("\n") == 1
