@@ -23,6 +23,9 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_TIMEOUT = 60.0
+#: ``FastAPI(...)`` arguments a split function's app repeats (when they are plain values).
+_SETTINGS = ("title", "version", "description", "openapi_url", "docs_url", "redoc_url",
+             "root_path")
 _SKIPPED_METHODS = ("HEAD", "OPTIONS")
 
 
@@ -187,6 +190,7 @@ def describe(target: str) -> dict[str, Any]:
         "is_package": is_package,
         "source_root": str(package_file.parent.parent if is_package else package_file.parent),
         "title": app.title,
+        "settings": {name: getattr(app, name, None) for name in _SETTINGS},
         "lifespan": _lifespan(app, includes),
         "docs": [url for url in (app.openapi_url, app.docs_url, app.redoc_url,
                                  app.swagger_ui_oauth2_redirect_url) if url],
@@ -216,6 +220,7 @@ def _route(view: Any, route: Any, router: Any, names: Mapping[int, str],
         "name": view.name,
         "methods": methods,
         "endpoint": _name(view.endpoint),
+        "endpoint_import": _importable(view.endpoint),
         "router": names.get(id(router)) if router is not None else None,
         "state": sorted(_state(view, names, top)),
         "include_in_schema": bool(getattr(view, "include_in_schema", False)),
@@ -236,6 +241,15 @@ def _lifespan(app: Any, includes: _Includes) -> str | None:
                 for h in (*router.on_startup, *router.on_shutdown)]
     work = [_name(h) for h in (*includes.lifespans, *handlers)]
     return ", ".join(dict.fromkeys(work)) or None
+
+
+def _importable(function: Any) -> list[str] | None:
+    """``[module, name]`` when ``from module import name`` gives back this very function."""
+    module = getattr(function, "__module__", None)
+    name = getattr(function, "__qualname__", "")
+    if not module or not name.isidentifier():
+        return None
+    return [module, name] if getattr(sys.modules.get(module), name, None) is function else None
 
 
 def _name(thing: Any) -> str:
