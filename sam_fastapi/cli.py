@@ -18,7 +18,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser(pm) -> argparse.ArgumentParser:
-    parser = _Parser(prog="sam-fastapi", description=__doc__)
+    parser = _Parser(prog="sam-fastapi", description="Lint, test and serve FastAPI apps on AWS "
+                     "Lambda with AWS SAM.")
     parser.add_argument("--version", action="version", version=f"sam-fastapi {__version__}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
     pm.hook.sam_fastapi_register_commands(subparsers=subparsers)
