@@ -136,6 +136,7 @@ def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) 
     code, out, _ = run(capsys)
 
     assert code == 2
+    assert "Lint, test and serve FastAPI apps on AWS Lambda with AWS SAM." in out
     assert "lint" in out and "rules" in out
 
 
