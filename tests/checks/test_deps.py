@@ -347,3 +347,21 @@ def test_stdlib_per_version_and_the_import_table() -> None:
                                ("bs4", "beautifulsoup4"), ("dateutil", "python-dateutil"),
                                ("dotenv", "python-dotenv")]:
         assert table[name][0] == distribution
+
+
+def test_without_requirements_only_a_build_output_is_judged(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "src/app/__init__.py": "",
+        "src/app/main.py": MAIN + "import yaml\n",
+    })
+    path = template(tmp_path)
+    # SF101 reports the missing requirements.txt; every import again would be noise.
+    assert lint(path) == []
+    write(tmp_path, {
+        ".aws-sam/build/Api/app/main.py": MAIN,
+        ".aws-sam/build/Api/fastapi/__init__.py": "",
+        ".aws-sam/build/Api/mangum/__init__.py": "",
+    })
+    findings = lint(path)
+    assert summary(findings, tmp_path) == [("SF501", "src/app/main.py", 6, "error")]
+    assert "yaml is provided neither by the build output" in findings[0].message

@@ -57,6 +57,8 @@ code is provided by one of:
   gone in 3.12 and 3.13) and the AWS SDK Lambda ships (`boto3`, `botocore` and their
   dependencies).
 
+A function without a `requirements.txt` in `CodeUri` is judged only once `sam build` has
+left its output (SF101 reports the missing file; a makefile recipe may install anything).
 Import names are matched to distributions through the installed metadata and a maintained
 table (`yaml` is PyYAML, `jwt` is PyJWT, `PIL` is Pillow...). The finding is at the import.
 Its severity says how sure it is: an error when everything is known; a warning when the
@@ -88,7 +90,8 @@ PyYAML
     def run(self, project: Project) -> Iterator[Violation]:
         for function in python_functions(project):
             version = python_version(function.runtime)
-            if version is None or uses_web_adapter(function):
+            if (version is None or uses_web_adapter(function)
+                    or not _declares_dependencies(project, function)):
                 continue
             imports = external_imports(project, function)
             if not imports:
@@ -97,6 +100,17 @@ PyYAML
             for found in imports:
                 if not supply.provides(found.name):
                     yield _violation(project, function, version, found, supply)
+
+
+def _declares_dependencies(project: Project, function: Function) -> bool:
+    """A requirements.txt in CodeUri, or a build output, says what the function ships.
+
+    Without either, SF101 reports the missing file, or a makefile recipe installs what lint
+    cannot know until it has run: every import would be reported again for nothing.
+    """
+    code_dir = function.code_dir
+    return (code_dir is not None and (code_dir / REQUIREMENTS).is_file()) or \
+        build_dir(project, function.logical_id) is not None
 
 
 @dataclass(frozen=True)
@@ -177,7 +191,7 @@ def _violation(project: Project, function: Function, version: tuple[int, int],
             f"{fix}",
             resource=function.logical_id, location=found.location,
         )
-    listed = ", ".join(supply.listed_in) or "no requirements.txt"
+    listed = ", ".join(supply.listed_in) or "the build output"
     if supply.arns:
         return Violation(
             f"{where}: {name} is in none of {listed} nor in the runtime; it may come from the "
