@@ -13,7 +13,7 @@ import pytest
 
 from pytest_samfastapi.replay import EventFile, snapshot_note
 from pytest_samfastapi.settings import open_session, read_settings, sam_session_key, shown
-from pytest_samfastapi.snapshot import SUFFIX
+from sam_fastapi.gateway.snapshots import SUFFIX
 
 pytest_plugins = ("pytest_samfastapi.fixtures",)
 

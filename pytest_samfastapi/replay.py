@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from pytest_samfastapi.settings import sam_session_key, shown
-from pytest_samfastapi.snapshot import (
+from sam_fastapi.gateway.snapshots import (
     SnapshotError,
     diff,
     dump,

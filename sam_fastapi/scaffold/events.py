@@ -70,6 +70,6 @@ def event_text(event: dict[str, Any]) -> str:
 
 def snapshot_text(status: int, headers: Sequence[tuple[str, str]], body: bytes) -> str:
     """The ``NAME.response.json`` that ``pytest --sam`` compares a replay with."""
-    from pytest_samfastapi.snapshot import dump, render
+    from sam_fastapi.gateway.snapshots import dump, render
 
     return dump(render(status, headers, body, None))

@@ -425,7 +425,7 @@ def _stable_headers(answers: Sequence[Mapping[str, Any]]) -> set[str]:
 
 
 def _snapshot(answer: Mapping[str, Any], stable: set[str]) -> str:
-    from pytest_samfastapi.snapshot import dump, render
+    from sam_fastapi.gateway.snapshots import dump, render
 
     headers = [(k, v) for k, v in answer["headers"]]
     pinned = {"status": None, "body": None,

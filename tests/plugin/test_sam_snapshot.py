@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_samfastapi.snapshot import (
+from sam_fastapi.gateway.snapshots import (
     SnapshotError,
     diff,
     dump,
