@@ -37,7 +37,8 @@ Notes for callers:
   ``invocation.finished`` is False.
 - A handler that times out leaves a thread running (threads cannot be killed); its function
   starts cold on the next call, in a fresh set of modules.
-- Calls are serialized per Gateway (one at a time, whatever the thread).
+- Calls are serialized across the process (one at a time, whatever the thread or Gateway):
+  the swapped state (sys.modules, os.environ, the working directory) is process-wide.
 - Importing this package imports neither fastapi, mangum nor user code.
 """
 

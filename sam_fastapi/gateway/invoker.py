@@ -11,7 +11,8 @@ anywhere else (fastapi, pydantic, mangum...) are shared and imported once per pr
 The handler runs on the instance's own thread (Mangum keeps an event loop per thread), so the
 caller gets control back at the function's Timeout. A thread cannot be killed: a timed-out
 instance is abandoned (its thread may run on, outside any swap) and the next call is a cold
-start in a fresh set of modules. Calls are serialized per ``Invoker``.
+start in a fresh set of modules. What is swapped belongs to the whole process, so calls are
+serialized across every ``Invoker`` of the process.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ MAX_REQUEST_BYTES = 6 * 1024 * 1024
 INIT_TIMEOUT = 10.0
 _MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pyd")
 _HAS_TZSET = hasattr(time, "tzset")
+#: One load or call at a time in the process: sys.modules, os.environ and the cwd are shared.
+_SWAP_LOCK = threading.Lock()
 
 
 class GatewayError(Exception):
@@ -203,7 +206,7 @@ class Invoker:
                        or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1")
         self._specs: dict[str, _Spec] = {}
         self._instances: dict[str, _Instance] = {}
-        self._lock = threading.Lock()
+        self._lock = _SWAP_LOCK
 
     def invoke(self, logical_id: str, event: Any, *, fresh: bool = False,
                wait: float | None = None) -> Invocation:

@@ -480,3 +480,29 @@ def test_sys_exit_in_a_handler_ends_the_instance(invoker) -> None:
     assert exited.error["errorMessage"].endswith("Runtime exited with error: exit status 3")
     after = inv.invoke("Fn", {})
     assert (after.result, after.cold) == ("ok", True)
+
+
+def test_calls_from_several_threads_and_invokers_do_not_interleave(invoker) -> None:
+    import threading
+
+    source = ("import os, time\ndef handler(event, context):\n"
+              "    mine = os.environ['AWS_LAMBDA_FUNCTION_NAME']\n"
+              "    time.sleep(0.02)\n"
+              "    now = os.environ['AWS_LAMBDA_FUNCTION_NAME']\n"
+              "    return mine == now == context.function_name\n")
+    template = FUNCTIONS.replace("Handler: app.main.handler", "Handler: app.handler")
+    files = {"one/app.py": source, "two/app.py": source}
+    first, second = invoker(template, files), invoker(template, files)
+    results: list[bool] = []
+
+    def hammer(inv: Invoker, name: str) -> None:
+        results.extend(inv.invoke(name, {}).result for _ in range(5))
+
+    threads = [threading.Thread(target=hammer, args=(first, "One")),
+               threading.Thread(target=hammer, args=(second, "Two"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert results == [True] * 10
