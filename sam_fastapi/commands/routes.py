@@ -73,7 +73,8 @@ def rows(template: Path, *, import_apps: bool = False) -> tuple[list[Row], list[
             prefix = api.api.stage_prefix if api is not None else ""
             found.append(Row(event.method or "ANY", prefix + (event.path or "$default"),
                              function.logical_id, None, event.api_id, event.name, "unserved"))
-        notes.extend(note.message for note in routes.app.notes)
+        notes.extend(f"{note.location.file}:{note.location.line}: {note.message}"
+                     for note in routes.app.notes)
     return found, notes
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sam_fastapi.findings import Location
 
@@ -96,6 +97,7 @@ class AppInfo:
 _PARAMETER = re.compile(r"\{([^}:]+)(?::([^}]+))?\}")
 
 
+@lru_cache(maxsize=1024)
 def _compiled(path: str) -> re.Pattern[str]:
     parts = []
     position = 0
