@@ -260,8 +260,10 @@ class ModuleFinder:
                 return None
         return module
 
-    def candidates(self, dotted: str) -> tuple[Path, Path]:
+    def candidates(self, dotted: str) -> tuple[Path, ...]:
         """The two files the first path entry (CodeUri) could hold ``dotted`` in."""
+        if not self.sys_path:
+            return ()
         base = self.sys_path[0][0].joinpath(*dotted.split("."))
         return base.with_name(base.name + ".py"), base / "__init__.py"
 
@@ -988,7 +990,9 @@ class HandlerAnalysis:
     verdict: Verdict = field(default_factory=lambda: Verdict("unknown"))
 
     @property
-    def template_handler_path(self) -> tuple[str, ...]:
+    def handler_path(self) -> tuple[str, ...]:
+        """Where the template sets the Handler (the runner falls back to the resource when it
+        comes from Globals)."""
         return ("Resources", self.function.logical_id, "Properties", "Handler")
 
 
@@ -1001,9 +1005,9 @@ def analyse(project: Project, function: Function) -> HandlerAnalysis:
     module = finder.find(module_name) if module_name and attribute else None
     base = HandlerAnalysis(function, handler, module_name or None, attribute or None, module)
     if uses_web_adapter(function):
-        assert function.code_dir is not None
-        script = function.code_dir / handler
-        return replace(base, web_adapter=True, script=script if script.is_file() else None)
+        script = function.code_dir / handler if function.code_dir is not None else None
+        return replace(base, web_adapter=True,
+                       script=script if script is not None and script.is_file() else None)
     if base.module_name is None or base.attribute is None:
         return base
     if module is None:

@@ -62,7 +62,7 @@ handler = Mangum(app)
             yield Violation(
                 message,
                 resource=function.logical_id,
-                path=("Resources", function.logical_id, "Properties", "Handler"),
+                path=analysis.handler_path,
             )
 
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sam_fastapi import hookimpl
-from sam_fastapi.checks.handler.analysis import analyse, python_functions, shown
+from sam_fastapi.checks.handler.analysis import (
+    HandlerAnalysis,
+    analyse,
+    python_functions,
+    shown,
+)
 from sam_fastapi.findings import Rule, Severity, Violation
-from sam_fastapi.template.model import Project
+from sam_fastapi.template.model import Function, Project
 
 
 class HandlerModuleMissing:
@@ -49,35 +54,35 @@ CastFunction:
     def run(self, project: Project) -> Iterator[Violation]:
         for function in python_functions(project):
             analysis = analyse(project, function)
-            handler = analysis.handler
-            where = dict(
-                resource=function.logical_id,
-                path=("Resources", function.logical_id, "Properties", "Handler"),
-            )
-            if analysis.web_adapter:
-                if analysis.script is None and analysis.module is None:
-                    folder = shown(project, function.code_dir or project.root)
-                    yield Violation(
-                        f"Handler '{handler}' is not a file in CodeUri '{folder}'; with the "
-                        "Lambda Web Adapter the Handler is the startup script (e.g. run.sh)",
-                        **where,
-                    )
-            elif analysis.module_name is None or analysis.attribute is None:
-                yield Violation(
-                    f"Handler '{handler}' is not 'module.attribute'; Lambda splits it at the "
-                    "last dot, e.g. app.main.handler for handler in app/main.py",
-                    **where,
-                )
-            elif analysis.module is None and function.build_method != "makefile":
-                files = " or ".join(shown(project, p) for p in analysis.looked_for)
-                layers = " (nor in a local layer's python/ folder)" if any(
-                    True for _ in project.function_layers(function)
-                ) else ""
-                yield Violation(
-                    f"Handler '{handler}': module {analysis.module_name} not found; looked for "
-                    f"{files}{layers}; create the module or fix Handler",
-                    **where,
-                )
+            message = _problem(project, function, analysis)
+            if message is not None:
+                yield Violation(message, resource=function.logical_id, path=analysis.handler_path)
+
+
+def _problem(project: Project, function: Function, analysis: HandlerAnalysis) -> str | None:
+    handler = analysis.handler
+    if analysis.web_adapter:
+        if analysis.script is not None or analysis.module is not None:
+            return None
+        folder = shown(project, function.code_dir or project.root)
+        return (
+            f"Handler '{handler}' is not a file in CodeUri '{folder}'; with the Lambda Web "
+            "Adapter the Handler is the startup script (e.g. run.sh)"
+        )
+    if analysis.module_name is None or analysis.attribute is None:
+        return (
+            f"Handler '{handler}' is not 'module.attribute'; Lambda splits it at the last dot, "
+            "e.g. app.main.handler for handler in app/main.py"
+        )
+    if analysis.module is not None or function.build_method == "makefile":
+        return None
+    files = " or ".join(shown(project, p) for p in analysis.looked_for)
+    if next(project.function_layers(function), None) is not None:
+        files += " (nor in a local layer's python/ folder)"
+    return (
+        f"Handler '{handler}': module {analysis.module_name} not found; looked for {files}; "
+        "create the module or fix Handler"
+    )
 
 
 @hookimpl
