@@ -117,7 +117,7 @@ def test_the_makefile_recipe_builds_as_sam_build_runs_it(project, wheels, tmp_pa
         in first.stdout
     assert again.returncode == 0, again.stderr
     assert "(restored from cache," in again.stdout
-    assert "| sam_fastapi.layers" in again.stderr
+    assert "sam_fastapi.layers.store" in again.stderr  # the import profile was recorded
     assert "cfnlint" not in again.stderr  # the unchanged template's plan was cached too
     assert (artifacts / "python" / "native" / "_speedups.abi3.so").is_file()
     assert _machines(artifacts) == {183}
