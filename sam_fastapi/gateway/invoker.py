@@ -4,9 +4,10 @@ An *instance* is one execution environment of a function: a worker thread, the m
 from the function's code (its CodeUri and local layers) and the loaded handler. Around every
 load and call the instance's modules are swapped into ``sys.modules`` (hiding any other module
 of the same top-level name: another function's, or the user's test code), its folders (and what
-it added itself) go on the front of ``sys.path``, its environment variables into ``os.environ``
-and the working directory to its code folder; afterwards everything is put back. Modules from
-anywhere else (fastapi, pydantic, mangum...) are shared and imported once per process.
+it added itself) go on the front of ``sys.path``, its environment variables (and the changes it
+made itself) into ``os.environ`` and the working directory to its code folder; afterwards
+everything is put back. Modules from anywhere else (fastapi, pydantic, mangum...) are shared
+and imported once per process.
 
 The handler runs on the instance's own thread (Mangum keeps an event loop per thread), so the
 caller gets control back at the function's Timeout. A thread cannot be killed: a timed-out
@@ -367,6 +368,7 @@ class _Inside:
                        and (time.timezone, time.altzone, time.daylight) != (0, 0, 0))
         if self.retime:
             time.tzset()
+        self.applied = _ENVIRON.snapshot()
         self.saved_path = sys.path[:]
         sys.path[0:0] = instance.paths
         self.saved_cwd = _getcwd()
@@ -399,6 +401,14 @@ class _Inside:
             added = [p for p in sys.path if p not in before]
             instance.paths = list(dict.fromkeys([*added, *instance.spec.paths]))
         sys.path[:] = self.saved_path
+        # What the function did to its environment stays its own, for its next calls.
+        changes = _ENVIRON.changes(self.applied)
+        if changes:
+            own = dict(instance.prepared_environment)
+            own.update(changes)
+            own.pop(_TRACE_KEY, None)  # set anew for each call
+            instance.prepared_environment = tuple(own.items())
+            _ENVIRON.restore([(k, self.applied.get(k)) for k, _ in changes])
         _ENVIRON.restore(self.saved_environment)
         if self.retime:
             time.tzset()
@@ -416,26 +426,48 @@ class _Environment:
         self.data: dict[Any, Any] | None = (
             data if os.name == "posix" and isinstance(data, dict) else None)
 
-    def prepare(self, variables: Mapping[str, str]) -> tuple[tuple[Any, Any], ...]:
+    def prepare(self, variables: Mapping[str, str | None]) -> tuple[tuple[Any, Any], ...]:
         if self.data is None:
             return tuple(variables.items())
-        return tuple((os.fsencode(k), os.fsencode(v)) for k, v in variables.items())
+        return tuple((os.fsencode(k), None if v is None else os.fsencode(v))
+                     for k, v in variables.items())
 
     def apply(self, variables: tuple[tuple[Any, Any], ...]) -> list[tuple[Any, Any]]:
         """Set prepared ``variables``; returns what ``restore`` needs afterwards."""
         data = self.data
         if data is None:
             saved_env = [(k, os.environ.get(k)) for k, _ in variables]
-            os.environ.update(dict(variables))
+            for name, text in variables:
+                if text is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = text
             return saved_env
         saved = []
         for key, value in variables:
             old = data.get(key)
             saved.append((key, old))
-            if old != value:
+            if old == value:
+                continue
+            if value is None:
+                os.unsetenv(key)
+                del data[key]
+            else:
                 os.putenv(key, value)
                 data[key] = value
         return saved
+
+    def snapshot(self) -> dict[Any, Any] | None:
+        """The whole environment, to see afterwards what a function changed (POSIX only)."""
+        return dict(self.data) if self.data is not None else None
+
+    def changes(self, since: dict[Any, Any] | None) -> list[tuple[Any, Any]]:
+        """What changed since ``since``: (key, new value or None when it was removed)."""
+        data = self.data
+        if since is None or data is None or data == since:
+            return []
+        changed = [(k, v) for k, v in data.items() if since.get(k) != v]
+        return changed + [(k, None) for k in since if k not in data]
 
     def restore(self, saved: list[tuple[Any, Any]]) -> None:
         data = self.data
@@ -458,6 +490,7 @@ class _Environment:
 
 
 _ENVIRON = _Environment()
+_TRACE_KEY = _ENVIRON.prepare({"_X_AMZN_TRACE_ID": ""})[0][0]
 
 
 def _owned(module: ModuleType, owned: tuple[str, ...], shared: tuple[str, ...]) -> bool:

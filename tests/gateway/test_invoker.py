@@ -506,3 +506,21 @@ def test_calls_from_several_threads_and_invokers_do_not_interleave(invoker) -> N
         thread.join()
 
     assert results == [True] * 10
+
+
+def test_environment_changes_a_function_makes_stay_its_own(invoker, monkeypatch) -> None:
+    monkeypatch.setenv("HOST_ONLY", "host")
+    source = ("import os\nos.environ['FROM_IMPORT'] = 'set at import'\n"
+              "def handler(event, context):\n"
+              "    if event.get('drop'):\n        del os.environ['HOST_ONLY']\n"
+              "    return [os.environ.get('FROM_IMPORT'), os.environ.get('HOST_ONLY')]\n")
+    template, files = single(source)
+    inv = invoker(template, files)
+
+    first = inv.invoke("Fn", {"drop": True}).result
+    second = inv.invoke("Fn", {}).result
+
+    assert first == ["set at import", None]
+    assert second == ["set at import", None]  # warm: what it did to its environment stays
+    assert "FROM_IMPORT" not in os.environ
+    assert os.environ["HOST_ONLY"] == "host"
