@@ -563,6 +563,9 @@ def analysed(root: Path, files: dict[str, str | bytes], handler: str = "main.han
         pytest.param("import json as handler\n", "unknown", id="stdlib-module"),
         pytest.param("def handler():\n    return 1\n", "not", id="no-arguments"),
         pytest.param("class handler:\n    pass\n", "not", id="a-class"),
+        pytest.param("class H:\n    pass\nhandler = H()\n", "not", id="an-instance"),
+        pytest.param("class H:\n    def __call__(self, event, context):\n        return 1\n"
+                     "handler = H()\n", "unknown", id="a-callable-instance"),
         pytest.param("handler = [1]\n", "not", id="a-list"),
         pytest.param("a = b\nb = a\nhandler = a\n", "unknown", id="circular"),
     ],
@@ -583,6 +586,18 @@ def test_handler_imported_through_a_chain_of_modules(tmp_path: Path) -> None:
         "pkg/api.py": APP,
     }
     assert analysed(tmp_path, files).verdict.status == "ok"
+
+
+def test_mangum_around_a_module_is_not_an_app(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {
+        "pkg/__init__.py": "",
+        "pkg/main.py": "from mangum import Mangum\n\nfrom . import api\n\nhandler = Mangum(api)\n",
+        "pkg/api.py": APP,
+    }
+    verdict = analysed(tmp_path, files, handler="pkg.main.handler").verdict
+    assert (verdict.status, verdict.what) == (
+        "not", "a Mangum object wrapping the module pkg.api, not a FastAPI or Starlette app"
+    )
 
 
 def test_relative_import_above_the_top_level_package_is_not_followed(tmp_path: Path) -> None:

@@ -746,8 +746,11 @@ class _Analyser:
         wrapped = self._wrapped_app(call, scope)
         if wrapped is not None:
             return wrapped
-        if callee.kind == "class":
-            return Value("other", f"an instance of {callee.what.removeprefix('the class ')}")
+        if callee.kind == "class" and isinstance(callee.node, ast.ClassDef):
+            if any(isinstance(n, ast.FunctionDef) and n.name == "__call__"
+                   for n in callee.node.body):
+                return _UNKNOWN  # a callable object may well delegate to Mangum
+            return Value("other", f"an instance of {callee.node.name}")
         if callee.kind == "external" and callee.dotted in NOT_APPS:
             return Value("other", NOT_APPS[callee.dotted])
         if callee.kind == "other":
