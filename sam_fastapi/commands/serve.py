@@ -1,0 +1,186 @@
+"""``sam-fastapi serve``: the template's APIs on a local port, without Docker.
+
+The gateway ASGI application (``sam_fastapi.gateway.asgi``) under uvicorn: one log line per
+request, the handlers' output prefixed with their function's name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import ipaddress
+import logging
+import socket
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from sam_fastapi import hookimpl
+from sam_fastapi.errors import UsageError
+
+LOOPBACK = "127.0.0.1"
+INSTALL_HINT = "sam-fastapi serve needs uvicorn: pip install 'sam-fastapi[serve]'"
+
+
+@hookimpl
+def sam_fastapi_register_commands(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="serve the template's APIs locally, as API Gateway + Lambda would (no Docker)",
+        description="Route every request through the template's API events to its function, "
+                    "invoked in this process. RUNS YOUR CODE. Binds 127.0.0.1 unless --host "
+                    "says otherwise.",
+    )
+    parser.add_argument("template", nargs="?", type=Path, default=Path("template.yaml"),
+                        metavar="TEMPLATE")
+    parser.add_argument("--host", default=None,
+                        help=f"address to bind (default {LOOPBACK}; any other address makes "
+                             "your functions reachable from the network)")
+    parser.add_argument("--port", type=int, default=3000, help="port (default 3000; 0 picks a "
+                                                                "free one)")
+    parser.add_argument("--stage", default=None, help="stage name of every API")
+    parser.add_argument("--parameter-overrides", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="template parameters (win over samconfig.toml)")
+    parser.add_argument("--reload", action="store_true",
+                        help="start a function cold when its code or layers change")
+    parser.add_argument("--concurrency", choices=("queue", "instances"), default="queue",
+                        help="requests for a busy function wait for its one instance (queue, "
+                             "the default) or start another, cold (instances)")
+    parser.add_argument("--record", type=Path, default=None, metavar="DIR",
+                        help="write each request's event and response snapshot to DIR, "
+                             "replayable with pytest --sam")
+    parser.add_argument("--redact", action="append", default=[], metavar="HEADER",
+                        help="also replace this header's value in recordings (repeatable; "
+                             "Authorization, Cookie and X-Api-Key always are)")
+    parser.add_argument("--no-redact", action="store_true",
+                        help="record header values as they came")
+    parser.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        import uvicorn
+    except ImportError:
+        raise UsageError(INSTALL_HINT) from None
+    from sam_fastapi.gateway import GatewayError
+    from sam_fastapi.gateway.asgi import create_app
+    from sam_fastapi.gateway.recording import DEFAULT_REDACTED
+
+    host = check_host(args.host)
+    if not args.template.is_file():
+        raise UsageError(f"{args.template}: no such file")
+    overrides = dict(_pair(item) for item in args.parameter_overrides)
+    redact = None if args.no_redact else (*DEFAULT_REDACTED, *args.redact)
+    try:
+        app = create_app(args.template, stage=args.stage, parameter_overrides=overrides,
+                         record_dir=args.record, redact=redact, concurrency=args.concurrency,
+                         reload=args.reload)
+    except GatewayError as exc:
+        raise UsageError(str(exc)) from None
+    sock = bind(host, args.port)
+    log = logging.getLogger("sam_fastapi.serve")
+    stream = sys.stderr
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    port = sock.getsockname()[1]
+    if host != LOOPBACK and not _is_loopback(host):
+        log.warning("sam-fastapi serve: %s is reachable from other machines; your functions "
+                    "run with your credentials", host)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
+    server = uvicorn.Server(config)
+    functions = len(app.project.functions)
+    log.info("sam-fastapi serve: http://%s:%d/ (%s, %d function%s%s%s; Ctrl+C stops)",
+             host if ":" not in host else f"[{host}]", port, args.template, functions,
+             "" if functions == 1 else "s", ", reload" if args.reload else "",
+             f", recording to {args.record}" if args.record else "")
+    saved = sys.stdout, sys.stderr
+    sys.stdout = FunctionOutput(sys.stdout, app)
+    sys.stderr = FunctionOutput(sys.stderr, app)
+    try:
+        server.run(sockets=[sock])
+    finally:
+        sys.stdout, sys.stderr = saved
+        sock.close()
+        app.close()
+    return 0
+
+
+def check_host(host: str | None) -> str:
+    """The address to bind: loopback unless one was given explicitly, and then a valid one."""
+    if host is None:
+        return LOOPBACK
+    if not host.strip():
+        raise UsageError("--host is empty (127.0.0.1 serves this machine only)")
+    return host
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket, or a one-line error: the port taken, the address not this machine's."""
+    if not 0 <= port <= 65535:
+        raise UsageError(f"--port {port} is not a port (0-65535)")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise UsageError(f"--host {host}: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise UsageError(f"port {port} on {host} is in use (--port picks another)") from None
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+class FunctionOutput:
+    """A console stream that prefixes what handlers write with ``[FunctionName] ``.
+
+    Invocations run one at a time in the process, so whatever is written while one runs
+    (from the handler's thread or one it started) is that function's output.
+    """
+
+    def __init__(self, stream: TextIO, app: object) -> None:
+        self.stream = stream
+        self.app = app
+        self.at_line_start = True
+
+    def write(self, text: str) -> int:
+        function = getattr(self.app, "running", None)
+        if function is None or not text:
+            return self.stream.write(text)
+        prefix = f"[{function}] "
+        lines = text.splitlines(keepends=True)
+        out = []
+        for line in lines:
+            out.append(prefix + line if self.at_line_start else line)
+            self.at_line_start = line.endswith("\n")
+        self.stream.write("".join(out))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.stream, name)
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _pair(item: str) -> tuple[str, str]:
+    key, sep, value = item.partition("=")
+    if not sep or not key:
+        raise UsageError(f"--parameter-overrides {item!r}: expected KEY=VALUE")
+    return key, value

@@ -1,0 +1,293 @@
+"""The gateway as an ASGI application: a template served over HTTP, as API Gateway + Lambda.
+
+``create_app(template)`` is what ``sam-fastapi serve`` runs under uvicorn; any ASGI server
+(hypercorn, gunicorn's uvicorn worker...) can run it too, so a project can also ship as one
+container: ``uvicorn --factory 'sam_fastapi.gateway.asgi:from_environment'`` reads the template
+from ``SAM_FASTAPI_TEMPLATE``.
+
+Each request is routed, turned into the event API Gateway would send, and invoked on a thread
+(the event loop never waits for a handler). A function has logical instances like Lambda's
+execution environments, never running two invocations at once: with ``concurrency="queue"``
+(reserved concurrency 1) requests for a busy function wait for its one instance; with
+``"instances"`` a request that finds every instance busy starts another one, cold. The invoker
+swaps process-wide state (``sys.modules``, ``os.environ``, the working directory) around a
+call, so handlers themselves still run one at a time in the process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+
+from sam_fastapi.gateway import Exchange, Gateway, GatewayError
+from sam_fastapi.gateway.events import Request
+from sam_fastapi.gateway.recording import DEFAULT_REDACTED, Recorder
+from sam_fastapi.gateway.response import error_response
+from sam_fastapi.gateway.router import Match
+from sam_fastapi.template import TemplateError, build_project, load_template
+from sam_fastapi.template.model import Project
+
+__all__ = ["CONCURRENCY", "GatewayApp", "create_app", "from_environment"]
+
+CONCURRENCY = ("queue", "instances")
+#: Where ``sam-fastapi serve`` writes one line per request.
+logger = logging.getLogger("sam_fastapi.serve")
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+#: Folders under a CodeUri that are not the function's code (a virtualenv, caches, VCS).
+_NOT_CODE = frozenset({"__pycache__", "node_modules", ".aws-sam", ".git", ".venv", "venv"})
+#: Headers a server computes for the body it sends; the function's values do not apply.
+_HOP_BY_HOP = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive"})
+
+
+def create_app(template_path: str | os.PathLike[str], *, stage: str | None = None,
+               parameter_overrides: dict[str, str] | None = None,
+               record_dir: str | os.PathLike[str] | None = None,
+               redact: Iterable[str] | None = DEFAULT_REDACTED,
+               concurrency: str = "queue", reload: bool = False) -> GatewayApp:
+    """An ASGI application serving every API event of the template.
+
+    ``record_dir`` writes each request's event and response snapshot there (see
+    ``recording``); ``redact`` names the headers whose values are replaced (None: none).
+    ``reload`` starts a function cold when a file under its CodeUri or layers changed.
+    Raises ``GatewayError`` (one line) when the template cannot be served.
+    """
+    if concurrency not in CONCURRENCY:
+        raise GatewayError(f"unknown concurrency {concurrency!r} "
+                           f"(choose from {', '.join(CONCURRENCY)})")
+    path = Path(template_path)
+    if not path.is_file():
+        raise GatewayError(f"{path}: no such file")
+    try:
+        project = build_project(load_template(path), path,
+                                parameter_overrides=dict(parameter_overrides or {}))
+    except TemplateError as exc:
+        raise GatewayError(str(exc)) from None
+    recorder = None
+    if record_dir is not None:
+        recorder = Recorder(Path(record_dir), redact=() if redact is None else redact)
+    return GatewayApp(project, stage=stage, recorder=recorder,
+                      limit=1 if concurrency == "queue" else None, reload=reload)
+
+
+def from_environment() -> GatewayApp:
+    """``create_app`` configured by ``SAM_FASTAPI_TEMPLATE`` (default ``template.yaml``) and
+    ``SAM_FASTAPI_STAGE``: a factory for ASGI servers' ``--factory`` option."""
+    return create_app(os.environ.get("SAM_FASTAPI_TEMPLATE", "template.yaml"),
+                      stage=os.environ.get("SAM_FASTAPI_STAGE") or None)
+
+
+class _Instances:
+    """The logical instances of one function: which are idle, and who waits for one."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.count = 0
+        self.idle: asyncio.Queue[int] = asyncio.Queue()
+
+    async def acquire(self) -> int:
+        if self.idle.empty() and (self.limit is None or self.count < self.limit):
+            self.count += 1
+            return self.count - 1
+        return await self.idle.get()
+
+    def release(self, slot: int) -> None:
+        self.idle.put_nowait(slot)
+
+
+class GatewayApp:
+    """The ASGI application ``create_app`` returns.
+
+    Instance ``n`` of every function lives in ``gateways[n]`` (one Invoker each);
+    ``running`` names the function whose handler runs right now, for output prefixes.
+    """
+
+    def __init__(self, project: Project, *, stage: str | None, recorder: Recorder | None,
+                 limit: int | None, reload: bool) -> None:
+        self.project = project
+        self.stage = stage
+        self.recorder = recorder
+        self.reload = reload
+        self.gateways = [Gateway(project, stage=stage)]
+        self.running: str | None = None
+        self._limit = limit
+        self._instances: dict[str, _Instances] = {}
+        self._signatures: dict[str, tuple[tuple[str, int, int], ...]] = {}
+        # The invoker swaps process-wide state around a call: one call at a time, whatever
+        # the Gateway it belongs to.
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+
+    def close(self) -> None:
+        """Stop every instance's thread."""
+        for gateway in self.gateways:
+            gateway.cold_start()
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        start = time.perf_counter()
+        body = await _read_body(receive)
+        request = Request.build(scope["method"], _target(scope), headers=_headers(scope),
+                                body=body)
+        found = self.gateways[0].router.match(request.method, request.path)
+        if isinstance(found, Match):
+            exchange = await self._invoke(found, request)
+        else:  # the gateway answers by itself, no function runs
+            exchange = self.gateways[0].request(request.method, _query_path(request),
+                                                headers=request.headers, body=request.body)
+        await _respond(send, exchange, head=request.method == "HEAD")
+        self._log(request, exchange, time.perf_counter() - start)
+        if self.recorder is not None and exchange.event is not None:
+            await anyio.to_thread.run_sync(self.recorder.record, exchange)
+
+    async def _invoke(self, found: Match, request: Request) -> Exchange:
+        function = found.route.function
+        instances = self._instances.get(function)
+        if instances is None:
+            instances = self._instances[function] = _Instances(self._limit)
+        slot = await instances.acquire()
+        try:
+            return await anyio.to_thread.run_sync(self._call, slot, found, request)
+        finally:
+            instances.release(slot)
+
+    def _call(self, slot: int, found: Match, request: Request) -> Exchange:
+        function = found.route.function
+        while len(self.gateways) <= slot:
+            self.gateways.append(Gateway(self.project, stage=self.stage))
+        gateway = self.gateways[slot]
+        with self._lock:
+            if self.reload:
+                self._reload(function)
+            self.running = function
+            try:
+                return gateway.request(request.method, _query_path(request),
+                                       headers=request.headers, body=request.body)
+            except GatewayError as exc:
+                # The function cannot run here at all; other functions still can.
+                response = error_response(found.route.api.is_http)
+                return Exchange(response.status, response.headers, response.body, function,
+                                None, None, str(exc))
+            finally:
+                self.running = None
+
+    def _reload(self, function: str) -> None:
+        signature = _signature(self._folders(function))
+        previous = self._signatures.get(function)
+        self._signatures[function] = signature
+        if previous is not None and previous != signature:
+            for gateway in self.gateways:
+                gateway.cold_start(function)
+
+    def _folders(self, function: str) -> list[Path]:
+        spec = self.project.functions[function]
+        folders = [spec.code_dir] if spec.code_dir is not None else []
+        folders += [layer.content_dir for layer in self.project.function_layers(spec)
+                    if layer.content_dir is not None]
+        return folders
+
+    def _log(self, request: Request, exchange: Exchange, seconds: float) -> None:
+        invocation = exchange.invocation
+        start = "" if invocation is None else (" cold" if invocation.cold else " warm")
+        line = (f"{request.method} {request.path} -> {exchange.function or 'gateway'} "
+                f"{exchange.status} {seconds * 1000:.1f} ms{start}")
+        if exchange.error:
+            line += f" ({exchange.error})"
+        logger.info(line)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _target(scope: Scope) -> str:
+    raw = scope.get("raw_path")
+    path = raw.decode("latin-1") if raw else scope["path"]
+    query = scope.get("query_string", b"").decode("latin-1")
+    return f"{path}?{query}" if query else path
+
+
+def _query_path(request: Request) -> str:
+    return f"{request.path}?{request.raw_query}" if request.raw_query else request.path
+
+
+def _headers(scope: Scope) -> list[tuple[str, str]]:
+    """The client's headers, plus what a proxy in front of the function would add."""
+    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+    present = {k.lower() for k, _ in headers}
+    server = scope.get("server") or (None, None)
+    client = scope.get("client") or (None, None)
+    # API Gateway says https and 443; here the client came over this server's scheme and port,
+    # and redirects the app builds from these must lead back here.
+    added = (("X-Forwarded-Proto", scope.get("scheme", "http")),
+             ("X-Forwarded-Port", server[1]), ("X-Forwarded-For", client[0]))
+    headers.extend((k, str(v)) for k, v in added if v is not None and k.lower() not in present)
+    return headers
+
+
+async def _respond(send: Send, exchange: Exchange, *, head: bool) -> None:
+    headers = [(k.lower().encode("latin-1"), v.encode("latin-1", "replace"))
+               for k, v in exchange.headers if k.lower() not in _HOP_BY_HOP]
+    length = next((v for k, v in exchange.headers if k.lower() == "content-length"), None)
+    if not head or length is None:
+        length = str(len(exchange.body))
+    headers.append((b"content-length", length.encode("latin-1")))
+    await send({"type": "http.response.start", "status": exchange.status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head else exchange.body})
+
+
+def _signature(folders: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    """Every file under the folders with its modification time and size."""
+    return tuple(sorted(_files(folders)))
+
+
+def _files(folders: list[Path]) -> Iterator[tuple[str, int, int]]:
+    for folder in folders:
+        for root, dirs, files in os.walk(folder):
+            if "pyvenv.cfg" in files and root != str(folder):
+                dirs.clear()
+                continue
+            dirs[:] = [d for d in dirs if d not in _NOT_CODE and not d.startswith(".")]
+            for name in files:
+                if name.endswith((".pyc", ".pyo")):
+                    continue
+                path = os.path.join(root, name)
+                try:
+                    stat = os.stat(path)
+                except OSError:
+                    continue
+                yield path, stat.st_mtime_ns, stat.st_size
