@@ -45,6 +45,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "sam_fastapi.commands.init",
     "sam_fastapi.commands.routes",
     "sam_fastapi.commands.split",
+    "sam_fastapi.commands.serve",
 )
 
 ENTRY_POINT_GROUP = "sam_fastapi"
