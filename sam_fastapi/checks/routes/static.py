@@ -150,7 +150,7 @@ class _Reader:
             docs_url=docs_url if docs_url is not _DYNAMIC else None,
             openapi_url=openapi_url if openapi_url is not _DYNAMIC else None,
             complete=self.complete,
-            notes=tuple(self.notes),
+            notes=tuple(sorted(self.notes, key=lambda n: (n.location.file, n.location.line))),
         )
 
     # -- what is an app or a router -----------------------------------------------------------
