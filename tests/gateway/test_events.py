@@ -223,6 +223,7 @@ def test_mangum_app_sees_what_the_client_sent(build, kind) -> None:
     (HttpApiV1Event, "application/octet-stream", True),
     (HttpApiV2Event, "image/png", True),
     (HttpApiV2Event, "application/json", False),
+    (HttpApiV2Event, "application/x-www-form-urlencoded", True),
 ])
 def test_binary_bodies_are_base64_and_reach_the_app_intact(build, kind, content_type,
                                                            encoded) -> None:
