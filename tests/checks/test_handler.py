@@ -242,13 +242,13 @@ def test_missing_modules_and_attributes(tmp_path: Path) -> None:
         "svc/app/__init__.py": "",
         "svc/app/api.py": APP,
         "svc/app/main.py": MAIN.replace("handler =", "lambda_handler ="),
-        "svc/App/routes.py": MAIN,
+        "svc/Service/routes.py": MAIN,
         "svc/namespace/routes.py": MAIN,
     })
     path = tmp_path / "template.yaml"
     path.write_text(template(
         function("NoModule", "svc/", "app.missing.handler")
-        + function("WrongCase", "svc/", "app.Main.handler")
+        + function("WrongCase", "svc/", "service.routes.handler")
         + function("NotDotted", "svc/", "handler")
         + function("Renamed", "svc/", "app.main.handler")
         + function("Namespace", "svc/", "namespace.handler")
@@ -267,7 +267,7 @@ def test_missing_modules_and_attributes(tmp_path: Path) -> None:
     handler_line = line_of(path, "Handler: app.missing.handler")
     assert summary(findings, tmp_path) == sorted([
         ("SF301", "template.yaml", handler_line),
-        ("SF301", "template.yaml", line_of(path, "Handler: app.Main.handler")),
+        ("SF301", "template.yaml", line_of(path, "Handler: service.routes.handler")),
         ("SF301", "template.yaml", line_of(path, "Handler: handler")),
         ("SF302", "template.yaml", line_of(path, "Handler: app.main.handler")),
         ("SF302", "template.yaml", line_of(path, "Handler: namespace.handler")),
@@ -277,6 +277,9 @@ def test_missing_modules_and_attributes(tmp_path: Path) -> None:
     ])
     by_resource = {f.resource: f.message for f in findings}
     assert "svc/app/missing.py or svc/app/missing/__init__.py" in by_resource["NoModule"]
+    assert "there is svc/Service/routes.py, but names are case-sensitive" in (
+        by_resource["WrongCase"]
+    )
     assert "'module.attribute'" in by_resource["NotDotted"]
     assert "svc/app/main.py defines no top-level 'handler'" in by_resource["Renamed"]
     assert "folder without __init__.py" in by_resource["Namespace"]
@@ -670,6 +673,7 @@ def test_module_lookup_follows_the_import_system(tmp_path: Path) -> None:
         "b/c.py": "",  # a module wins over a namespace folder; b.c is then not importable
         "ns/deep/__init__.py": "",
         "ns/deep/mod.py": "",
+        "ns/deep/Other.py": "",
         "ext.cpython-312-x86_64-linux-gnu.so": "",
     })
     finder = ModuleFinder(((tmp_path,),))
@@ -683,6 +687,9 @@ def test_module_lookup_follows_the_import_system(tmp_path: Path) -> None:
     assert finder.find("ns").file is None and finder.find("ns").is_package
     assert finder.find("ext").compiled
     assert finder.find("A") is None  # case-sensitive, as on Lambda
+    assert finder.find("ns.deep.other") is None
+    assert finder.same_but_case("ns.deep.other") == tmp_path / "ns/deep/Other.py"
+    assert finder.same_but_case("ns.deep.absent") is None
 
 
 def test_slashes_in_the_handler_are_dots(tmp_path: Path) -> None:

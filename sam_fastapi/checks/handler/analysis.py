@@ -267,6 +267,27 @@ class ModuleFinder:
         base = self.sys_path[0][0].joinpath(*dotted.split("."))
         return base.with_name(base.name + ".py"), base / "__init__.py"
 
+    def same_but_case(self, dotted: str) -> Path | None:
+        """A file in CodeUri that would be ``dotted`` on a case-insensitive file system."""
+        if not self.sys_path:
+            return None
+        return self._alike(self.sys_path[0][0], dotted.split("."))
+
+    def _alike(self, folder: Path, parts: list[str]) -> Path | None:
+        part, rest = parts[0].lower(), parts[1:]
+        names = sorted(self._names(folder))
+        if not rest:
+            for name in names:
+                if name.lower() == f"{part}.py" and self._has(folder, name):
+                    return folder / name
+        for name in names:
+            if name.lower() == part and self._has(folder, name, folder=True):
+                found = (self._alike(folder / name, rest) if rest
+                         else self._alike(folder / name, ["__init__"]))
+                if found is not None:
+                    return found
+        return None
+
     def _find_part(
         self, name: str, part: str, entries: Iterable[SearchEntry], runs_first: tuple[Path, ...]
     ) -> Module | None:
@@ -985,6 +1006,7 @@ class HandlerAnalysis:
     attribute: str | None
     module: Module | None  # None when not found
     looked_for: tuple[Path, ...] = ()
+    same_but_case: Path | None = None  # what a case-insensitive file system would import
     web_adapter: bool = False
     script: Path | None = None  # the Web Adapter's startup script, when the Handler names one
     syntax_errors: tuple[SourceError, ...] = ()
@@ -1014,7 +1036,8 @@ def analyse(project: Project, function: Function) -> HandlerAnalysis:
     if base.module_name is None or base.attribute is None:
         return base
     if module is None:
-        return replace(base, looked_for=finder.candidates(base.module_name))
+        return replace(base, looked_for=finder.candidates(base.module_name),
+                       same_but_case=finder.same_but_case(base.module_name))
     analyser = _Analyser(finder)
     try:
         loaded = analyser.load(module)

@@ -79,6 +79,9 @@ def _problem(project: Project, function: Function, analysis: HandlerAnalysis) ->
     files = " or ".join(shown(project, p) for p in analysis.looked_for)
     if next(project.function_layers(function), None) is not None:
         files += " (nor in a local layer's python/ folder)"
+    if analysis.same_but_case is not None:
+        files += (f"; there is {shown(project, analysis.same_but_case)}, but names are "
+                  "case-sensitive on Lambda")
     return (
         f"Handler '{handler}': module {analysis.module_name} not found; looked for {files}; "
         "create the module or fix Handler"
