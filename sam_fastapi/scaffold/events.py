@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import tempfile
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +68,15 @@ def event_text(event: dict[str, Any]) -> str:
     return json.dumps(event, indent=2, sort_keys=True) + "\n"
 
 
-def snapshot_text(status: int, headers: Sequence[tuple[str, str]], body: bytes) -> str:
-    """The ``NAME.response.json`` that ``pytest --sam`` compares a replay with."""
+def snapshot_text(status: int, headers: Sequence[tuple[str, str]], body: bytes, *,
+                  pin: Collection[str] | None = None) -> str:
+    """The ``NAME.response.json`` that ``pytest --sam`` compares a replay with: the status,
+    the body and the headers named in ``pin`` (by default the content type)."""
     from sam_fastapi.gateway.snapshots import dump, render
 
-    return dump(render(status, headers, body, None))
+    pinned = None
+    if pin is not None:
+        names = {name.lower() for name in pin}
+        pinned = {"status": None, "body": None,
+                  "headers": dict.fromkeys(k.lower() for k, _ in headers if k.lower() in names)}
+    return dump(render(status, headers, body, pinned))

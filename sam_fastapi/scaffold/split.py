@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sam_fastapi.scaffold.events import EventBuilder, event_text
+from sam_fastapi.scaffold.events import EventBuilder, event_text, snapshot_text
 from sam_fastapi.scaffold.project import (
     Layer,
     ProjectSpec,
@@ -425,12 +425,9 @@ def _stable_headers(answers: Sequence[Mapping[str, Any]]) -> set[str]:
 
 
 def _snapshot(answer: Mapping[str, Any], stable: set[str]) -> str:
-    from sam_fastapi.gateway.snapshots import dump, render
-
     headers = [(k, v) for k, v in answer["headers"]]
-    pinned = {"status": None, "body": None,
-              "headers": dict.fromkeys(k.lower() for k, _ in headers if k.lower() in stable)}
-    return dump(render(answer["status"], headers, base64.b64decode(answer["body"]), pinned))
+    return snapshot_text(answer["status"], headers, base64.b64decode(answer["body"]),
+                         pin=stable)
 
 
 def _layer_requirements(plan: Plan, options: Options) -> str:
@@ -524,6 +521,11 @@ def _entry_module(plan: Plan, group: Group, layer: Layer, lifespan: str) -> str:
             endpoint = imports.setdefault(tuple(where), _alias(where, imports.values()))
         else:
             endpoint = f"_declared({path!r}, {methods!r}).endpoint"
+        if route["kind"] == "route":
+            # A plain Starlette route (app.add_route): the endpoint takes the request itself.
+            routes.append(f"app.add_route({path!r}, {endpoint}, methods={methods!r}, "
+                          f"name={route['name']!r})")
+            continue
         routes.append(f"app.add_api_route(\n    {path!r}, {endpoint}, methods={methods!r},\n"
                       f"    **_options({path!r}, {methods!r}),\n)")
     import_lines = "".join(

@@ -44,10 +44,11 @@ def test_group_by_prefix(capsys):
     assert main(["split", "shop_monolith.main:app", "--path", str(MONOLITHS), "--dry-run",
                  "--group-by", "prefix"]) == 0
     plan = capsys.readouterr().out
-    assert "by prefix into 2 functions" in plan
+    assert "by prefix into 3 functions" in plan
     assert "api -> ApiFunction (api_service/, prefix /api)" in plan
     assert "  API paths: /api/v1, /api/v1/{proxy+}" in plan
     assert "root -> RootFunction (root_service/, the root path)" in plan
+    assert "health -> HealthFunction (health_service/, prefix /health)" in plan
 
 
 def test_requirements_file_fills_the_dependency_layer(tmp_path, capsys):

@@ -76,7 +76,8 @@ def test_shop_functions_answer_as_the_monolith(shop, project_pytest):
     run = project_pytest(shop, "-v")
     assert run.returncode == 0, run.stdout + run.stderr
     assert "events/orders/002-get-get-order.json::replay PASSED" in run.stdout
-    assert "13 passed" in run.stdout
+    assert "events/root/002-get-health.json::replay PASSED" in run.stdout
+    assert "14 passed" in run.stdout
 
 
 def test_the_proof_fails_when_a_function_answers_differently(movies, tmp_path, project_pytest):
@@ -154,8 +155,11 @@ def test_layout_of_a_split_that_shares_the_source(shop):
     assert not (shop / "layers/code").exists()
     # samconfig.toml would make deploy/ a project of its own, with src/ outside it.
     assert not (shop / "samconfig.toml").exists()
+    # The app's own routes share no prefix: an event per route.
     assert [(e.type, e.path) for e in project.functions["RootFunction"].events] == [
-        ("HttpApi", "/")]
+        ("HttpApi", "/"), ("HttpApi", "/health")]
+    entry = (shop / "root_service/app/main.py").read_text()
+    assert "app.add_route('/health', health, methods=['GET', 'HEAD'], name='health')" in entry
     entry = (shop / "orders_service/app/main.py").read_text()
     assert 'handler = Mangum(app, lifespan="auto")' in entry
     readme = (shop / "README.md").read_text()

@@ -43,6 +43,14 @@ def index() -> dict:
     return {"shop": "open", "api": "/api/v1"}
 
 
+async def health(request: Request) -> PlainTextResponse:
+    return PlainTextResponse("ok")
+
+
+# A plain Starlette route, without FastAPI's parameter handling.
+app.add_route("/health", health, methods=["GET"])
+
+
 @app.websocket("/ws/orders")
 async def order_feed(websocket: WebSocket) -> None:
     await websocket.accept()
