@@ -426,6 +426,14 @@ def test_event_without_a_route(tmp_path: Path) -> None:
     assert "event Post (POST /casts) of Fn reaches no route" in findings[-1].message
 
 
+def test_event_served_through_a_trailing_slash_redirect(tmp_path: Path) -> None:
+    write(tmp_path, {"svc/app/__init__.py": "",
+                     "svc/app/main.py": MAIN.replace('"/casts"', '"/casts/"')})
+    write(tmp_path, {"template.yaml": template(function(
+        "Fn", {"Casts": ("/casts", "GET", ""), "One": ("/casts/{id}", "GET", "")}))})
+    assert lint(tmp_path) == []
+
+
 def test_recorded_event_without_a_route(tmp_path: Path) -> None:
     write(tmp_path, {"svc/app/__init__.py": "", "svc/app/main.py": MAIN})
     write(tmp_path, {"template.yaml": template(function(

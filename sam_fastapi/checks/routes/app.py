@@ -86,11 +86,14 @@ class AppInfo:
         return tuple(dict.fromkeys(c for c in candidates if self.app_path(c) == path))
 
     def served(self, method: str | None, path: str) -> bool:
-        """Some route answers ``method`` (None: any) on the request ``path``."""
+        """Some route answers ``method`` (None: any) on the request ``path``, or on it with its
+        trailing slash toggled, where Starlette redirects (``redirect_slashes``)."""
         seen = self.app_path(path)
+        toggled = seen.rstrip("/") if seen.endswith("/") else seen + "/"
+        paths = (seen, toggled) if seen != "/" else (seen,)
         return any(
-            route.matches(seen) and (method is None or method in route.methods)
-            for route in self.routes
+            route.matches(candidate) and (method is None or method in route.methods)
+            for route in self.routes for candidate in paths
         )
 
 
