@@ -578,6 +578,25 @@ def test_what_handler_is(tmp_path: Path, source: str, status: str) -> None:
     assert result.verdict.status == status, result.verdict
 
 
+@pytest.mark.parametrize(
+    ("body", "per_invocation"),
+    [
+        ("    return Mangum(app)(event, context)\n", [1]),
+        ("    m = Mangum(app)\n    return m(event, context)\n", [1]),
+        ("    global _h\n    _h = _h or Mangum(app)\n    return _h(event, context)\n", []),
+        ("    CACHE['h'] = CACHE.get('h') or Mangum(app)\n"
+         "    return CACHE['h'](event, context)\n", []),
+    ],
+)
+def test_mangum_built_per_invocation_or_kept(tmp_path: Path, body: str,
+                                             per_invocation: list[int]) -> None:
+    source = ("from mangum import Mangum\nfrom fastapi import FastAPI\napp = FastAPI()\n"
+              "_h = None\nCACHE = {}\ndef handler(event, context):\n")
+    result = analysed(tmp_path, {"main.py": source + body})
+    first = source.count("\n") + 1
+    assert [p.line - first + 1 for p in result.verdict.per_invocation] == per_invocation
+
+
 def test_handler_imported_through_a_chain_of_modules(tmp_path: Path) -> None:
     files: dict[str, str | bytes] = {
         "main.py": "from pkg.a import handler\n",

@@ -946,18 +946,19 @@ def _is_type_checking(test: ast.expr) -> bool:
 
 
 def _stored_calls(body: Sequence[ast.AST], global_names: frozenset[str]) -> set[int]:
-    """Calls whose result is kept past the call (a global, an attribute, a dict): built lazily
-    once, not per invocation."""
+    """Calls whose result is kept past the call (in a global, an attribute, a dict), as in
+    ``_h = _h or Mangum(app)``: built once and reused, not per invocation."""
     stored: set[int] = set()
     for node in _own_nodes(body):
-        if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Call):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if all(
-                isinstance(t, ast.Attribute | ast.Subscript)
-                or (isinstance(t, ast.Name) and t.id in global_names)
-                for t in targets
-            ):
-                stored.add(id(node.value))
+        if not isinstance(node, ast.Assign | ast.AnnAssign) or node.value is None:
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if all(
+            isinstance(t, ast.Attribute | ast.Subscript)
+            or (isinstance(t, ast.Name) and t.id in global_names)
+            for t in targets
+        ):
+            stored.update(id(n) for n in ast.walk(node.value) if isinstance(n, ast.Call))
     return stored
 
 
