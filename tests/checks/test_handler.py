@@ -563,6 +563,14 @@ def analysed(root: Path, files: dict[str, str | bytes], handler: str = "main.han
         pytest.param("from mangum import Mangum\nfrom fastapi import APIRouter\n"
                      "handler = Mangum(APIRouter())\n", "not", id="a-router"),
         pytest.param("from mangum import Mangum\nhandler = Mangum()\n", "not", id="no-app"),
+        pytest.param("from mangum import Mangum\nhandler = Mangum(*ARGS)\n", "ok",
+                     id="app-in-star-args"),
+        pytest.param("from fastapi import FastAPI\nfrom lambda_asgi import make_handler\n"
+                     "handler = make_handler(FastAPI())\n", "unknown",
+                     id="third-party-wrapper"),
+        pytest.param("from fastapi import FastAPI\nfrom timing import TimingMiddleware\n"
+                     "handler = TimingMiddleware(FastAPI())\n", "not",
+                     id="middleware-not-in-mangum"),
         pytest.param("import json as handler\n", "unknown", id="stdlib-module"),
         pytest.param("def handler():\n    return 1\n", "not", id="no-arguments"),
         pytest.param("class handler:\n    pass\n", "not", id="a-class"),

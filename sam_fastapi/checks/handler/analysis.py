@@ -756,7 +756,7 @@ class _Analyser:
             app = self._app_argument(call, scope)
             return Value("mangum", "a Mangum object", call, scope, app=app)
         if callee.kind == "app_class":
-            name = callee.dotted.rpartition(".")[2] or callee.what
+            name = callee.dotted.rpartition(".")[2] or getattr(callee.node, "name", "")
             return Value("app", f"{name}(...)", call, scope)
         if callee.kind == "function" and callee.node is not None:
             if isinstance(callee.node, ast.AsyncFunctionDef):
@@ -779,18 +779,29 @@ class _Analyser:
         return _UNKNOWN
 
     def _app_argument(self, call: ast.Call, scope: _Scope) -> Value | None:
+        """What a call gets as its ASGI app (first argument or ``app=``); None when nothing."""
         for keyword in call.keywords:
             if keyword.arg == "app":
                 return self.evaluate(keyword.value, scope)
         if call.args and not isinstance(call.args[0], ast.Starred):
             return self.evaluate(call.args[0], scope)
-        return None if not call.keywords else _UNKNOWN
+        if call.args or any(keyword.arg is None for keyword in call.keywords):
+            return _UNKNOWN  # *args or **kwargs may carry it
+        return None
 
     def _wrapped_app(self, call: ast.Call, scope: _Scope) -> Value | None:
-        """Middleware built around an app (``CORSMiddleware(app, ...)``) is an ASGI app too."""
-        argument = self._app_argument(call, scope) if call.args or call.keywords else None
+        """ASGI middleware built around an app (``CORSMiddleware(app, ...)``) is an app too.
+
+        Only what is named like middleware: any other call given an app (a third-party
+        ``make_handler(app)``) may return anything, a Lambda handler included.
+        """
+        func = call.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        if "middleware" not in name.lower():
+            return None
+        argument = self._app_argument(call, scope)
         if argument is not None and argument.kind == "app":
-            return Value("app", f"middleware around {argument.what}", call, scope)
+            return Value("app", f"{name} around {argument.what}", call, scope)
         return None
 
     def returned(self, function: Value) -> Value:
