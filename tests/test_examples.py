@@ -30,7 +30,8 @@ BROKEN = EXAMPLES / "broken"
 
 #: Every rule examples/broken shows, one defect each.
 BROKEN_RULES = ("SF001", "SF002", "SF101", "SF102", "SF103", "SF201", "SF202", "SF203",
-                "SF301", "SF302", "SF303", "SF304", "SF305", "SF401", "SF402", "SF403", "SF404")
+                "SF204", "SF301", "SF302", "SF303", "SF304", "SF305", "SF401", "SF402", "SF403",
+                "SF404", "SF501", "SF502", "SF503")
 
 
 @contextmanager

@@ -212,9 +212,9 @@ def _violation(project: Project, function: Function, version: tuple[int, int],
             resource=function.logical_id, location=found.location, severity=Severity.INFO,
         )
     return Violation(
-        f"{where}: {name} is provided neither by {listed} (nor what they depend on) nor by "
-        f"{function.runtime}; Lambda would fail with \"No module named '{name}'\": add "
-        f"{distribution} to {target}",
+        f"{where}: {name} is in none of {listed} nor what they depend on, and "
+        f"{function.runtime} does not provide it; Lambda would fail with \"No module named "
+        f"'{name}'\": add {distribution} to {target}",
         resource=function.logical_id, location=found.location,
     )
 
