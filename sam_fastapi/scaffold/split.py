@@ -168,14 +168,19 @@ def _named(groups: list[Group], group_by: str) -> list[Group]:
 
 
 def _route_events(plan: Plan) -> None:
-    """API paths per group: the shared prefix and everything under it, or, when the routes
-    share none, each route's own path. Groups that would claim the same API path are merged,
-    since API Gateway can send a path to one function only."""
+    """API paths per group: the shared prefix and everything under it (``{proxy+}``), as
+    far as the group has routes there, or, when the routes share no prefix, each route's own
+    path. Groups that would claim the same API path are merged, since API Gateway can send a
+    path to one function only."""
     owners: dict[str, Group] = {}
     for group in list(plan.groups):
         common = _common_prefix([_literal_segments(p) for p in group.paths])
         if common:
-            paths = prefix_paths("/".join(common))
+            root, proxy = prefix_paths("/".join(common))
+            # Only events some route answers: one that reaches no route is an error (SF402).
+            paths = tuple(event for event, wanted in (
+                (root, any(p.rstrip("/") == root for p in group.paths)),
+                (proxy, any(p.rstrip("/") != root for p in group.paths))) if wanted)
         else:
             paths = tuple(dict.fromkeys(_api_path(p) for p in group.paths))
         clash = next((owners[p] for p in paths if p in owners), None)
