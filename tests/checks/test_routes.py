@@ -612,6 +612,12 @@ def test_movies_example_is_covered_statically_and_imported() -> None:
     assert lint(EXAMPLES / "movies", import_apps=True) == []
 
 
+def test_broken_example_reports_the_same_route_findings_imported() -> None:
+    static = summary(lint(EXAMPLES / "broken"), EXAMPLES / "broken")
+    assert [rule for rule, _, _ in static] == ["SF401", "SF402", "SF403", "SF404"]
+    assert summary(lint(EXAMPLES / "broken", import_apps=True), EXAMPLES / "broken") == static
+
+
 # -- sam-fastapi routes ------------------------------------------------------------------------
 
 

@@ -59,7 +59,6 @@ class AppInfo:
     openapi_url: str | None = DEFAULT_OPENAPI_URL
     complete: bool = True
     notes: tuple[Note, ...] = ()
-    imported: bool = False
 
     def app_path(self, path: str) -> str:
         """What the app routes on for a request path: Mangum strips its base path, Starlette

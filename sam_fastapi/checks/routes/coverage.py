@@ -16,7 +16,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sam_fastapi.checks.handler.analysis import python_functions
@@ -107,13 +107,15 @@ def _coverage(project: Project, import_apps: bool) -> Coverage:
                 imported[function.logical_id] = result
     for function in functions:
         result = imported.get(function.logical_id)
+        static = read_app(project, function)
         if isinstance(result, AppInfo):
-            apps[function.logical_id] = result
+            # Where the app is made is only in the code: findings about it point there.
+            location = static.location if static is not None else None
+            apps[function.logical_id] = replace(result, location=location)
             continue
         if isinstance(result, ImportFailed):
             failures.append(result)
-        static = read_app(project, function)  # also the fallback when the import failed
-        if static is not None:
+        if static is not None:  # also the fallback when the import failed
             apps[function.logical_id] = static
     routes = {
         function.logical_id: _function_routes(router, function, apps[function.logical_id])

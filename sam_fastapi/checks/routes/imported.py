@@ -126,12 +126,11 @@ def import_app(project: Project, function: Function, *,
     return AppInfo(
         function=function.logical_id,
         routes=tuple(_route(r) for r in data["routes"]),
-        location=function.location,
+        location=None,
         root_path=data["root_path"],
         base_path=data["base_path"],
         docs_url=data["docs_url"],
         openapi_url=data["openapi_url"],
-        imported=True,
     )
 
 

@@ -65,7 +65,7 @@ or turn the docs off where they are not wanted (`docs_url=None, redoc_url=None`)
                     f"Mangum(app, api_gateway_base_path=\"{prefix}\")",
                     resource=function.logical_id,
                     path=("Resources", function.logical_id),
-                    location=app.location if not app.imported else None,
+                    location=app.location,
                 )
                 break
 
