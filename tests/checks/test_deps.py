@@ -8,6 +8,7 @@ as pip writes them into a ``sam build`` output.
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from sam_fastapi.checks.deps.distributions import import_table, marker_environme
 from sam_fastapi.checks.deps.requirements import read_requirements
 from sam_fastapi.checks.deps.runtime import is_stdlib
 from sam_fastapi.config import LintConfig
-from sam_fastapi.findings import Finding
+from sam_fastapi.findings import Finding, Severity
 from sam_fastapi.lint import Linter
 from sam_fastapi.plugins import get_plugin_manager
 
@@ -365,3 +366,24 @@ def test_without_requirements_only_a_build_output_is_judged(tmp_path: Path) -> N
     findings = lint(path)
     assert summary(findings, tmp_path) == [("SF501", "src/app/main.py", 6, "error")]
     assert "yaml is in none of the build output nor what they depend on" in findings[0].message
+
+
+def test_hostile_files_are_findings_or_ignored_never_a_crash(tmp_path: Path) -> None:
+    write(tmp_path, {
+        "src/requirements.txt": "fastapi\nmangum\n-r pipe.txt\n-r missing.txt\n"
+                                "!!! not a requirement\n[extras-only]\n",
+        "src/app/__init__.py": "",
+        "src/app/main.py": MAIN + "from . import broken\nimport yaml\n",
+        "src/app/broken.py": "def oops(:\n",  # SF305's finding; its imports are not read
+        ".aws-sam/build/Api/junk-1.0.dist-info/RECORD": "\x00\x01,,,\n",
+    })
+    os.mkfifo(tmp_path / "src" / "pipe.txt")
+    os.mkfifo(tmp_path / ".aws-sam" / "build" / "Api" / "junk-1.0.dist-info" / "METADATA")
+    with (tmp_path / "src" / "requirements.txt").open("ab") as stream:
+        stream.write(b"\xff\xfe\x00garbage\n")
+    linter = Linter(get_plugin_manager(entry_points=False),
+                    LintConfig(select=("SF5",), use_cache=False))
+    findings = linter.lint([template(tmp_path)]).findings
+    assert [f.rule for f in findings] == ["SF501"]
+    # The lines that name no distribution make it unknown, not an error.
+    assert findings[0].severity is Severity.INFO and findings[0].location.line == 7

@@ -396,3 +396,19 @@ def test_symlinks_out_of_the_project_are_not_read(tmp_path: Path) -> None:
     outside.write_bytes(macho_header(0x0100000C))
     os.symlink(outside, project / "src" / "linked.so")
     assert lint(template, "SF502") == []
+
+
+def test_corrupt_headers_and_tags_are_reported_or_ignored(tmp_path: Path) -> None:
+    template = tmp_path / "template.yaml"
+    template.write_text(HEADER + function("Api", "src/"), encoding="utf-8")
+    write(tmp_path, {
+        "src/app.py": "",
+        "src/short.so": b"\x7fELF\x02",  # cut off before e_machine: not judged
+        "src/corrupt.so": b"\x7fELF\x07\x09" + bytes(58),  # no such class or byte order
+        "src/odd-1.0.dist-info/WHEEL": "Tag: not-a-tag\nTag:\n\x00\xff\n",
+        "src/bare-1.0.dist-info/WHEEL": "Wheel-Version: 1.0\n",
+    })
+    os.mkfifo(tmp_path / "src" / "fifo.so")  # never opened: not a regular file
+    findings = lint(template, "SF502")
+    assert summary(findings, tmp_path) == [("SF502", "src/corrupt.so", 1)]
+    assert "is an ELF binary with a corrupt header" in findings[0].message

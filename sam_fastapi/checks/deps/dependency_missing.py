@@ -26,7 +26,7 @@ from sam_fastapi.checks.handler.analysis import (
     shown,
     uses_web_adapter,
 )
-from sam_fastapi.checks.platform.artifacts import build_dir
+from sam_fastapi.checks.platform.artifacts import build_dir, inside
 from sam_fastapi.findings import Rule, Severity, Violation
 from sam_fastapi.template.model import Function, Project
 
@@ -160,6 +160,8 @@ def _supply(project: Project, function: Function, version: tuple[int, int]) -> _
     local: dict[str, Distribution] = {}
     modules: set[str] = set()
     for site in sites:
+        if not inside(project, site):
+            continue  # a python/ folder linked out of the project is not read
         local.update(read_dist_infos(site))
         modules |= importable_names(site)
     roots = [(r.name, r.extras) for r in requirements if r.name is not None]

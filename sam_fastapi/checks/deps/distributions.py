@@ -98,6 +98,8 @@ def read_dist_infos(folder: Path) -> dict[str, Distribution]:
 
 
 def _metadata(path: Path) -> Message | None:
+    if not path.is_file():  # not a FIFO or device: reading one would block
+        return None
     try:
         with open(path, "rb") as stream:
             data = stream.read(MAX_METADATA_BYTES)

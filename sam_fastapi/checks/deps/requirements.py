@@ -67,8 +67,8 @@ def _read(path: Path, boundary: Path, seen: set[Path]) -> Iterator[Requirement]:
         resolved = path.resolve()
     except (OSError, RuntimeError):
         return
-    if resolved in seen or not resolved.is_relative_to(boundary):
-        return
+    if resolved in seen or not resolved.is_relative_to(boundary) or not resolved.is_file():
+        return  # a FIFO or device named like a requirements file would block the read
     seen.add(resolved)
     try:
         with open(resolved, "rb") as stream:

@@ -183,8 +183,11 @@ def _platform_tag_problem(name: str, platform: LambdaPlatform) -> str | None:
 
 def record_top_levels(dist_info: Path) -> frozenset[str]:
     """The top-level names a distribution installed, from its ``RECORD`` (pip writes one)."""
+    record = dist_info / "RECORD"
+    if not record.is_file():  # not a FIFO or device: reading one would block
+        return frozenset()
     try:
-        text = (dist_info / "RECORD").read_text(encoding="utf-8", errors="replace")
+        text = record.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return frozenset()
     names = set()
