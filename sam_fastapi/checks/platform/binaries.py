@@ -18,6 +18,8 @@ from sam_fastapi.layers.platform import LambdaPlatform
 
 #: How many bytes of a file are read: enough for every header below.
 HEADER_BYTES = 64
+#: How much of a WHEEL or RECORD file is read (botocore's RECORD, a large one, is 240 KB).
+MAX_TEXT_BYTES = 4 * 1024 * 1024
 
 #: ELF e_machine values (System V ABI, "Machine Information").
 ELF_MACHINES = {3: "i386", 8: "mips", 20: "ppc", 21: "ppc64", 22: "s390x", 40: "arm",
@@ -108,7 +110,8 @@ class WheelTags:
 
 def read_wheel_tags(path: Path) -> WheelTags | None:
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        with open(path, "rb") as stream:
+            text = stream.read(MAX_TEXT_BYTES).decode("utf-8", errors="replace")
     except OSError:
         return None
     tags: list[str] = []
@@ -187,7 +190,8 @@ def record_top_levels(dist_info: Path) -> frozenset[str]:
     if not record.is_file():  # not a FIFO or device: reading one would block
         return frozenset()
     try:
-        text = record.read_text(encoding="utf-8", errors="replace")
+        with open(record, "rb") as stream:
+            text = stream.read(MAX_TEXT_BYTES).decode("utf-8", errors="replace")
     except OSError:
         return frozenset()
     names = set()
