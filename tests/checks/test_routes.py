@@ -406,6 +406,22 @@ def test_http_api_named_stage_needs_the_base_path(tmp_path: Path) -> None:
     assert lint(tmp_path) == []
 
 
+def test_http_api_default_route_delivers_everything_not_taken(tmp_path: Path) -> None:
+    write(tmp_path, {"svc/app/__init__.py": "", "svc/app/main.py": MAIN,
+                     "other/app/__init__.py": "",
+                     "other/app/main.py": MAIN.replace("FastAPI()", "FastAPI(docs_url=None)")})
+    write(tmp_path, {"template.yaml": template(
+        function("Fn", {"Default": ("$default", "ANY", "")}, api="HttpApi"),
+        function("Other", {"Casts": ("/casts", "GET", "")}, api="HttpApi", code="other/"),
+    )})
+    # GET /casts goes to Other, anything else to Fn's $default: each app has one route the
+    # other function takes.
+    assert summary(lint(tmp_path), tmp_path) == [
+        ("SF401", "other/app/main.py", line_of(tmp_path / "other/app/main.py", "{cast_id}")),
+        ("SF401", "svc/app/main.py", line_of(tmp_path / "svc/app/main.py", '"/casts")')),
+    ]
+
+
 # -- SF402 event-unserved ----------------------------------------------------------------------
 
 

@@ -184,8 +184,6 @@ class _Reader:
                 loaded = self.analyser.load(base.module)
                 if loaded.scope is not None:
                     return self._resolve_name(expr.attr, loaded.scope, depth + 1)
-            if base.kind == "app" and expr.attr == "router":
-                return None  # app.router: the app's own router, rarely used directly
         return None
 
     def _resolve_name(self, name: str, scope: _Scope, depth: int) -> _Object | None:
