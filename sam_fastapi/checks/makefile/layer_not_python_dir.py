@@ -42,7 +42,8 @@ Python function uses) and checks that it writes under `$(ARTIFACTS_DIR)/python`.
 `$(ARTIFACTS_DIR)/python`, `${ARTIFACTS_DIR}/python`, the shell's `$$ARTIFACTS_DIR/python`,
 quoted or not, a variable defined as one of them, and
 `sam-fastapi layer build <LayerId> --out "$(ARTIFACTS_DIR)"` (which writes `python/` itself).
-A recipe that never names `ARTIFACTS_DIR` (it calls a script) is not judged.
+A recipe that never names `ARTIFACTS_DIR` (it calls a script) is not judged. One that `cd`s
+into `$(ARTIFACTS_DIR)` and writes a relative `python/` is not understood: write the full path.
 
 ## Why is this bad?
 Lambda unpacks a layer into `/opt` and Python imports only from `/opt/python` and
