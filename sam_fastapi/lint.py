@@ -228,9 +228,17 @@ class Linter:
             job.submit(snapshot)
         findings: list[Finding] = []
         if self.runs_cfn_lint:
-            from sam_fastapi.cfn import run_cfn_lint
+            from sam_fastapi.cfn import CfnLintError, run_cfn_lint
 
-            findings = run_cfn_lint(path, template)
+            try:
+                findings = run_cfn_lint(path, template)
+            except CfnLintError:
+                raise
+            except Exception as exc:  # cfn-lint's own bugs on odd input, like a crashed check
+                findings = [self._finding(
+                    CHECK_CRASHED, f"cfn-lint crashed: {type(exc).__name__}: {exc}",
+                    Location(str(path)),
+                )]
         if job is not None:
             findings += [
                 self._finding(TRANSFORM_FAILED, error.message,
