@@ -233,3 +233,85 @@ def test_collect_templates_from_files_and_folders(tmp_path: Path) -> None:
         f"{tmp_path / 'missing.yaml'}: no such file",
         f"{tmp_path / 'empty'}: no template.yaml, template.yml or template.json in this folder",
     ]
+
+
+# -- odd input through every check ------------------------------------------------------------
+
+
+def test_cfn_lint_crashing_on_odd_input_is_sf000_and_the_rest_still_runs(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+        Transform: AWS::Serverless-2016-10-31
+        Resources:
+          Fn:
+            Type: AWS::Serverless::Function
+            Metadata: [BuildMethod]
+            Properties: {Handler: app.handler, Runtime: python3.12, CodeUri: s3://b/k.zip,
+                         Events: {E: {Type: Api, Properties: {Method: get}}}}
+        """)
+    pm = get_plugin_manager(entry_points=False)
+    findings = Linter(pm, LintConfig()).lint([path]).findings
+
+    assert [(rule, line) for rule, line, _ in pairs(findings) if rule.startswith("SF0")] == [
+        ("SF000", 1), ("SF002", 3)]
+    assert findings[0].message.startswith("cfn-lint crashed: AttributeError: ")
+
+
+ODD_RESOURCES = """\
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function: {Layers: not-a-list, Environment: [1]}
+Resources:
+  EventsList:
+    Type: AWS::Serverless::Function
+    Properties: {Handler: a.h, Runtime: python3.12, Events: [a, b]}
+  PathInt:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: 3
+      Runtime: [python3.12]
+      Events: {E: {Type: Api, Properties: {Path: 42, Method: [get]}}}
+  EventPropsString:
+    Type: AWS::Serverless::Function
+    Properties: {Events: {E: {Type: HttpApi, Properties: not-a-map}, F: 3}}
+  CodeDict:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: {Path: svc}, Handler: app.handler, Runtime: python3.12}
+  CodeInt:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: 7, Handler: app.handler, Runtime: 3.12}
+  PropsString:
+    Type: AWS::Serverless::Function
+    Properties: a string
+  OddMetadata:
+    Type: AWS::Serverless::Function
+    Metadata: {BuildMethod: 3, ContextPath: [x], BuildProperties: text}
+    Properties: {Handler: [a], Runtime: python3.12, Timeout: soon, Architectures: arm64}
+  JustText: just a string
+  OddApi:
+    Type: AWS::Serverless::Api
+    Properties: {StageName: [a], Domain: x, BinaryMediaTypes: image/png}
+  OddHttpApi:
+    Type: AWS::Serverless::HttpApi
+    Properties: {Domain: {BasePath: []}, StageName: {Ref: [x]}}
+  OddLayer:
+    Type: AWS::Serverless::LayerVersion
+    Properties: {ContentUri: [a], CompatibleRuntimes: python3.12}
+  OddRefs:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.12
+      Layers: [{Ref: [x]}, {Fn::GetAtt: 3}, 7]
+      Events: {E: {Type: Api, Properties: {RestApiId: {Ref: 3}, Path: /a, Method: get}}}
+"""
+
+
+def test_wrong_types_everywhere_never_crash_any_check(tmp_path: Path) -> None:
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "app.py").write_text("handler = None\n")
+    path = write(tmp_path, ODD_RESOURCES)
+    pm = get_plugin_manager(entry_points=False)
+    findings = Linter(pm, LintConfig(use_cache=False)).lint([path]).findings
+
+    assert [f.message for f in findings if f.rule == "SF000"] == []
+    assert findings, "the odd template is reported, not silently accepted"
