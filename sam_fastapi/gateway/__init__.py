@@ -107,8 +107,8 @@ class Gateway:
                                              for k, a in project.apis.items()})
         self.project = project
         self.clock = clock
-        self.router = Router.from_project(project)
         self.invoker = Invoker(project, clock=clock)
+        self.router = Router.from_project(project, region=self.invoker.region)
         self.integration_timeout = integration_timeout
 
     def request(self, method: str, path: str, *,

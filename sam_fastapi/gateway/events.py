@@ -22,7 +22,6 @@ from urllib.parse import parse_qsl, quote, urlencode
 from sam_fastapi.gateway.router import Match
 
 ACCOUNT_ID = "123456789012"
-REGION = "us-east-1"
 SOURCE_IP = "127.0.0.1"
 #: Characters a client may send unescaped in a path; anything else is percent-encoded.
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
@@ -126,7 +125,7 @@ class RestEvent(EventKind):
     @classmethod
     def build(cls, request: Request, match: Match) -> dict[str, Any]:
         api = match.route.api
-        headers = _with_gateway_headers(request, api.api_id)
+        headers = _with_gateway_headers(request, api.domain)
         single: dict[str, str] = {}
         multi: dict[str, list[str]] = {}
         for key, value in headers:
@@ -164,7 +163,7 @@ class RestEvent(EventKind):
                 "requestTimeEpoch": int(request.time * 1000),
                 "requestId": request_id(),
                 "identity": _identity(request.source_ip, user_agent),
-                "domainName": _domain(api.api_id),
+                "domainName": api.domain,
                 "deploymentId": _short_id(api.logical_id),
                 "apiId": api.api_id,
             },
@@ -227,7 +226,7 @@ class HttpApiV2Event(EventKind):
         api = match.route.api
         headers: dict[str, str] = {}
         cookies: list[str] = []
-        for key, value in _with_gateway_headers(request, api.api_id):
+        for key, value in _with_gateway_headers(request, api.domain):
             key = key.lower()
             if key == "cookie":
                 cookies.extend(c.strip() for c in value.split(";") if c.strip())
@@ -253,7 +252,7 @@ class HttpApiV2Event(EventKind):
         event["requestContext"] = {
             "accountId": ACCOUNT_ID,
             "apiId": api.api_id,
-            "domainName": _domain(api.api_id),
+            "domainName": api.domain,
             "domainPrefix": api.api_id,
             "http": {
                 "method": request.method,
@@ -355,11 +354,11 @@ def _without_stage(event: Mapping[str, Any], path: str) -> str:
     return path
 
 
-def _with_gateway_headers(request: Request, api_id: str) -> list[tuple[str, str]]:
+def _with_gateway_headers(request: Request, domain: str) -> list[tuple[str, str]]:
     """The client's headers plus those API Gateway adds when the client sent none."""
     headers = list(request.headers)
     present = {k.lower() for k, _ in headers}
-    added = (("Host", _domain(api_id)), ("X-Forwarded-For", request.source_ip),
+    added = (("Host", domain), ("X-Forwarded-For", request.source_ip),
              ("X-Forwarded-Port", "443"), ("X-Forwarded-Proto", "https"))
     headers.extend((k, v) for k, v in added if k.lower() not in present)
     return headers
@@ -391,10 +390,6 @@ def _identity(source_ip: str, user_agent: str | None) -> dict[str, Any]:
         "cognitoIdentityId": None, "cognitoIdentityPoolId": None, "principalOrgId": None,
         "sourceIp": source_ip, "user": None, "userAgent": user_agent, "userArn": None,
     }
-
-
-def _domain(api_id: str) -> str:
-    return f"{api_id}.execute-api.{REGION}.amazonaws.com"
 
 
 @functools.lru_cache(maxsize=1024)

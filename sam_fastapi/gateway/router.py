@@ -35,6 +35,11 @@ class ApiInfo:
     stage: str
     api_id: str  # the id AWS would give it, stable per logical id
     binary_media_types: tuple[str, ...] = ()
+    region: str = "us-east-1"
+
+    @property
+    def domain(self) -> str:
+        return f"{self.api_id}.execute-api.{self.region}.amazonaws.com"
 
     @property
     def is_http(self) -> bool:
@@ -181,10 +186,10 @@ class Router:
         self.apis: dict[str, ApiRoutes] = {a.api.logical_id: a for a in apis}
 
     @classmethod
-    def from_project(cls, project: Project) -> Router:
+    def from_project(cls, project: Project, *, region: str = "us-east-1") -> Router:
         tables: dict[str, ApiRoutes] = {}
         for logical_id, api in project.apis.items():
-            tables[logical_id] = ApiRoutes(api_info(api))
+            tables[logical_id] = ApiRoutes(api_info(api, region))
         for function, event in project.events():
             table = tables.get(event.api_id)
             if table is None:
@@ -230,13 +235,14 @@ class Router:
         return Miss(miss_api, f"no route matches {method} {path}")
 
 
-def api_info(api: Api) -> ApiInfo:
+def api_info(api: Api, region: str = "us-east-1") -> ApiInfo:
     # The implicit REST API deploys a "Prod" stage; an HTTP API without one serves "$default".
     stage = api.stage_name or (DEFAULT_STAGE if api.kind == "http" else "Prod")
     digest = hashlib.sha1(api.logical_id.encode()).hexdigest()
     # AWS API ids are 10 lowercase alphanumerics.
     api_id = "".join(c if c.isalpha() else "abcdefghij"[int(c)] for c in digest[:10])
-    return ApiInfo(api.logical_id, api.kind, stage, api_id, tuple(api.binary_media_types))
+    return ApiInfo(api.logical_id, api.kind, stage, api_id, tuple(api.binary_media_types),
+                   region)
 
 
 def _route(api: ApiInfo, function: Function, path: str | None, method: str | None, name: str,

@@ -490,3 +490,14 @@ def test_replayed_event_without_a_route_says_so(gw: Gateway) -> None:
 
     assert exchange.status == 403
     assert exchange.error == "no route matches GET /elsewhere (replayed REST API event)"
+
+
+def test_events_name_the_region_the_functions_run_in(gateway, echo_app, monkeypatch) -> None:
+    monkeypatch.setenv("AWS_REGION", "eu-west-3")
+    gw = gateway(TEMPLATE, {"casts/app/__init__.py": "", "casts/app/main.py": echo_app,
+                            "crew/app/__init__.py": "", "crew/app/main.py": echo_app})
+
+    event = gw.request("GET", "/casts/1").event
+
+    assert event["requestContext"]["domainName"].endswith(".execute-api.eu-west-3.amazonaws.com")
+    assert event["headers"]["Host"] == event["requestContext"]["domainName"]
