@@ -79,11 +79,23 @@ def installed(name: str) -> Distribution | None:
                         _installed_top_levels().get(canonical, frozenset()))
 
 
-def read_dist_infos(folder: Path) -> dict[str, Distribution]:
-    """The ``*.dist-info`` distributions installed into ``folder`` (a site-packages folder)."""
+def read_dist_infos(folder: Path) -> Mapping[str, Distribution]:
+    """The ``*.dist-info`` distributions installed into ``folder`` (a site-packages folder).
+
+    Read once per folder and content: functions sharing a layer ask for the same folder.
+    """
+    try:
+        modified = folder.stat().st_mtime_ns
+    except OSError:
+        return {}
+    return _read_dist_infos(str(folder), modified)
+
+
+@functools.lru_cache(maxsize=64)
+def _read_dist_infos(folder: str, modified: int) -> Mapping[str, Distribution]:
     found: dict[str, Distribution] = {}
     try:
-        entries = sorted(folder.glob("*.dist-info"))
+        entries = sorted(Path(folder).glob("*.dist-info"))
     except OSError:
         return found
     for dist_info in entries:
