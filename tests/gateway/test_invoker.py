@@ -203,7 +203,7 @@ def test_working_directory_is_the_code_folder_during_the_call(invoker) -> None:
 
 
 def test_context_describes_the_function(invoker) -> None:
-    inv = invoker(clock=lambda: 1000.0)
+    inv = invoker(clock=lambda: 1000.0, region="us-east-1")
 
     one = inv.invoke("One", {}).result["context"]
     two = inv.invoke("Two", {}).result["context"]
