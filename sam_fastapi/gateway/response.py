@@ -4,6 +4,7 @@ Payload 1.0 (REST, and HTTP API 1.0) must be a proxy response object; REST rejec
 HTTP API ignores them. Payload 2.0 also accepts any JSON value without ``statusCode`` as the body
 of a 200 ``application/json`` response. A result API Gateway would refuse raises
 ``InvalidResponse`` with the reason; the gateway then answers with ``error_response``.
+Results arrive decoded from JSON, so objects are plain ``dict``s.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import base64
 import binascii
 import fnmatch
 import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +34,7 @@ class HttpResponse:
 def from_v1(result: Any, *, http_api: bool = False, binary_media_types: tuple[str, ...] = (),
             accept: str | None = None) -> HttpResponse:
     """A payload 1.0 proxy response (REST API, or HTTP API when ``http_api``)."""
-    if not isinstance(result, Mapping):
+    if not isinstance(result, dict):
         raise InvalidResponse(f"the function returned {_kind(result)}, not a proxy response "
                               "object with statusCode, headers and body")
     unknown = sorted(set(result) - _V1_KEYS)
@@ -54,7 +54,7 @@ def from_v1(result: Any, *, http_api: bool = False, binary_media_types: tuple[st
 
 def from_v2(result: Any) -> HttpResponse:
     """A payload 2.0 response: a full response object, or any JSON value as the body."""
-    if not isinstance(result, Mapping) or "statusCode" not in result:
+    if not isinstance(result, dict) or "statusCode" not in result:
         body = result if isinstance(result, str) else json.dumps(result)
         return HttpResponse(200, (("content-type", "application/json"),), body.encode("utf-8"))
     status = _status(result["statusCode"])
@@ -105,9 +105,9 @@ def _status(value: Any) -> int:
 
 def _merge_headers(single: Any, multi: Any) -> Headers:
     """``multiValueHeaders`` first, then ``headers`` values they do not already carry (§4.1)."""
-    if single is not None and not isinstance(single, Mapping):
+    if single is not None and not isinstance(single, dict):
         raise InvalidResponse(f"headers must be an object, not {_kind(single)}")
-    if multi is not None and not isinstance(multi, Mapping):
+    if multi is not None and not isinstance(multi, dict):
         raise InvalidResponse(f"multiValueHeaders must be an object, not {_kind(multi)}")
     merged: list[tuple[str, str]] = []
     for name, values in (multi or {}).items():
