@@ -2,7 +2,8 @@
 
 Contract with the pytest plugin (and the later ``serve`` command)::
 
-    gateway = Gateway(project, stage=None, parameter_overrides=None, clock=time.time)
+    gateway = Gateway(project, stage=None, parameter_overrides=None, clock=time.time,
+                      integration_timeout=None)
     gateway.request(method, path, query=(), headers=(), body=b"", api_id=None) -> Exchange
     gateway.replay(event) -> Exchange
     gateway.invoke(logical_id, event) -> Invocation
@@ -25,7 +26,8 @@ Notes for callers:
   API) when no route matches; ``Exchange.error`` then says why.
 - A failed invocation (exception, import error, timeout, oversized or invalid result) is
   answered 502 ``{"message": "Internal server error"}`` by REST APIs and 500
-  ``{"message":"Internal Server Error"}`` by HTTP APIs (AWS; ``sam local`` says 502 for both),
+  ``{"message":"Internal Server Error"}`` by HTTP APIs (as AWS is reported to, unconfirmed;
+  ``sam local`` says 502 for both),
   with the reason in ``Exchange.error`` and Lambda's error object in ``invocation.error``.
 - ``Exchange.header(name)`` and ``Exchange.json()`` are conveniences.
 - Setup problems that no request could fix (unknown ``api_id`` or function, S3 or image code,
