@@ -33,8 +33,9 @@ CHECK_CRASHED = Rule(
     summary="A lint check raised an exception; the other checks still ran.",
     docs="""\
 ## What it does
-Reports a check (built-in or from a plugin) that raised instead of returning its findings.
-The message names the check and the exception; the run goes on without it.
+Reports a check (built-in or from a plugin) that raised instead of returning its findings,
+and cfn-lint itself crashing on the template. The message names the check and the exception;
+the run goes on without it.
 
 ## Why is this bad?
 The rule that crashed did not look at the project, so its problems may be hidden.
