@@ -113,6 +113,8 @@ def test_snapshots_hold_the_monoliths_answers(shop):
                          "headers": {"content-type": "application/json", "x-shop-api": "2.1"}}
     created = json.loads((shop / "events/orders/003-post-create-order.response.json").read_text())
     assert created["body"]["currency"] == "EUR"  # set by the monolith's lifespan
+    # Set by the `audit` dependency of the orders router.
+    assert created["headers"]["x-audited"] == "yes"
     event = json.loads((shop / "events/orders/003-post-create-order.json").read_text())
     assert event["version"] == "2.0"
     assert event["routeKey"] == "ANY /api/v1/orders"

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Query, Request, Response
 
 from shop_monolith.settings import Settings, settings
 
@@ -20,8 +20,9 @@ def current_user(x_user: str = Header(default="guest")) -> str:
     return x_user
 
 
-def audit(request: Request, user: str = Depends(current_user)) -> None:
+def audit(request: Request, response: Response, user: str = Depends(current_user)) -> None:
     AUDIT.append(f"{user} {request.method} {request.url.path}")
+    response.headers["x-audited"] = "yes"
 
 
 @dataclass
