@@ -3,8 +3,8 @@
 Each exchange a function answered becomes ``DIR/get_casts_7_0001.json`` (method, path, a
 counter that goes on from the files already there), the event exactly as the function got it,
 and ``get_casts_7_0001.response.json`` beside it, the snapshot ``pytest --sam`` compares a replay
-with (``snapshots``). Requests the gateway answered itself (no route) carry no event and are not
-written.
+with (``snapshots``). Requests the gateway answered itself (no route) carry no event, and
+server errors (5xx) would replay red by design: neither is written.
 
 Secrets do not reach the files: the values of the redacted headers (``Authorization``,
 ``Cookie``, ``X-Api-Key`` by default, case-insensitive) become ``PLACEHOLDER`` wherever the event
@@ -49,9 +49,12 @@ class Recorder:
                             default=0)
 
     def record(self, exchange: Exchange) -> Path | None:
-        """Write the exchange's event and response snapshot; the event's path (None when the
-        gateway answered without an event)."""
-        if exchange.event is None:
+        """Write the exchange's event and response snapshot; the event's path.
+
+        None when nothing was written: the gateway answered without an event, or the answer
+        was a server error (5xx), which ``pytest --sam`` reports as a failed replay.
+        """
+        if exchange.event is None or exchange.status >= 500:
             return None
         event, secrets = redact_event(exchange.event, self.redact)
         snapshot = _hide(render(exchange.status, exchange.headers, exchange.body, None), secrets)
@@ -60,7 +63,8 @@ class Recorder:
             name = f"{_slug(_method(event), _path(event))}_{self._counter:04d}.json"
         self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / name
-        path.write_text(json.dumps(event, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+        # Key order kept: it is the order the app sees headers and query values in.
+        path.write_text(json.dumps(event, indent=2, ensure_ascii=False) + "\n",
                         encoding="utf-8")
         snapshot_path(path).write_text(dump(snapshot), encoding="utf-8")
         return path

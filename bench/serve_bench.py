@@ -1,0 +1,158 @@
+"""Throughput and latency of ``sam-fastapi serve`` against uvicorn serving the same app directly.
+
+Both servers run as subprocesses on free loopback ports, in the same run, and get the same
+bounded load from one client (httpx, ``--connections`` concurrent connections, ``--requests``
+requests per round, best of ``--rounds``): requests per second and p50/p99 latency.
+
+- serve   : ``sam-fastapi serve`` over a one-function REST API (``/{proxy+}``), the request
+  routed, turned into an event, invoked through Mangum, the result converted;
+- uvicorn : ``uvicorn main:app`` on the same FastAPI app, nothing in between.
+
+Target: serve reaches at least 0.7x uvicorn's requests per second.
+
+    python bench/serve_bench.py
+    python bench/serve_bench.py --requests 5000 --connections 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+APP = """\
+from fastapi import FastAPI
+from mangum import Mangum
+
+app = FastAPI()
+
+
+@app.get("/items/{item_id}")
+async def item(item_id: int, q: str = ""):
+    return {"id": item_id, "q": q}
+
+
+handler = Mangum(app, lifespan="off")
+"""
+
+TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Items:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: app/
+      Handler: main.handler
+      Events:
+        Proxy:
+          Type: Api
+          Properties: {Path: "/{proxy+}", Method: ANY}
+"""
+TARGET = 0.7
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(command: list[str], cwd: Path, url: str) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=5).status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit(f"{command[0]} did not answer {url}")
+
+
+async def load(url: str, requests: int, connections: int) -> tuple[float, list[float]]:
+    """Seconds for all requests, and each one's latency in ms."""
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    latencies: list[float] = []
+    async with httpx.AsyncClient(limits=limits, timeout=60) as client:
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for i in range(requests):
+            queue.put_nowait(i)
+
+        async def worker() -> None:
+            while not queue.empty():
+                i = queue.get_nowait()
+                begin = time.perf_counter()
+                response = await client.get(f"{url}{i}?q=x")
+                latencies.append((time.perf_counter() - begin) * 1000)
+                if response.status_code != 200 or response.json() != {"id": i, "q": "x"}:
+                    raise SystemExit(f"wrong answer for {i}: {response.status_code} "
+                                     f"{response.text[:200]}")
+
+        begin = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(connections)))
+        return time.perf_counter() - begin, latencies
+
+
+def measure(name: str, url: str, args: argparse.Namespace) -> dict[str, float]:
+    asyncio.run(load(url, min(200, args.requests), args.connections))  # warm up
+    best: dict[str, float] = {}
+    for _ in range(args.rounds):
+        seconds, latencies = asyncio.run(load(url, args.requests, args.connections))
+        rps = args.requests / seconds
+        if rps > best.get("rps", 0):
+            cuts = statistics.quantiles(latencies, n=100)
+            best = {"rps": rps, "p50": cuts[49], "p99": cuts[98]}
+    print(f"{name:8} {best['rps']:8.0f} req/s   p50 {best['p50']:6.2f} ms   "
+          f"p99 {best['p99']:6.2f} ms", flush=True)
+    return best
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--connections", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "app").mkdir()
+        (root / "app" / "main.py").write_text(APP, encoding="utf-8")
+        (root / "template.yaml").write_text(TEMPLATE, encoding="utf-8")
+        bin_dir = Path(sys.executable).parent
+        serve_port, uvicorn_port = free_port(), free_port()
+        results = {}
+        for name, command, cwd, url in (
+            ("uvicorn", [sys.executable, "-m", "uvicorn", "main:app", "--port", str(uvicorn_port),
+                         "--log-level", "warning", "--no-access-log"], root / "app",
+             f"http://127.0.0.1:{uvicorn_port}/items/"),
+            ("serve", [str(bin_dir / "sam-fastapi"), "serve", "--port", str(serve_port)], root,
+             f"http://127.0.0.1:{serve_port}/Prod/items/"),
+        ):
+            process = start(command, cwd, url + "0")
+            try:
+                results[name] = measure(name, url, args)
+            finally:
+                process.terminate()
+                process.wait(10)
+    ratio = results["serve"]["rps"] / results["uvicorn"]["rps"]
+    verdict = "ok" if ratio >= TARGET else f"BELOW the {TARGET}x target"
+    print(f"serve/uvicorn throughput: {ratio:.2f}x ({verdict}); {args.requests} requests, "
+          f"{args.connections} connections, best of {args.rounds}, CPUs {os.cpu_count()}")
+    return 0 if ratio >= TARGET else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
