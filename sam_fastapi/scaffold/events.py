@@ -57,12 +57,6 @@ class EventBuilder:
                     context[key] = value
         return event
 
-    def function_for(self, method: str, path: str) -> str | None:
-        from sam_fastapi.gateway.router import Miss
-
-        found = self.router.match(method, path)
-        return None if isinstance(found, Miss) else found.route.function
-
 
 def event_text(event: dict[str, Any]) -> str:
     return json.dumps(event, indent=2, sort_keys=True) + "\n"

@@ -394,11 +394,16 @@ def split_files(plan: Plan, options: Options, requests: Sequence[Mapping[str, An
                 f"the monolith answered {answer['status']} to the sample request",
                 "no equivalence event (a replay must answer below 500)"))
             continue
+        try:
+            event = events.event(request["method"], request["path"], query=request["query"],
+                                 headers=request["headers"], body=request["body"].encode())
+        except LookupError as exc:
+            plan.notes.append(Note(f"{request['method']} {request['path']}", str(exc),
+                                   "no equivalence event"))
+            continue
         number = counters[request["group"]] = counters.get(request["group"], 0) + 1
         stem = f"events/{request['group']}/{number:03d}-{request['method'].lower()}-" \
                f"{snake(request['route']).replace('_', '-')}"
-        event = events.event(request["method"], request["path"], query=request["query"],
-                             headers=request["headers"], body=request["body"].encode())
         files[f"{stem}.json"] = event_text(event)
         files[f"{stem}.response.json"] = _snapshot(answer, stable)
     files["tests/test_routing.py"] = _routing_test(plan, spec)
