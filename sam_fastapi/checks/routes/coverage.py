@@ -15,7 +15,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -75,22 +75,30 @@ class Coverage:
 
 def coverage(project: Project, *, import_apps: bool = False) -> Coverage:
     """The route coverage of ``project``; computed once per project object and mode, since
-    four rules and the routes command each ask for it."""
+    six rules and the routes command each ask for it. A rule that asks while another one's
+    computation (imports included) is under way waits for it rather than starting over."""
     key = (id(project), import_apps)
     with _lock:
         cached = _cache.get(key)
-        if cached is not None and cached[0] is project:
-            return cached[1]
-    result = _coverage(project, import_apps)
-    with _lock:
-        _cache[key] = (project, result)
-        while len(_cache) > 4:
-            _cache.popitem(last=False)
-    return result
+        owner = cached is None or cached[0] is not project
+        if owner:
+            cached = (project, Future())
+            _cache[key] = cached
+            while len(_cache) > 4:
+                _cache.popitem(last=False)
+    assert cached is not None
+    future = cached[1]
+    if owner:
+        try:
+            future.set_result(_coverage(project, import_apps))
+        except BaseException as exc:
+            future.set_exception(exc)
+            raise
+    return future.result()
 
 
 _lock = threading.Lock()
-_cache: OrderedDict[tuple[int, bool], tuple[Project, Coverage]] = OrderedDict()
+_cache: OrderedDict[tuple[int, bool], tuple[Project, Future[Coverage]]] = OrderedDict()
 
 
 def _coverage(project: Project, import_apps: bool) -> Coverage:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from sam_fastapi.checks.handler.analysis import (
     KNOWN_PACKAGES,
+    MAX_MODULES,
     ModuleFinder,
     Value,
     _absolute,
@@ -43,6 +44,7 @@ from sam_fastapi.findings import Location
 from sam_fastapi.template.model import Function, Project
 
 ROUTER_CLASSES = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter"})
+FASTAPI_CLASSES = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI"})
 #: Decorators named after the one method they register.
 METHOD_DECORATORS = frozenset({"get", "post", "put", "patch", "delete", "options", "head",
                                "trace"})
@@ -116,7 +118,8 @@ def _app_call(analyser: _Analyser, mangum: Value) -> tuple[ast.Call, _Scope] | N
             return None
         callee = analyser.evaluate(app.node.func, app.scope)
         if callee.kind == "app_class":
-            return app.node, app.scope
+            # Starlette apps and FastAPI subclasses route in ways this reading does not know.
+            return (app.node, app.scope) if callee.dotted in FASTAPI_CLASSES else None
         app = analyser._app_argument(app.node, app.scope)
     return None
 
@@ -131,10 +134,19 @@ class _Reader:
 
     def read(self, mangum: Value, app_call: tuple[ast.Call, _Scope]) -> AppInfo:
         app = self._object_for(*app_call, kind="app")
-        for loaded in list(self.analyser._loaded.values()):
-            if loaded.scope is not None:
-                self._walk(loaded.scope, loaded.scope.body, "")
         call, scope = app_call
+        # Resolving a router may read a module no module-level import named (an import inside
+        # an app factory): read until every module read has been walked.
+        walked: set[int] = set()
+        while pending := [m for m in list(self.analyser._loaded.values())
+                          if id(m) not in walked]:
+            for loaded in pending:
+                walked.add(id(loaded))
+                if loaded.scope is not None:
+                    self._walk(loaded.scope, loaded.scope.body, "")
+        if len(self.analyser._loaded) >= MAX_MODULES:
+            self._unknown(call, scope, f"the code has more than {MAX_MODULES} modules; routes "
+                                       "registered beyond them are not read")
         root_path = self._keyword(call, "root_path", "")
         docs_url = self._keyword(call, "docs_url", DEFAULT_DOCS_URL)
         openapi_url = self._keyword(call, "openapi_url", DEFAULT_OPENAPI_URL)
