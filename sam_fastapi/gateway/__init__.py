@@ -29,6 +29,9 @@ Notes for callers:
   ``{"message":"Internal Server Error"}`` by HTTP APIs (as AWS is reported to, unconfirmed;
   ``sam local`` says 502 for both),
   with the reason in ``Exchange.error`` and Lambda's error object in ``invocation.error``.
+- Routes guarded by an authorizer (``sam_fastapi.gateway.auth``) are authorized between
+  routing and invoking; a refusal is answered by the gateway (``Exchange.function`` None,
+  ``Exchange.event``/``invocation`` those of the Lambda authorizer when one ran).
 - ``Exchange.header(name)`` and ``Exchange.json()`` are conveniences.
 - Setup problems that no request could fix (unknown ``api_id`` or function, S3 or image code,
   a non-Python runtime, an event that is not an HTTP proxy event for ``replay``) raise
@@ -52,6 +55,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from sam_fastapi.gateway.auth import Authorizers
 from sam_fastapi.gateway.events import BUILDERS, EventKind, Request, classify, describe_non_proxy
 from sam_fastapi.gateway.invoker import GatewayError, Invocation, Invoker
 from sam_fastapi.gateway.response import (
@@ -110,14 +114,20 @@ class Gateway:
         self.project = project
         self.clock = clock
         self.invoker = Invoker(project, clock=clock)
+        self.authorizers = Authorizers(project, self.invoker, clock=clock)
         self.router = Router.from_project(project, region=self.invoker.region)
         self.integration_timeout = integration_timeout
 
     def request(self, method: str, path: str, *,
                 query: Sequence[tuple[str, str]] | Mapping[str, str] = (),
                 headers: Sequence[tuple[str, str]] | Mapping[str, str] = (),
-                body: bytes | str = b"", api_id: str | None = None) -> Exchange:
-        """Route as API Gateway does, build the event, invoke, convert the result."""
+                body: bytes | str = b"", api_id: str | None = None,
+                claims: Mapping[str, Any] | None = None, authorize: bool = True) -> Exchange:
+        """Route as API Gateway does, build the event, authorize, invoke, convert the result.
+
+        ``claims`` stand for a verified token of a JWT or Cognito authorizer; ``authorize=False``
+        skips the route's authorizer altogether (see ``sam_fastapi.gateway.auth``).
+        """
         request = Request.build(method, path, query=query, headers=headers, body=body,
                                 now=self.clock())
         found = self._match(request.method, request.path, api_id=api_id)
@@ -125,6 +135,14 @@ class Gateway:
             return _miss(found)
         kind = BUILDERS[(found.route.api.kind, found.route.payload_format_version)]
         event = kind.build(request, found)
+        if authorize:
+            decision = self.authorizers.check(found, event, request, claims=claims)
+            if decision is not None and decision.response is not None:
+                refused = decision.response
+                return Exchange(refused.status, refused.headers, refused.body, None,
+                                decision.event, decision.invocation, decision.reason)
+            if decision is not None:
+                event["requestContext"]["authorizer"] = decision.authorizer
         return self._exchange(kind, found.route, event, request.header("accept"), request.method,
                               fresh=True)
 
