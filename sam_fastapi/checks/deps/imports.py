@@ -52,7 +52,7 @@ def external_imports(project: Project, function: Function) -> list[ExternalImpor
     if code_dir is None or not isinstance(function.handler, str):
         return None
     module_name = function.handler.rpartition(".")[0].replace("/", ".")
-    finder = ModuleFinder(lambda_sys_path(project, function))
+    finder = ModuleFinder(lambda_sys_path(project, function), project.project_root)
     start = finder.find(module_name) if module_name else None
     if start is None:
         return None

@@ -235,11 +235,16 @@ def lambda_sys_path(project: Project, function: Function) -> tuple[SearchEntry, 
 
 
 class ModuleFinder:
-    """Finds modules on a ``sys.path`` of local folders, without importing anything."""
+    """Finds modules on a ``sys.path`` of local folders, without importing anything.
 
-    def __init__(self, sys_path: Sequence[SearchEntry]) -> None:
+    With a ``boundary`` (the project root), a file or folder whose symlinks lead out of it, or
+    loop, is taken as absent: it is never read (SF103's promise).
+    """
+
+    def __init__(self, sys_path: Sequence[SearchEntry], boundary: Path | None = None) -> None:
         self.sys_path = tuple(sys_path)
         self._listings: dict[Path, frozenset[str]] = {}
+        self._boundary = boundary.resolve() if boundary is not None else None
 
     def find(self, dotted: str) -> Module | None:
         parts = dotted.split(".")
@@ -320,6 +325,12 @@ class ModuleFinder:
         if name not in self._names(directory):
             return False
         path = directory / name
+        if self._boundary is not None:
+            try:
+                if not path.resolve().is_relative_to(self._boundary):
+                    return False
+            except (OSError, RuntimeError):  # a symlink loop
+                return False
         return path.is_dir() if folder else path.is_file()
 
     def _compiled(self, folder: Path, part: str) -> bool:
@@ -1038,7 +1049,7 @@ def analyse(project: Project, function: Function) -> HandlerAnalysis:
     handler = str(function.handler)
     module_name, _, attribute = handler.rpartition(".")
     module_name = module_name.replace("/", ".")
-    finder = ModuleFinder(lambda_sys_path(project, function))
+    finder = ModuleFinder(lambda_sys_path(project, function), project.project_root)
     module = finder.find(module_name) if module_name and attribute else None
     base = HandlerAnalysis(function, handler, module_name or None, attribute or None, module)
     if uses_web_adapter(function):

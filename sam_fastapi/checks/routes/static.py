@@ -70,7 +70,7 @@ def read_app(project: Project, function: Function) -> AppInfo | None:
     if uses_web_adapter(function) or not isinstance(function.handler, str):
         return None
     module_name, _, attribute = function.handler.rpartition(".")
-    finder = ModuleFinder(lambda_sys_path(project, function))
+    finder = ModuleFinder(lambda_sys_path(project, function), project.project_root)
     module = finder.find(module_name.replace("/", ".")) if module_name and attribute else None
     if module is None:
         return None
