@@ -103,8 +103,22 @@ class SamClient:
     (``/casts/1``), and ``/Prod/casts/1`` is accepted too, as is a query (``/casts?page=2``)
     before ``params``."""
 
-    def __init__(self, gateway: Gateway) -> None:
+    def __init__(self, gateway: Gateway, *, authorize: bool = True) -> None:
         self.gateway = gateway
+        self.authorize = authorize
+
+    def without_auth(self) -> SamClient:
+        """A client whose requests skip every authorizer, for tests that do not care."""
+        return SamClient(self.gateway, authorize=False)
+
+    def token(self, claims: Mapping[str, Any]) -> str:
+        """A JWT carrying ``claims``, signed with the gateway's local key: JWT and Cognito
+        authorizers accept it as a real one (send it as ``Authorization: Bearer <token>``)."""
+        return self.gateway.authorizers.token(claims)
+
+    def clear_auth_cache(self) -> None:
+        """Forget cached authorizer answers (the ``sam_client`` fixture starts with none)."""
+        self.gateway.authorizers.cache.clear()
 
     def request(
         self,
@@ -118,8 +132,14 @@ class SamClient:
         data: Pairs | str | bytes | None = None,
         content: str | bytes | None = None,
         api_id: str | None = None,
+        claims: Mapping[str, Any] | None = None,
+        auth: bool | None = None,
     ) -> Response:
-        """Send one request; ``api_id`` picks the API when several serve the same path."""
+        """Send one request; ``api_id`` picks the API when several serve the same path.
+
+        ``claims`` are taken as a verified JWT/Cognito token's claims; ``auth=False`` skips
+        the route's authorizer (default: the client's, see ``without_auth``).
+        """
         header_pairs = _pairs(headers)
         body, content_type = _body(json=json, data=data, content=content)
         if content_type and not any(k.lower() == "content-type" for k, _ in header_pairs):
@@ -129,6 +149,7 @@ class SamClient:
         exchange = self.gateway.request(
             method.upper(), path if path.startswith("/") else f"/{path}",
             query=_pairs(params), headers=header_pairs, body=body, api_id=api_id,
+            claims=claims, authorize=self.authorize if auth is None else auth,
         )
         return Response(exchange)
 

@@ -36,5 +36,9 @@ def sam_gateway(pytestconfig: pytest.Config) -> Gateway:
 
 @pytest.fixture
 def sam_client(sam_gateway: Gateway) -> SamClient:
-    """A client of the template's APIs: ``sam_client.get("/casts/1").json()``."""
+    """A client of the template's APIs: ``sam_client.get("/casts/1").json()``.
+
+    Each test starts with an empty authorizer cache: the gateway lives for the session.
+    """
+    sam_gateway.authorizers.cache.clear()
     return SamClient(sam_gateway)
