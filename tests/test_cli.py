@@ -100,7 +100,7 @@ def test_default_template_is_template_yaml_in_the_working_folder(
     make_project(tmp_path, requirements=False)
     monkeypatch.chdir(tmp_path)
 
-    code, out, _ = run(capsys, "lint", "--format", "json")
+    code, out, _ = run(capsys, "lint", "--format", "json", "--select", "SF1")
     assert code == 1
     assert [(f["file"], f["line"], f["rule"]) for f in json.loads(out)] == [
         ("template.yaml", 7, "SF101")]
@@ -114,7 +114,7 @@ def test_default_template_is_template_yaml_in_the_working_folder(
         (["lint", "--format", "xml", "{template}"],
          "unknown format 'xml' (choose from github, json, sarif, text)"),
         (["lint", "--fail-level", "fatal", "{template}"], "argument --fail-level: invalid choice"),
-        (["lint", "--output", "{tmp}/no/such/folder/report.txt", "{template}"],
+        (["lint", "--select", "SF1", "--output", "{tmp}/no/such/folder/report.txt", "{template}"],
          "{tmp}/no/such/folder/report.txt: cannot write the report: No such file or directory"),
         (["frobnicate"], "argument COMMAND: invalid choice: 'frobnicate'"),
         (["rules", "SF99999"], "unknown rule 'SF99999'; `sam-fastapi rules` lists them"),
@@ -154,8 +154,8 @@ def test_output_option_writes_the_report_to_a_file(
     template = make_project(tmp_path, requirements=False)
     report = tmp_path / "report.sarif"
 
-    assert run(capsys, "lint", "--format", "sarif", "--output", str(report), str(template)) == (
-        1, "", "")
+    assert run(capsys, "lint", "--format", "sarif", "--select", "SF1", "--output", str(report),
+               str(template)) == (1, "", "")
     assert json.loads(report.read_text())["runs"][0]["results"][0]["ruleId"] == "SF101"
 
 
@@ -169,7 +169,7 @@ def test_several_templates_and_folders_in_one_call(
     make_project(tmp_path / "services" / "two", requirements=False)
     make_project(tmp_path / "services" / "three")
 
-    code, out, err = run(capsys, "lint", "--format", "json", str(first),
+    code, out, err = run(capsys, "lint", "--format", "json", "--select", "SF1", str(first),
                          str(tmp_path / "services"))
     assert (code, err) == (1, "")
     assert sorted((f["file"], f["rule"]) for f in json.loads(out)) == [
@@ -183,7 +183,7 @@ def test_a_folder_with_a_template_at_its_top(
 ) -> None:
     make_project(tmp_path, requirements=False)
 
-    code, out, _ = run(capsys, "lint", str(tmp_path))
+    code, out, _ = run(capsys, "lint", "--select", "SF1", str(tmp_path))
     assert code == 1
     assert out.startswith(f"{tmp_path / 'template.yaml'}:7:7: SF101 ")
 
