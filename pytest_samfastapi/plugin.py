@@ -65,7 +65,17 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> EventFile 
         return None
     if not file_path.is_relative_to(session.settings.events_dir):
         return None
+    if not _stays_inside(file_path, session.settings.events_dir, session.project.project_root):
+        return None  # a symlink out of the project is never read (SF103's promise)
     return EventFile.from_parent(parent, path=file_path)
+
+
+def _stays_inside(path: Path, *folders: Path) -> bool:
+    try:
+        resolved = path.resolve()
+        return any(resolved.is_relative_to(folder.resolve()) for folder in folders)
+    except (OSError, RuntimeError):  # a symlink loop
+        return False
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

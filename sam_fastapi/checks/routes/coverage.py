@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sam_fastapi.checks.handler.analysis import python_functions
+from sam_fastapi.checks.platform.artifacts import inside
 from sam_fastapi.checks.routes.app import AppInfo, AppRoute, sample_path
 from sam_fastapi.checks.routes.imported import ImportFailed, import_app
 from sam_fastapi.checks.routes.static import read_app
@@ -192,12 +193,13 @@ def _served(router: Router, event: ApiEvent, app: AppInfo, function: Function) -
 
 
 def recorded_event_files(project: Project) -> Iterator[Path]:
-    """``events/**/*.json`` beside the template, without the response snapshots."""
+    """``events/**/*.json`` beside the template, without the response snapshots; a file whose
+    symlinks lead out of the project is never read (SF103's promise)."""
     folder = project.root / EVENTS_FOLDER
     if not folder.is_dir():
         return
     for path in sorted(folder.rglob("*.json")):
-        if not path.name.endswith(".response.json") and path.is_file():
+        if not path.name.endswith(".response.json") and path.is_file() and inside(project, path):
             yield path
 
 
