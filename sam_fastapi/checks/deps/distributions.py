@@ -112,6 +112,8 @@ def _read_dist_infos(folder: str, modified: int) -> Mapping[str, Distribution]:
 def _metadata(path: Path) -> Message | None:
     if not path.is_file():  # not a FIFO or device: reading one would block
         return None
+    if not path.resolve().is_relative_to(path.parent.parent.resolve()):
+        return None  # a symlink out of the installed packages is never read (SF103)
     try:
         with open(path, "rb") as stream:
             data = stream.read(MAX_METADATA_BYTES)

@@ -189,6 +189,8 @@ def record_top_levels(dist_info: Path) -> frozenset[str]:
     record = dist_info / "RECORD"
     if not record.is_file():  # not a FIFO or device: reading one would block
         return frozenset()
+    if not record.resolve().is_relative_to(dist_info.parent.resolve()):
+        return frozenset()  # a symlink out of the installed packages is never read (SF103)
     try:
         with open(record, "rb") as stream:
             text = stream.read(MAX_TEXT_BYTES).decode("utf-8", errors="replace")
