@@ -25,7 +25,7 @@ def sam_fastapi_register_commands(subparsers: argparse._SubParsersAction) -> Non
                     "no event delivers (unreachable) and events no route serves (unserved).",
     )
     parser.add_argument("template", nargs="?", type=Path, default=Path("template.yaml"),
-                        metavar="TEMPLATE")
+                        metavar="TEMPLATE", help="the template, or a folder holding template.yaml")
     parser.add_argument("--format", default="text", help="text or json")
     parser.add_argument("--import", dest="import_apps", action="store_true",
                         help="RUNS YOUR CODE: import each function's app in a subprocess (its "
@@ -81,9 +81,10 @@ def rows(template: Path, *, import_apps: bool = False) -> tuple[list[Row], list[
 def run(args: argparse.Namespace) -> int:
     if args.format not in FORMATS:
         raise UsageError(f"unknown format {args.format!r} (choose from {', '.join(FORMATS)})")
-    if not args.template.is_file():
-        raise UsageError(f"{args.template}: no such file")
-    found, notes = rows(args.template, import_apps=args.import_apps)
+    template = args.template / "template.yaml" if args.template.is_dir() else args.template
+    if not template.is_file():
+        raise UsageError(f"{template}: no such file")
+    found, notes = rows(template, import_apps=args.import_apps)
     for note in notes:
         print(note, file=sys.stderr)
     if args.format == "json":

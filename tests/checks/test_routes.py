@@ -667,8 +667,7 @@ def test_routes_command_text_and_json(tmp_path: Path, capsys: pytest.CaptureFixt
         ["GET", "/other/{cast_id}", "Fn", "app.main:get_cast", "UNREACHABLE"],
         ["POST", "/Prod/gone", "Fn", "-", "UNSERVED"],
     ]
-    assert main(["routes", str(tmp_path / "template.yaml"), "--format", "json",
-                 "--import"]) == 0
+    assert main(["routes", str(tmp_path), "--format", "json", "--import"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert rows[0] == {"method": "GET", "path": "/Prod/casts", "function": "Fn",
                        "endpoint": "app.main:list_casts", "api": "ServerlessRestApi",
