@@ -1,4 +1,4 @@
-"""``parameter_overrides`` from a ``samconfig.toml`` beside the template, as ``sam deploy`` reads them."""
+"""``parameter_overrides`` from the ``samconfig.toml`` beside a template, as SAM CLI reads them."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ _SECTIONS = ("deploy", "build", "sync", "local_start_api", "local_invoke", "glob
 
 
 def read_parameter_overrides(folder: Path, environment: str = "default") -> dict[str, str]:
-    """The ``parameter_overrides`` of ``samconfig.toml`` in ``folder``; empty when absent or unreadable."""
+    """The ``parameter_overrides`` of ``samconfig.toml`` in ``folder``.
+
+    Empty when the file is absent or unreadable.
+    """
     path = folder / "samconfig.toml"
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -23,7 +26,8 @@ def read_parameter_overrides(folder: Path, environment: str = "default") -> dict
     if not isinstance(env, dict):
         return {}
     for section in _SECTIONS:
-        params = env.get(section, {}).get("parameters") if isinstance(env.get(section), dict) else None
+        table = env.get(section)
+        params = table.get("parameters") if isinstance(table, dict) else None
         if isinstance(params, dict) and "parameter_overrides" in params:
             return parse_overrides(params["parameter_overrides"])
     return {}
