@@ -20,7 +20,7 @@ import uvicorn
 
 from sam_fastapi.commands.serve import bind
 from sam_fastapi.gateway import GatewayError
-from sam_fastapi.gateway.asgi import create_app
+from sam_fastapi.gateway.asgi import create_app, from_environment
 
 APP = (Path(__file__).parent / "apps" / "serve_app.py").read_text(encoding="utf-8")
 
@@ -231,7 +231,7 @@ def test_reload_starts_a_function_cold_after_its_code_changed(serve) -> None:
     first = server.client.get("/Prod/hello").json()
     assert server.client.get("/Prod/hello").json() == first
     main = Path(server.app.project.functions["App"].code_dir) / "main.py"
-    main.write_text(APP.replace("VERSION = 1", "VERSION = 2"), encoding="utf-8")
+    main.write_text(APP.replace("VERSION = 1", "VERSION = 2  # edited"), encoding="utf-8")
     changed = server.client.get("/Prod/hello").json()
     assert changed["version"] == 2
     assert changed["instance"] != first["instance"]
@@ -241,7 +241,7 @@ def test_without_reload_code_changes_wait_for_a_cold_start(serve) -> None:
     server = serve()
     first = server.client.get("/Prod/hello").json()
     main = Path(server.app.project.functions["App"].code_dir) / "main.py"
-    main.write_text(APP.replace("VERSION = 1", "VERSION = 2"), encoding="utf-8")
+    main.write_text(APP.replace("VERSION = 1", "VERSION = 2  # edited"), encoding="utf-8")
     assert server.client.get("/Prod/hello").json() == first
 
 
@@ -405,3 +405,54 @@ def test_swagger_ui_renders_the_operations_in_headless_chromium(
     assert 'data-path="/casts/{cast_id}"' in dom, dom[-3000:]
     assert 'data-path="/casts"' in dom
     assert "opblock-get" in dom and "opblock-post" in dom
+
+
+LAYER_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Shared:
+    Type: AWS::Serverless::LayerVersion
+    Properties:
+      ContentUri: layer/
+      CompatibleRuntimes: [python3.12]
+  App:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: app/
+      Handler: main.handler
+      Layers: [!Ref Shared]
+      Events:
+        Value:
+          Type: Api
+          Properties: {Path: /value, Method: GET}
+"""
+
+
+def test_reload_follows_the_function_layers(serve, tmp_path: Path) -> None:
+    server = serve(LAYER_TEMPLATE, reload=True)
+    root = Path(server.app.project.template_path).parent
+    (root / "app" / "main.py").write_text(
+        "from shared import VALUE\n\n"
+        "def handler(event, context):\n"
+        "    return {'statusCode': 200, 'body': VALUE}\n", encoding="utf-8")
+    shared = root / "layer" / "python" / "shared.py"
+    shared.parent.mkdir(parents=True)
+    shared.write_text("VALUE = 'one'\n", encoding="utf-8")
+    assert server.client.get("/Prod/value").text == "one"
+    shared.write_text("VALUE = 'three'\n", encoding="utf-8")
+    assert server.client.get("/Prod/value").text == "three"
+
+
+def test_from_environment_reads_the_template_and_stage(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = write(tmp_path / "p")
+    monkeypatch.setenv("SAM_FASTAPI_TEMPLATE", str(path))
+    monkeypatch.setenv("SAM_FASTAPI_STAGE", "live")
+    server = Server(from_environment())
+    try:
+        assert server.client.get("/live/echo/x").json()["path"] == "/echo/x"
+    finally:
+        server.stop()
