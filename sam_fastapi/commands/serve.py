@@ -78,13 +78,7 @@ def run(args: argparse.Namespace) -> int:
     except GatewayError as exc:
         raise UsageError(str(exc)) from None
     sock = bind(host, args.port)
-    log = logging.getLogger("sam_fastapi.serve")
-    stream = sys.stderr
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    log.propagate = False
+    log = _console_log()
     port = sock.getsockname()[1]
     if host != LOOPBACK and not _is_loopback(host):
         log.warning("sam-fastapi serve: %s is reachable from other machines; your functions "
@@ -106,6 +100,19 @@ def run(args: argparse.Namespace) -> int:
         sock.close()
         app.close()
     return 0
+
+
+def _console_log() -> logging.Logger:
+    """The request log on stderr, as bare lines; set up once per process."""
+    log = logging.getLogger("sam_fastapi.serve")
+    if not any(getattr(h, "sam_fastapi_serve", False) for h in log.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler.sam_fastapi_serve = True  # type: ignore[attr-defined]
+        log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    return log
 
 
 def check_host(host: str | None) -> str:
