@@ -1,0 +1,20 @@
+from fastapi import FastAPI
+from mangum import Mangum
+
+app = FastAPI()
+
+
+@app.get("/")
+def root() -> dict:
+    return {"ok": True}
+
+
+@app.get("/items/{item_id}")
+def read_item(item_id: int) -> dict:
+    return {"id": item_id}
+
+
+for name in __import__('os').environ.get('EXTRA', '').split():
+    app.add_api_route('/' + name, root)
+
+handler = Mangum(app)
