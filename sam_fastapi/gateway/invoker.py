@@ -14,10 +14,18 @@ caller gets control back at the function's Timeout. A thread cannot be killed: a
 instance is abandoned (its thread may run on, outside any swap) and the next call is a cold
 start in a fresh set of modules. What is swapped belongs to the whole process, so calls are
 serialized across every ``Invoker`` of the process.
+
+A handler may call another function of the project synchronously (``lambda_calls``: boto3's
+``lambda.invoke``): its caller holds the lock and waits for it, so the nested call runs
+without taking the lock, swapped in on top of the calling instance and swapped out before
+the caller goes on. The running call is known through a context variable, which FastAPI's
+worker threads and tasks inherit. A function that calls itself gets a second instance, as
+Lambda starts a second execution environment.
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime
 import decimal
 import importlib
@@ -53,6 +61,9 @@ _MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pyd")
 _HAS_TZSET = hasattr(time, "tzset")
 #: One load or call at a time in the process: sys.modules, os.environ and the cwd are shared.
 _SWAP_LOCK = threading.Lock()
+#: The invoker and instance whose handler runs in this context (thread, task, worker thread).
+_RUNNING: contextvars.ContextVar[tuple[Invoker, _Instance] | None] = contextvars.ContextVar(
+    "sam_fastapi_running", default=None)
 
 
 class GatewayError(Exception):
@@ -97,6 +108,7 @@ class _Instance:
         self.paths = list(spec.paths)  # sys.path entries while it runs, its own additions too
         self.foreign: list[str] = []
         self.seen_modules = -1
+        self.waited_on = False  # a caller is blocked on this instance's current job
         stream = f"{time.strftime('%Y/%m/%d', time.gmtime())}/[$LATEST]{uuid.uuid4().hex}"
         self.log_stream = stream
         self.arn = f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{spec.name}"
@@ -113,6 +125,9 @@ class _Instance:
             "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
             "LAMBDA_TASK_ROOT": spec.code_dir,
             "_HANDLER": spec.handler,
+            # Lambda has no instance metadata service; without this, boto3 in a function
+            # looks for credentials on 169.254.169.254 when the machine has none.
+            "AWS_EC2_METADATA_DISABLED": "true",
         }
         # TZ first: _Inside compares it to decide whether to call tzset().
         self.prepared_environment = _ENVIRON.prepare({"TZ": ":UTC", **self.environment})
@@ -135,11 +150,14 @@ class _Instance:
 
     def run(self, job: Callable[[], Any], timeout: float) -> tuple[bool, Any]:
         """Run ``job`` on the instance's thread: (finished, its result)."""
+        self.waited_on = True
         self.inbox.put(job)
         try:
             outcome = self.outbox.get(timeout=timeout)
         except queue.Empty:
             return False, None
+        finally:
+            self.waited_on = False
         if isinstance(outcome, BaseException):
             raise outcome
         return True, outcome
@@ -230,12 +248,31 @@ class Invoker:
                     f"Request must be smaller than {MAX_REQUEST_BYTES} bytes for the "
                     "InvokeFunction operation", "RequestTooLargeException"), 0.0, False)
             event = json.loads(request)
+        _install_call_hooks()
+        running = _RUNNING.get()
+        if running is not None and running[1].waited_on:
+            # Called from a handler whose caller holds the lock and waits for it.
+            return self._invoke_nested(spec, event)
         with self._lock:
             instance = self._instances.get(logical_id)
             cold = instance is None
             if instance is None:
                 instance = self._instances[logical_id] = _Instance(spec, self.region)
             return self._invoke(instance, event, cold, wait)
+
+    def _invoke_nested(self, spec: _Spec, event: Any) -> Invocation:
+        instance = self._instances.get(spec.logical_id)
+        if instance is not None and instance.waited_on:
+            # The function is busy further up the call chain: a second environment serves.
+            spare = _Instance(spec, self.region)
+            try:
+                return self._invoke(spare, event, True, None)
+            finally:
+                spare.stop()
+        cold = instance is None
+        if instance is None:
+            instance = self._instances[spec.logical_id] = _Instance(spec, self.region)
+        return self._invoke(instance, event, cold, None)
 
     def cold_start(self, logical_id: str | None = None) -> None:
         """Forget loaded code: the next call of the function (of every one if None) is cold."""
@@ -261,7 +298,7 @@ class Invoker:
             context = self._context(instance, aws_request_id)
             call_start = time.perf_counter()
             limit = spec.timeout if wait is None else min(wait, spec.timeout)
-            done, outcome = instance.run(lambda: instance.call(event, context), limit)
+            done, outcome = instance.run(self._running(instance, event, context), limit)
         duration = _ms_since(call_start)
         if not done:
             self._discard(instance)
@@ -273,6 +310,17 @@ class Invoker:
         if error is not None and error.get("errorType") == "Runtime.ExitError":
             self._discard(instance)
         return Invocation(result, error, duration, cold)
+
+    def _running(self, instance: _Instance, event: Any,
+                 context: LambdaContext) -> Callable[[], Any]:
+        def job() -> Any:
+            token = _RUNNING.set((self, instance))
+            try:
+                return instance.call(event, context)
+            finally:
+                _RUNNING.reset(token)
+
+        return job
 
     def _discard(self, instance: _Instance) -> None:
         if self._instances.get(instance.spec.logical_id) is instance:
@@ -301,11 +349,46 @@ class Invoker:
                 known = ", ".join(self.project.functions) or "none"
                 raise GatewayError(f"no function {logical_id!r} in the template "
                                    f"(functions: {known})")
-            spec = self._specs[logical_id] = _make_spec(self.project, function)
+            spec = self._specs[logical_id] = _make_spec(self.project, function, self.region)
         return spec
 
 
-def _make_spec(project: Project, function: Function) -> _Spec:
+def running_invoker() -> Invoker | None:
+    """The invoker whose handler runs in this context while its caller waits, if any."""
+    running = _RUNNING.get()
+    return running[0] if running is not None and running[1].waited_on else None
+
+
+def _install_call_hooks() -> None:
+    # Late import: lambda_calls reads this module.
+    from sam_fastapi.gateway.lambda_calls import install
+
+    install()
+
+
+def function_reference(project: Project, value: Any, region: str) -> Any:
+    """``!Ref Fn`` as the function's name and ``!GetAtt Fn.Arn`` as its ARN, for a function
+    of the template (what a handler needs to call another); anything else unchanged."""
+    if not isinstance(value, Intrinsic):
+        return value
+    argument = value.argument
+    if value.function == "Fn::GetAtt":
+        parts = argument if isinstance(argument, list) else str(argument).split(".", 1)
+        if len(parts) != 2 or parts[1] != "Arn":
+            return value
+        argument = parts[0]
+    elif value.function != "Ref":
+        return value
+    function = project.functions.get(argument) if isinstance(argument, str) else None
+    if function is None:
+        return value
+    name = function.function_name if isinstance(function.function_name, str) else argument
+    if value.function == "Ref":
+        return name
+    return f"arn:aws:lambda:{region}:{ACCOUNT_ID}:function:{name}"
+
+
+def _make_spec(project: Project, function: Function, region: str) -> _Spec:
     name = function.logical_id
     if function.package_type != "Zip":
         raise GatewayError(f"{name}: PackageType {function.package_type} cannot run in-process")
@@ -330,6 +413,7 @@ def _make_spec(project: Project, function: Function) -> _Spec:
         paths.extend(str(p) for p in (site, folder / "python", folder) if p.is_dir())
     environment = {}
     for key, value in function.environment.items():
+        value = function_reference(project, value, region)
         if isinstance(value, Intrinsic | dict | list):
             warnings.warn(f"{name}: environment variable {key} is {value}, which cannot be "
                           "resolved locally; it is left unset", stacklevel=4)
