@@ -185,11 +185,12 @@ def _quoted(text: str) -> str:
 
 
 def render_layer_makefile(logical_id: str = DEPENDENCY_LAYER) -> str:
-    # sam build runs this target with ARTIFACTS_DIR set; Lambda puts the layer's python/
-    # folder on sys.path. Recipe lines must start with a tab.
+    # sam build runs this target with ARTIFACTS_DIR set; `layer build` installs wheels for
+    # the layer's Lambda platform into ARTIFACTS_DIR/python/, the folder Lambda puts on
+    # sys.path. Recipe lines must start with a tab.
     return (
         f"build-{logical_id}:\n"
-        '\tpip install --no-cache-dir -r requirements.txt -t "$(ARTIFACTS_DIR)/python"\n'
+        f'\tsam-fastapi layer build {logical_id} --out "$(ARTIFACTS_DIR)"\n'
     )
 
 

@@ -67,8 +67,10 @@ def test_layer_makefile_installs_into_python(projects, tmp_path):
         ["make", "-n", "build-SharedLayer", f"ARTIFACTS_DIR={artifacts}"],
         cwd=root / "layers/shared", capture_output=True, text=True, check=True,
     )
+    # `layer build` writes a layer into OUT/python/ (tests/commands/test_layer.py runs this
+    # very recipe through make).
     assert dry_run.stdout.strip() == (
-        f'pip install --no-cache-dir -r requirements.txt -t "{artifacts}/python"')
+        f'sam-fastapi layer build SharedLayer --out "{artifacts}"')
 
 
 def test_layout_follows_the_movies_example(tmp_path):

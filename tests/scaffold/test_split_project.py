@@ -145,7 +145,7 @@ def test_layout_of_a_copied_split(movies, tmp_path):
     dry_run = subprocess.run(["make", "-n", "build-SharedLayer", f"ARTIFACTS_DIR={tmp_path}"],
                              cwd=movies / "layers/shared", capture_output=True, text=True,
                              check=True)
-    assert f'-t "{tmp_path}/python"' in dry_run.stdout
+    assert f'sam-fastapi layer build SharedLayer --out "{tmp_path}"' in dry_run.stdout
     assert (movies / "samconfig.toml").is_file()
 
 
