@@ -118,6 +118,7 @@ ROUTER_PACKAGE = {
         from .api.admin import admin
 
         app = FastAPI(title="nested")
+        app.mount("/legacy", FastAPI())
         app.include_router(casts.router, prefix="/v1")
         app.include_router(movies.router)
         app.include_router(admin, prefix="/admin", tags=["admin"])
@@ -302,7 +303,7 @@ def test_static_reading_agrees_with_import(tmp_path: Path, files: dict[str, str]
     assert {r.key for r in static.routes} == expected
     assert sorted(r.key for r in static.routes) == sorted(r.key for r in imported.routes)
     assert static.complete and not static.notes
-    for field in ("root_path", "base_path", "docs_url", "openapi_url"):
+    for field in ("root_path", "base_path", "docs_url", "openapi_url", "mounts"):
         assert getattr(static, field) == getattr(imported, field), field
     # Static reading points at the registration, the import at the def: the same file.
     files = {r.key: Path(r.location.file).name for r in static.routes}
@@ -467,6 +468,16 @@ def test_event_served_through_a_trailing_slash_redirect(tmp_path: Path) -> None:
     write(tmp_path, {"template.yaml": template(function(
         "Fn", {"Casts": ("/casts", "GET", ""), "One": ("/casts/{id}", "GET", "")}))})
     assert lint(tmp_path) == []
+
+
+def test_events_under_a_mounted_app_are_served(tmp_path: Path) -> None:
+    write(tmp_path, {"svc/app/__init__.py": "", "svc/app/main.py": MAIN.replace(
+        "app = FastAPI()", 'app = FastAPI()\napp.mount("/legacy", FastAPI())')})
+    write(tmp_path, {"template.yaml": template(function("Fn", {
+        "Casts": ("/casts", "GET", ""), "One": ("/casts/{id}", "GET", ""),
+        "Legacy": ("/legacy/{proxy+}", "ANY", ""), "Old": ("/legacy", "ANY", "")}))})
+    assert lint(tmp_path) == []
+    assert lint(tmp_path, import_apps=True) == []
 
 
 def test_recorded_event_without_a_route(tmp_path: Path) -> None:

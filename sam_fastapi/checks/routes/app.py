@@ -57,6 +57,7 @@ class AppInfo:
     base_path: str | None = "/"
     docs_url: str | None = DEFAULT_DOCS_URL
     openapi_url: str | None = DEFAULT_OPENAPI_URL
+    mounts: tuple[str, ...] = ()  # paths where another ASGI app takes over (``app.mount``)
     complete: bool = True
     notes: tuple[Note, ...] = ()
 
@@ -88,6 +89,8 @@ class AppInfo:
         """Some route answers ``method`` (None: any) on the request ``path``, or on it with its
         trailing slash toggled, where Starlette redirects (``redirect_slashes``)."""
         seen = self.app_path(path)
+        if any(seen == m or seen.startswith(m.rstrip("/") + "/") for m in self.mounts):
+            return True  # what is mounted answers for itself
         toggled = seen.rstrip("/") if seen.endswith("/") else seen + "/"
         paths = (seen, toggled) if seen != "/" else (seen,)
         return any(

@@ -175,8 +175,8 @@ def _function_routes(router: Router, function: Function, app: AppInfo) -> Functi
 
 
 def _served(router: Router, event: ApiEvent, app: AppInfo, function: Function) -> bool:
-    """A non-greedy event is served when a route answers a request it matches (its
-    parameters filled in); a greedy one or ``$default`` only by delivering some route."""
+    """An event is served when the app answers a request it matches (its parameters filled
+    in), or (a greedy one, ``$default``) when it delivers some route."""
     table = router.apis.get(event.api_id)
     if table is None:
         return True  # not routed at all: nothing to say about it here
@@ -184,7 +184,7 @@ def _served(router: Router, event: ApiEvent, app: AppInfo, function: Function) -
                   if r.event_name == event.name and r.function == function.logical_id), None)
     if route is None:
         return True
-    if route.path == DEFAULT_ROUTE or "+}" in route.path:
+    if route.path == DEFAULT_ROUTE:
         return False
     path = sample_path(route.path)
     if table.api.is_http:

@@ -73,8 +73,10 @@ try:
          "where": where(r.endpoint)}
         for r in found
     ]
+    from starlette.routing import Mount
     emit({"routes": routes, "root_path": app.root_path, "base_path": base_path,
-          "docs_url": app.docs_url, "openapi_url": app.openapi_url})
+          "docs_url": app.docs_url, "openapi_url": app.openapi_url,
+          "mounts": [r.path for r in app.routes if isinstance(r, Mount)]})
 except BaseException as exc:
     last = traceback.format_exception_only(type(exc), exc)[-1].strip()
     emit({"error": last})
@@ -131,6 +133,7 @@ def import_app(project: Project, function: Function, *,
         base_path=data["base_path"],
         docs_url=data["docs_url"],
         openapi_url=data["openapi_url"],
+        mounts=tuple(data["mounts"]),
     )
 
 

@@ -130,10 +130,12 @@ class _Reader:
         self.function = function
         self.objects: dict[int, _Object] = {}
         self.notes: list[Note] = []
+        self.mounts: list[str] = []
+        self.app: _Object | None = None
         self.complete = True
 
     def read(self, mangum: Value, app_call: tuple[ast.Call, _Scope]) -> AppInfo:
-        app = self._object_for(*app_call, kind="app")
+        app = self.app = self._object_for(*app_call, kind="app")
         call, scope = app_call
         # Resolving a router may read a module no module-level import named (an import inside
         # an app factory): read until every module read has been walked.
@@ -161,6 +163,7 @@ class _Reader:
             base_path=base_path if base_path is not _DYNAMIC else None,
             docs_url=docs_url if docs_url is not _DYNAMIC else None,
             openapi_url=openapi_url if openapi_url is not _DYNAMIC else None,
+            mounts=tuple(self.mounts),
             complete=self.complete,
             notes=tuple(sorted(self.notes, key=lambda n: (n.location.file, n.location.line))),
         )
@@ -269,10 +272,20 @@ class _Reader:
     def _call(self, call: ast.Call, scope: _Scope) -> None:
         assert isinstance(call.func, ast.Attribute)
         verb = call.func.attr
-        if verb not in ("include_router", "add_api_route"):
+        if verb not in ("include_router", "add_api_route", "mount"):
             return
         owner = self._resolve(call.func.value, scope)
         if owner is None:
+            return
+        if verb == "mount":
+            path = self._argument(call, 0, "path")
+            if owner is not self.app:
+                return  # a router's mounts are not included with it
+            if isinstance(path, str):
+                self.mounts.append(path)
+            else:
+                self._unknown(call, scope, "something is mounted at a path only running the "
+                                           "code would tell")
             return
         if verb == "include_router":
             router_expr = self._argument_node(call, 0, "router")
