@@ -22,10 +22,11 @@ class EventUnserved(CoverageCheck):
 Checks each `Api`/`HttpApi` event of a function against the FastAPI routes of its app: a
 plain event path (parameters filled in) must be answered by some route for its method (any
 method for `ANY`); a `{proxy+}` event or the HTTP API `$default` route counts as served when
-any route lies under it. Recorded events in the `events/` folder beside the template are
-routed through the template as API Gateway would, and must reach a route too; they are
-reported at their file. Functions whose routes are not all known statically are skipped
-(SF400 says why); `--import` reads them exactly.
+any route lies under it; paths under `app.mount(...)` are served by what is mounted there.
+Recorded events in the `events/` folder beside the template are routed through the template
+as API Gateway would, and must reach a route too; they are reported at their file.
+Functions whose routes are not all known statically are skipped (SF400 says why);
+`--import` reads them exactly.
 
 ## Why is this bad?
 Every request the event delivers ends in FastAPI's `404 Not Found` (or `405`): the template
