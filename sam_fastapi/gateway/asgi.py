@@ -161,10 +161,11 @@ class GatewayApp:
         else:  # the gateway answers by itself, no function runs
             exchange = self.gateways[0].request(request.method, _query_path(request),
                                                 headers=request.headers, body=request.body)
+        if self.recorder is not None and exchange.event is not None:
+            # Written before the answer: a client that got it finds the files.
+            await anyio.to_thread.run_sync(self.recorder.record, exchange)
         await _respond(send, exchange, head=request.method == "HEAD")
         self._log(request, exchange, time.perf_counter() - start)
-        if self.recorder is not None and exchange.event is not None:
-            await anyio.to_thread.run_sync(self.recorder.record, exchange)
 
     async def _invoke(self, found: Match, request: Request) -> Exchange:
         function = found.route.function
