@@ -424,6 +424,9 @@ def test_http_api_named_stage_needs_the_base_path(tmp_path: Path) -> None:
                                     'Mangum(app, lifespan="off", api_gateway_base_path="/live")'),
                        encoding="utf-8")
     assert lint(tmp_path) == []
+    # Starlette strips a root_path the path starts with: the stage as root_path works too.
+    main_py.write_text(MAIN.replace("FastAPI()", 'FastAPI(root_path="/live")'), encoding="utf-8")
+    assert lint(tmp_path) == []
 
 
 def test_http_api_default_route_delivers_everything_not_taken(tmp_path: Path) -> None:
