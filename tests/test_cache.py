@@ -253,3 +253,25 @@ def test_a_narrower_selection_never_hides_findings_later(
     assert [f["rule"] for f in json.loads(capsys.readouterr().out)] == ["SF101"]
 
     assert lint(project, capsys) == [("SF101", 6), ("E3002", 12)]
+
+
+def test_cached_findings_follow_the_working_folder_of_each_run(
+    project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    translator_starts: list[str],
+) -> None:
+    (project / "template.yaml").write_text(
+        TEMPLATE + "      Events:\n        E:\n          Type: Api\n"
+        "          Properties: {Method: get}\n", encoding="utf-8")
+    template = str(project / "template.yaml")
+
+    def files_and_rules() -> list[tuple[str, str]]:
+        main(["lint", "--format", "json", "--select", "SF002,SF101,E3002", template])
+        return sorted((f["file"], f["rule"]) for f in json.loads(capsys.readouterr().out))
+
+    monkeypatch.chdir(project.parent)
+    assert files_and_rules() == [("project/template.yaml", rule)
+                                 for rule in ("E3002", "SF002", "SF101")]
+    translator_starts.clear()
+    monkeypatch.chdir(project)
+    assert files_and_rules() == [("template.yaml", rule) for rule in ("E3002", "SF002", "SF101")]
+    assert translations(translator_starts) == 0
