@@ -203,7 +203,8 @@ class Linter:
             cached = self._analyse(path)
             if isinstance(cached, Finding):
                 return cached
-            if self.cache is not None and key is not None:
+            crashed = any(f.rule == CHECK_CRASHED.id for f in cached[2])
+            if self.cache is not None and key is not None and not crashed:
                 self.cache.put(key, cached)
         template, positions, external = cached
         return build_project(template, path, positions=positions), external
@@ -241,11 +242,16 @@ class Linter:
                     Location(str(path)),
                 )]
         if job is not None:
-            findings += [
-                self._finding(TRANSFORM_FAILED, error.message,
-                              _transform_error_location(project, error), error.resource)
-                for error in job.result()
-            ]
+            try:
+                errors = job.result()
+            except RuntimeError as exc:  # the translator's process died (killed, out of memory)
+                findings.append(self._finding(CHECK_CRASHED, str(exc), Location(str(path))))
+            else:
+                findings += [
+                    self._finding(TRANSFORM_FAILED, error.message,
+                                  _transform_error_location(project, error), error.resource)
+                    for error in errors
+                ]
         return snapshot, positions, findings
 
     def _cache_key(self, path: Path) -> str | None:

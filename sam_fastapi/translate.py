@@ -227,8 +227,12 @@ class TranslationJob:
         out, err = self._process.communicate()
         if self._process.returncode != 0:
             last = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-            raise RuntimeError(f"SAM translation process failed: {last[0]}")
-        return [TransformError(**item) for item in json.loads(out)]
+            raise RuntimeError(f"the SAM transform could not run (exit code "
+                               f"{self._process.returncode}): {last[0]}")
+        try:
+            return [TransformError(**item) for item in json.loads(out)]
+        except (ValueError, TypeError) as exc:
+            raise RuntimeError(f"the SAM transform gave an unreadable answer: {exc}") from None
 
     def cancel(self) -> None:
         self._process.kill()

@@ -79,3 +79,23 @@ def test_hostile_checks_become_sf000_and_the_run_goes_on(tmp_path):
     assert "KeyError: 'Properties'" in crashed["HX004"]
     assert "test_lint_hostile_checks.Raises" in crashed["HX004"]
     assert [f.rule for f in findings if not f.rule.startswith("SF000")] == ["SF101"]
+
+
+def test_a_translator_process_that_dies_is_sf000_not_a_traceback(tmp_path, monkeypatch):
+    # Only new interpreters run sitecustomize: the translator's process, not this one.
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text("import os\nos._exit(9)\n")
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    (tmp_path / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n"
+        "    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      InlineCode: x\n      Handler: index.handler\n      Runtime: python3.12\n"
+    )
+    linter = Linter(get_plugin_manager(entry_points=False),
+                    LintConfig(select=("SF0",), use_cache=True))
+    findings = linter.lint([tmp_path / "template.yaml"]).findings
+    assert [(f.rule, f.location.line) for f in findings] == [("SF000", 1)]
+    assert "the SAM transform could not run (exit code 9)" in findings[0].message
+    monkeypatch.delenv("PYTHONPATH")
+    assert linter.lint([tmp_path / "template.yaml"]).findings == []  # the crash was not cached
