@@ -20,6 +20,7 @@ from sam_fastapi.cache import Cache, digest
 from sam_fastapi.checks.base import Check
 from sam_fastapi.config import LintConfig
 from sam_fastapi.findings import Finding, Location, Rule, Severity, Violation
+from sam_fastapi.plugins import registered_checks, registered_rules
 from sam_fastapi.template.loader import TemplateError, load_template
 from sam_fastapi.template.model import Project, build_project, index_positions, plain
 
@@ -147,15 +148,9 @@ class Linter:
                  check_time_limit: float = CHECK_TIME_LIMIT) -> None:
         self.config = config
         self.check_time_limit = check_time_limit
-        self.checks: list[Check] = [
-            check for group in pm.hook.sam_fastapi_register_checks() for check in group
-        ]
-        self.rules: dict[str, Rule] = {}
-        for group in pm.hook.sam_fastapi_register_rules():
-            for rule in group:
-                self.rules[rule.id] = rule
+        self.checks: list[Check] = registered_checks(pm)
+        self.rules: dict[str, Rule] = registered_rules(pm)
         for check in self.checks:
-            self.rules[check.rule.id] = check.rule
             # Checks with options of their own (the route rules' --import) read the config.
             if callable(getattr(check, "configure", None)):
                 check.configure(config)

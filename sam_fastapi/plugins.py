@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+from typing import TYPE_CHECKING
 
 import pluggy
 
 from sam_fastapi import hookspecs
+
+if TYPE_CHECKING:
+    from sam_fastapi.checks.base import Check
+    from sam_fastapi.findings import Rule
 from sam_fastapi.findings import Rule
 
 #: Built-in features, registered through the same hooks as third-party plugins.
@@ -106,3 +111,15 @@ def _check_registrations(pm: pluggy.PluginManager, name: str) -> None:
                     ):
                         raise TypeError(f"{hook_name} returned {check!r}, which has no "
                                         "Rule in .rule and no .run(project)")
+
+
+def registered_checks(pm: pluggy.PluginManager) -> list[Check]:
+    """Every check of every plugin, in registration order."""
+    return [check for group in pm.hook.sam_fastapi_register_checks() for check in group]
+
+
+def registered_rules(pm: pluggy.PluginManager) -> dict[str, Rule]:
+    """Every rule, by id: the pipeline's own (SF000-SF002) and each check's."""
+    rules = {rule.id: rule for group in pm.hook.sam_fastapi_register_rules() for rule in group}
+    rules.update((check.rule.id, check.rule) for check in registered_checks(pm))
+    return dict(sorted(rules.items()))

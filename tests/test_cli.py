@@ -12,8 +12,7 @@ import pytest
 
 from sam_fastapi import __version__
 from sam_fastapi.cli import main
-from sam_fastapi.commands.rules import all_rules
-from sam_fastapi.plugins import get_plugin_manager
+from sam_fastapi.plugins import get_plugin_manager, registered_rules
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"
@@ -237,7 +236,7 @@ def test_python_dash_m_runs_the_cli(tmp_path: Path) -> None:
 
 
 def test_rules_lists_every_registered_rule(capsys: pytest.CaptureFixture[str]) -> None:
-    rules = all_rules(get_plugin_manager())
+    rules = registered_rules(get_plugin_manager())
     code, out, err = run(capsys, "rules")
 
     assert (code, err) == (0, "")

@@ -7,12 +7,11 @@ import re
 import pytest
 
 from sam_fastapi.cli import main
-from sam_fastapi.commands.rules import all_rules
 from sam_fastapi.findings import Rule, Severity
-from sam_fastapi.plugins import get_plugin_manager
+from sam_fastapi.plugins import get_plugin_manager, registered_rules
 
 SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead")
-RULES = all_rules(get_plugin_manager())
+RULES = registered_rules(get_plugin_manager())
 
 
 def doc_problems(rule: Rule) -> list[str]:
