@@ -103,13 +103,21 @@ class SamClient:
     (``/casts/1``), and ``/Prod/casts/1`` is accepted too, as is a query (``/casts?page=2``)
     before ``params``."""
 
-    def __init__(self, gateway: Gateway, *, authorize: bool = True) -> None:
+    def __init__(self, gateway: Gateway, *, authorize: bool = True,
+                 headers: Pairs | None = None) -> None:
         self.gateway = gateway
         self.authorize = authorize
+        self.headers = _pairs(headers)
 
     def without_auth(self) -> SamClient:
         """A client whose requests skip every authorizer, for tests that do not care."""
-        return SamClient(self.gateway, authorize=False)
+        return SamClient(self.gateway, authorize=False, headers=self.headers)
+
+    def with_headers(self, headers: Pairs) -> SamClient:
+        """A client that sends ``headers`` with every request (``Authorization``...); a
+        request's own headers of the same name replace them."""
+        return SamClient(self.gateway, authorize=self.authorize,
+                         headers=[*self.headers, *_pairs(headers)])
 
     def token(self, claims: Mapping[str, Any]) -> str:
         """A JWT carrying ``claims``, signed with the gateway's local key: JWT and Cognito
@@ -141,6 +149,8 @@ class SamClient:
         the route's authorizer (default: the client's, see ``without_auth``).
         """
         header_pairs = _pairs(headers)
+        given = {k.lower() for k, _ in header_pairs}
+        header_pairs[0:0] = [(k, v) for k, v in self.headers if k.lower() not in given]
         body, content_type = _body(json=json, data=data, content=content)
         if content_type and not any(k.lower() == "content-type" for k, _ in header_pairs):
             header_pairs.append(("content-type", content_type))

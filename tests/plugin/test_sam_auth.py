@@ -66,6 +66,12 @@ def test_bypass(sam_client):
     assert sam_client.without_auth().get("/tok").json() == {"authorizer": None}
 
 
+def test_default_headers(sam_client):
+    client = sam_client.with_headers({"Authorization": "allow"})
+    assert client.get("/tok").status_code == 200
+    assert client.get("/tok", headers={"authorization": "deny"}).status_code == 403
+
+
 def test_claims_and_signed_tokens(sam_client):
     response = sam_client.get("/pool", claims={"sub": "u1"})
     assert response.json() == {"authorizer": {"claims": {"sub": "u1"}}}
@@ -88,4 +94,4 @@ def test_sam_client_with_authorizers(pytester: pytest.Pytester) -> None:
 
     result = pytester.runpytest("--sam", "template.yaml", "-p", "no:randomly")
 
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=6)
