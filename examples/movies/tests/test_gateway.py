@@ -20,18 +20,18 @@ def test_the_stage_prefix_is_accepted(sam_client):
     assert response.event["requestContext"]["path"] == "/Prod/movies/health"
 
 
-def test_each_service_keeps_its_own_store(sam_client):
-    sam_client.post("/casts", json={"name": "Alfred Abel"})
+def test_each_service_keeps_its_own_store(editor):
+    editor.post("/casts", json={"name": "Alfred Abel"})
 
-    assert sam_client.get("/casts").json() == [{"id": 1, "name": "Alfred Abel",
+    assert editor.get("/casts").json() == [{"id": 1, "name": "Alfred Abel",
                                                 "nationality": None}]
-    assert sam_client.get("/movies").json() == []
+    assert editor.get("/movies").json() == []
 
 
-def test_raw_invocation(sam_client):
-    event = sam_client.get("/casts/health").event
+def test_raw_invocation(editor):
+    event = editor.get("/casts/health").event
 
-    invocation = sam_client.invoke("CastFunction", event)
+    invocation = editor.invoke("CastFunction", event)
 
     assert invocation.error is None
     assert invocation.result["statusCode"] == 200

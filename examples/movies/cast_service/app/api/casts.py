@@ -47,6 +47,12 @@ class CastStore:
 
 
 store = CastStore()
+
+
+def find(ids: list) -> dict[str, list]:
+    """Which of ``ids`` are cast members (the movie service's question)."""
+    missing = [i for i in ids if not isinstance(i, int) or store.get(i) is None]
+    return {"missing": missing}
 router = APIRouter(prefix="/casts", tags=["casts"])
 
 

@@ -3,6 +3,8 @@
 from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import BaseModel, Field
 
+from app.casts import CastServiceError, missing_cast_ids
+
 
 class MovieIn(BaseModel):
     title: str = Field(min_length=1, max_length=200)
@@ -57,6 +59,16 @@ def _not_found(movie_id: int) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, f"movie {movie_id} not found")
 
 
+def _check_cast(data: MovieIn) -> None:
+    try:
+        missing = missing_cast_ids(data.cast_ids)
+    except CastServiceError as exc:
+        raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"cast service: {exc}") from None
+    if missing:
+        # 422 by number: Starlette renamed the constant (UNPROCESSABLE_CONTENT).
+        raise HTTPException(422, f"unknown cast member(s): {', '.join(map(str, missing))}")
+
+
 # Declared before /{movie_id} so that "health" is never read as an id.
 @router.get("/health")
 def health() -> dict[str, str]:
@@ -71,6 +83,7 @@ def list_movies() -> list[Movie]:
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_movie(data: MovieIn) -> Movie:
+    _check_cast(data)
     return store.add(data)
 
 
@@ -84,6 +97,9 @@ def get_movie(movie_id: int) -> Movie:
 
 @router.put("/{movie_id}")
 def update_movie(movie_id: int, data: MovieIn) -> Movie:
+    if store.get(movie_id) is None:
+        raise _not_found(movie_id)
+    _check_cast(data)
     movie = store.replace(movie_id, data)
     if movie is None:
         raise _not_found(movie_id)
