@@ -55,6 +55,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from sam_fastapi.gateway import http_calls
 from sam_fastapi.gateway.auth import Authorizers
 from sam_fastapi.gateway.events import BUILDERS, EventKind, Request, classify, describe_non_proxy
 from sam_fastapi.gateway.invoker import GatewayError, Invocation, Invoker
@@ -117,6 +118,7 @@ class Gateway:
         self.authorizers = Authorizers(project, self.invoker, clock=clock)
         self.router = Router.from_project(project, region=self.invoker.region)
         self.integration_timeout = integration_timeout
+        http_calls.register(self)
 
     def request(self, method: str, path: str, *,
                 query: Sequence[tuple[str, str]] | Mapping[str, str] = (),
