@@ -335,6 +335,14 @@ def test_jwt_bad_token_is_401(gw: Gateway, clock: Clock, problem: str) -> None:
         exchange.error
 
 
+def test_jwt_claims_are_taken_as_verified_but_exp_and_scopes_still_count(
+        gw: Gateway, clock: Clock) -> None:
+    seen = authorizer_of(gw.request("GET", "/jwt", claims={"sub": "u9", "scope": "movies/read"}))
+    assert seen["jwt"]["claims"] == {"sub": "u9", "scope": "movies/read"}
+    expired = gw.request("GET", "/jwt", claims=claims(clock, exp=int(clock.now)))
+    assert expired.status == 401
+
+
 def test_jwt_without_the_routes_scope_is_403(gw: Gateway, clock: Clock) -> None:
     exchange = gw.request("GET", "/jwt", claims=claims(clock, scope="movies/write"))
     assert (exchange.status, exchange.json()) == (403, {"message": "Forbidden"})
@@ -361,3 +369,45 @@ def test_unknown_authorizer_name_is_a_gateway_error(gateway) -> None:
     gw = gateway(template, {"auth/authorizer.py": AUTHORIZER, "who/app.py": WHOAMI})
     with pytest.raises(GatewayError, match=r"authorizer 'Nope' is not in Auth\.Authorizers"):
         gw.request("GET", "/open")
+
+
+GLOBALS_TEMPLATE = """
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+  Api:
+    Auth:
+      DefaultAuthorizer: Tok
+      Authorizers:
+        Tok:
+          FunctionArn: !GetAtt AuthFunction.Arn
+          Identity: {Header: X-Token, ReauthorizeEvery: 0}
+Resources:
+  AuthFunction:
+    Type: AWS::Serverless::Function
+    Properties: {CodeUri: auth/, Handler: authorizer.handler}
+  Who:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: who/
+      Handler: app.handler
+      Events:
+        Get: {Type: Api, Properties: {Path: /who, Method: GET}}
+"""
+
+
+def test_globals_auth_guards_the_implicit_api(gateway) -> None:
+    gw = gateway(GLOBALS_TEMPLATE, {"auth/authorizer.py": AUTHORIZER, "who/app.py": WHOAMI})
+
+    assert gw.request("GET", "/who", headers={"Authorization": "allow"}).status == 401
+    seen = authorizer_of(gw.request("GET", "/who", headers={"X-Token": "allow"}))
+    assert seen["principalId"] == "user-1"
+
+
+def test_function_arn_that_is_not_a_template_function_is_a_gateway_error(gateway) -> None:
+    template = GLOBALS_TEMPLATE.replace("!GetAtt AuthFunction.Arn",
+                                        "arn:aws:lambda:us-east-1:123456789012:function:x")
+    gw = gateway(template, {"auth/authorizer.py": AUTHORIZER, "who/app.py": WHOAMI})
+    with pytest.raises(GatewayError, match="FunctionArn must be !GetAtt"):
+        gw.request("GET", "/who")

@@ -87,9 +87,9 @@ class Authorizers:
             event = next((e for e in function.events if e.name == route.event_name), None) \
                 if function is not None else None
             api_id = route.api.logical_id
-            if api_id not in self._declared:
-                self._declared[api_id] = api_authorizers(self.project, api_id)
             try:
+                if api_id not in self._declared:
+                    self._declared[api_id] = api_authorizers(self.project, api_id)
                 self._routes[route] = route_auth(self.project, api_id,
                                                  event.auth if event else None,
                                                  self._declared[api_id])
@@ -157,6 +157,9 @@ class Authorizers:
                      claims: Mapping[str, Any] | None) -> Decision:
         authorizer = guard.authorizer
         source = authorizer.identity[0]
+        # Claims given by the test stand for a token already verified: only exp (when they
+        # carry one) and the route's scopes are checked. A token is checked in full.
+        given = claims is not None
         if claims is None:
             token = request.header(source.name) if source.kind == "header" else next(
                 (v for k, v in reversed(request.query) if k == source.name), None)
@@ -168,8 +171,9 @@ class Authorizers:
             except jwt.InvalidToken as exc:
                 return _refused(_unauthorized(http), f"{authorizer.name}: {exc}")
         try:
-            jwt.check_claims(claims, now=self.clock(), issuer=authorizer.issuer,
-                             audience=authorizer.audience, scopes=guard.scopes)
+            jwt.check_claims(claims, now=self.clock(),
+                             issuer=None if given else authorizer.issuer,
+                             audience=() if given else authorizer.audience, scopes=guard.scopes)
         except jwt.InvalidToken as exc:
             return _refused(_unauthorized(http), f"{authorizer.name}: {exc}")
         except jwt.MissingScope as exc:

@@ -1,7 +1,8 @@
 """JWT (HTTP API) and Cognito user pool (REST) authorizers, without the internet.
 
 AWS checks a token's signature against the issuer's published keys; here nothing is fetched.
-A test either passes the claims themselves (``claims=``: taken as verified) or a token signed
+A test either passes the claims themselves (``claims=``: taken as verified, so only ``exp``
+when present and the route's scopes are checked) or a token signed
 with the gateway's local key (HS256, the standard library's HMAC: no extra dependency), which
 is checked as API Gateway checks a real one: signature, ``exp``, ``nbf``, ``iat``, ``iss``,
 ``aud``/``client_id`` and scopes (§5.5).
