@@ -411,3 +411,35 @@ def test_function_arn_that_is_not_a_template_function_is_a_gateway_error(gateway
     gw = gateway(template, {"auth/authorizer.py": AUTHORIZER, "who/app.py": WHOAMI})
     with pytest.raises(GatewayError, match="FunctionArn must be !GetAtt"):
         gw.request("GET", "/who")
+
+
+# -- the authorizer events against real ones --------------------------------------------------
+
+EVENTS = Path(__file__).resolve().parents[1] / "data" / "events"
+#: AWS documents these for REST REQUEST authorizers; the recorded samples leave them out.
+MULTI_VALUE = {"multiValueHeaders", "multiValueQueryStringParameters"}
+#: Payload 2.0 leaves these out when the request has none, as its proxy events do.
+ABSENT_WHEN_EMPTY = {"pathParameters"}
+
+
+@pytest.mark.parametrize(("path", "headers", "recorded"), [
+    ("/tok/1", {"Authorization": "deny"}, "powertools-apiGatewayAuthorizerTokenEvent.json"),
+    ("/req?q=1", {"X-User": "deny"}, "sam-cli-request-authorizer.json"),
+    ("/iam1", {"X-User": "deny"}, "powertools-apiGatewayAuthorizerRequestEvent.json"),
+    ("/iam2?q=1", {"X-User": "deny", "Cookie": "a=1"},
+     "powertools-apiGatewayAuthorizerV2Event.json"),
+])
+def test_authorizer_events_have_the_fields_of_real_ones(gw: Gateway, path: str, headers: dict,
+                                                        recorded: str) -> None:
+    real = json.loads((EVENTS / recorded).read_text(encoding="utf-8"))
+    exchange = gw.request("GET", path, headers=headers)
+
+    assert exchange.status == 403
+    built = exchange.event
+    assert set(real) - ABSENT_WHEN_EMPTY <= set(built)
+    assert set(built) - set(real) <= MULTI_VALUE
+    assert built["type"] == real["type"]
+    assert built.get("version") == real.get("version")
+    for name in ("identitySource", "authorizationToken"):
+        if name in real:
+            assert type(built[name]) is type(real[name])
