@@ -293,6 +293,8 @@ class Invoker:
                 done, error = instance.run(instance.load, INIT_TIMEOUT + spec.timeout)
                 if not done or error is not None:
                     self._discard(instance)
+                    if not done:
+                        _abandon_imports(instance)
                     error = error or _timeout_error(aws_request_id, time.perf_counter() - start)
                     return Invocation(None, error, _ms_since(start), cold)
             context = self._context(instance, aws_request_id)
@@ -432,6 +434,25 @@ def _make_spec(project: Project, function: Function, region: str) -> _Spec:
         memory_size=function.memory_size,
         runtime=str(function.runtime),
     )
+
+
+def _abandon_imports(instance: _Instance) -> None:
+    """Forget the import locks of an import that never finished.
+
+    The stuck thread keeps holding them: without this, the next import of the same names (the
+    function cold again, or any other function whose package is also ``app``) would wait on
+    it forever, and every later invocation of the session would time out.
+    """
+    import _imp
+    from importlib import _bootstrap  # the module locks have no public API
+
+    _imp.acquire_lock()
+    try:
+        for name in list(_bootstrap._module_locks):
+            if name.partition(".")[0] in instance.top_names:
+                del _bootstrap._module_locks[name]
+    finally:
+        _imp.release_lock()
 
 
 class _Inside:
