@@ -1,4 +1,5 @@
-"""Malformed recorded events: classification and replay never fail with an uncaught exception.
+"""Malformed recorded events: classification and replay never fail with an uncaught exception;
+recording never writes a redacted secret.
 
 Real proxy events (REST v1, HTTP API v1 and v2) with keys removed or replaced by values of any
 JSON type, and arbitrary JSON documents. ``classify`` says what they are, ``describe_non_proxy``
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 from sam_fastapi.gateway import Exchange, Gateway, GatewayError
 from sam_fastapi.gateway.events import classify, describe_non_proxy
+from sam_fastapi.gateway.recording import DEFAULT_REDACTED, redact_event
 from sam_fastapi.template import build_project, load_template
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "events"
@@ -128,3 +130,28 @@ def test_the_samples_replay_as_they_are(gateway):
     for sample in SAMPLES:
         assert classify(sample) is not None
         assert gateway.replay(sample).status == 200
+
+
+secrets = st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~+/",
+                  min_size=1, max_size=30).map(lambda text: f"SECRET-{text}")
+
+
+@given(sample=st.sampled_from(SAMPLES), secret=secrets,
+       name=st.sampled_from(["Authorization", "authorization", "COOKIE", "Cookie", "X-Api-Key",
+                             "x-api-key"]),
+       cookie=st.sampled_from(["session", "a", "__Host-id"]))
+def test_a_recorded_event_never_contains_a_redacted_secret(sample, secret, name, cookie):
+    event = copy.deepcopy(sample)
+    value = f"{cookie}={secret}" if name.lower() == "cookie" else secret
+    for key in ("headers", "multiValueHeaders"):
+        if isinstance(event.get(key), dict):
+            event[key][name] = value if key == "headers" else [value, value]
+    if "cookies" in event or event.get("version") == "2.0":
+        event["cookies"] = [f"{cookie}={secret}", f"other={secret}"]
+    identity = event.get("requestContext", {}).get("identity")
+    if isinstance(identity, dict):
+        identity["apiKey"] = secret
+
+    redacted, _ = redact_event(event, frozenset(DEFAULT_REDACTED))
+
+    assert secret not in json.dumps(redacted)
