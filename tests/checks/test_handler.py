@@ -82,6 +82,16 @@ def function(name: str, code_uri: str, handler: str, more: str = "") -> str:
     )
 
 
+def api_event(path: str = "/casts") -> str:
+    """An HttpApi event, for the properties of ``function``: SF303 checks HTTP functions only."""
+    return (
+        "    Events:\n"
+        "      Get:\n"
+        "        Type: HttpApi\n"
+        f"        Properties: {{Path: {path}, Method: GET}}\n"
+    )
+
+
 def lint(path: Path) -> list[Finding]:
     linter = Linter(get_plugin_manager(entry_points=False),
                     LintConfig(use_cache=False, select=("SF3",)))
@@ -196,6 +206,8 @@ def test_good_handlers_are_not_reported(tmp_path: Path) -> None:
         "adapter/app/__init__.py": "",
         "adapter/app/api.py": APP,
         "wrapper/run.sh": "#!/bin/sh\nexec python -m uvicorn app:app\n",
+        # no Api/HttpApi event: a queue consumer is a plain handler by design
+        "consumer/worker.py": "def handler(event, context):\n    return len(event['Records'])\n",
     })
     adapter = (
         "    Layers:\n"
@@ -208,22 +220,24 @@ def test_good_handlers_are_not_reported(tmp_path: Path) -> None:
     )
     path = tmp_path / "template.yaml"
     path.write_text(template(
-        function("Plain", "plain/", "app.main.handler")
-        + function("Aliased", "aliased/", "main.handler")
-        + function("AliasedModule", "aliased/", "main.other")
-        + function("Delegating", "delegating/", "main.handler")
-        + function("Imported", "imported/", "lambda_function.handler")
-        + function("Package", "package/", "service.handler")
-        + function("Starlette", "starlette/", "main.handler")
-        + function("Lazy", "lazy/", "main.handler")
+        function("Plain", "plain/", "app.main.handler", api_event("/plain"))
+        + function("Aliased", "aliased/", "main.handler", api_event("/aliased"))
+        + function("AliasedModule", "aliased/", "main.other", api_event("/module"))
+        + function("Delegating", "delegating/", "main.handler", api_event("/delegating"))
+        + function("Imported", "imported/", "lambda_function.handler",
+                   api_event("/imported"))
+        + function("Package", "package/", "service.handler", api_event("/package"))
+        + function("Starlette", "starlette/", "main.handler", api_event("/starlette"))
+        + function("Lazy", "lazy/", "main.handler", api_event("/lazy"))
         + function("InLayer", "thin/", "shared_api.lambda_.handler",
-                   "    Layers:\n      - !Ref SharedLayer\n")
+                   "    Layers:\n      - !Ref SharedLayer\n" + api_event("/layer"))
         + "SharedLayer:\n"
           "  Type: AWS::Serverless::LayerVersion\n"
           "  Properties:\n"
           "    ContentUri: layer/\n"
-        + function("Adapter", "adapter/", "run.sh", adapter)
-        + function("Wrapper", "wrapper/", "run.sh", wrapper)
+        + function("Adapter", "adapter/", "run.sh", adapter + api_event("/adapter"))
+        + function("Wrapper", "wrapper/", "run.sh", wrapper + api_event("/wrapper"))
+        + function("Consumer", "consumer/", "worker.handler")
         + "Node:\n"
           "  Type: AWS::Serverless::Function\n"
           "  Properties:\n"
@@ -290,6 +304,8 @@ def test_missing_modules_and_attributes(tmp_path: Path) -> None:
 def test_handlers_that_are_not_mangum(tmp_path: Path) -> None:
     write(tmp_path, {
         "svc/app_itself.py": APP + "\nhandler = app\n",
+        # no API event (a function URL, say), but a FastAPI module: checked all the same
+        "svc/url_app.py": APP + "\nhandler = app\n",
         "svc/plain.py": """\
             def handler(event, context):
                 return {"statusCode": 200, "body": "ok"}
@@ -317,12 +333,13 @@ def test_handlers_that_are_not_mangum(tmp_path: Path) -> None:
     })
     path = tmp_path / "template.yaml"
     path.write_text(template(
-        function("AppItself", "svc/", "app_itself.handler")
-        + function("Plain", "svc/", "plain.handler")
-        + function("Flask", "svc/", "flask_app.handler")
-        + function("Async", "svc/", "asynchronous.handler")
-        + function("Reexport", "svc/", "reexport.handler")
-        + function("Undefined", "svc/", "undefined.handler")
+        function("AppItself", "svc/", "app_itself.handler", api_event())
+        + function("FunctionUrl", "svc/", "url_app.handler")
+        + function("Plain", "svc/", "plain.handler", api_event())
+        + function("Flask", "svc/", "flask_app.handler", api_event())
+        + function("Async", "svc/", "asynchronous.handler", api_event())
+        + function("Reexport", "svc/", "reexport.handler", api_event())
+        + function("Undefined", "svc/", "undefined.handler", api_event())
     ), encoding="utf-8")
 
     findings = lint(path)
@@ -330,6 +347,7 @@ def test_handlers_that_are_not_mangum(tmp_path: Path) -> None:
     svc = tmp_path / "svc"
     assert summary(findings, tmp_path) == sorted([
         ("SF303", "svc/app_itself.py", line_of(svc / "app_itself.py", "handler = app")),
+        ("SF303", "svc/url_app.py", line_of(svc / "url_app.py", "handler = app")),
         ("SF303", "svc/plain.py", line_of(svc / "plain.py", "def handler")),
         ("SF303", "svc/flask_app.py", line_of(svc / "flask_app.py", "handler = Mangum")),
         ("SF303", "svc/asynchronous.py", line_of(svc / "asynchronous.py", "async def handler")),
@@ -491,7 +509,7 @@ def test_lint_never_runs_the_handler_module(tmp_path: Path) -> None:
     path = tmp_path / "template.yaml"
     path.write_text(template(
         function("Runs", "svc/", "main.handler")
-        + function("Broken", "svc/", "broken.handler")
+        + function("Broken", "svc/", "broken.handler", api_event())
     ), encoding="utf-8")
 
     findings = lint(path)

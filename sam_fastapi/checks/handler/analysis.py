@@ -58,6 +58,8 @@ NOT_APPS = {
 }
 #: Never followed into, even when vendored into CodeUri: their names above are what counts.
 KNOWN_PACKAGES = frozenset({"mangum", "fastapi", "starlette", "flask"})
+#: A handler module importing one of these is meant to serve an ASGI app.
+ASGI_PACKAGES = frozenset({"mangum", "fastapi", "starlette"})
 
 #: The AWS Lambda Web Adapter layer (commercial and China partitions, x86_64 and arm64). The
 #: region is often ``${AWS::Region}`` in a ``!Sub``, hence the loose middle.
@@ -1035,6 +1037,7 @@ class HandlerAnalysis:
     syntax_errors: tuple[SourceError, ...] = ()
     defined: bool | None = None  # None: cannot tell (unparsable, compiled, star import)
     definition: Location | None = None  # the last binding of the attribute in the module
+    imports_asgi: bool = False  # the module imports Mangum, FastAPI or Starlette somewhere
     verdict: Verdict = field(default_factory=lambda: Verdict("unknown"))
 
     @property
@@ -1068,12 +1071,28 @@ def analyse(project: Project, function: Function) -> HandlerAnalysis:
         analyser.load_imports(loaded)
     except RecursionError:
         defined, definition, verdict = None, None, Verdict("unknown")
+    scope = analyser.load(module).scope
+    imports_asgi = scope is not None and _imports_asgi(scope.body)
     errors = tuple(analyser.errors.values())
     version = python_version(function.runtime)
     if version is not None and version > sys.version_info[:2]:
         errors = tuple(e for e in errors if not e.newer_grammar)
     return replace(base, syntax_errors=errors, defined=defined, definition=definition,
-                    verdict=verdict)
+                   verdict=verdict, imports_asgi=imports_asgi)
+
+
+def _imports_asgi(body: Sequence[ast.stmt]) -> bool:
+    for node in (n for stmt in body for n in ast.walk(stmt)):
+        if isinstance(node, ast.Import):
+            if any(a.name.partition(".")[0] in ASGI_PACKAGES for a in node.names):
+                return True
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and not node.level
+            and (node.module or "").partition(".")[0] in ASGI_PACKAGES
+        ):
+            return True
+    return False
 
 
 def _classify(analyser: _Analyser, loaded: _Loaded,

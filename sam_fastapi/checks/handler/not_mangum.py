@@ -22,11 +22,12 @@ Works out from the source what the handler is, following names, factory function
 between the function's own modules. It accepts `Mangum(app)` (under any import alias, with any
 options) around a FastAPI or Starlette app (or middleware around one, or an app built by a
 factory), a function that passes `(event, context)` on to such a Mangum object, and a handler
-imported from another module that is one of these. Lambda authorizers (a function an API's
-`Auth.Authorizers` names by `FunctionArn`) answer API Gateway with a policy, not HTTP, and are
-not checked; nor are functions behind the AWS Lambda Web Adapter
-(its layer or `AWS_LAMBDA_EXEC_WRAPPER=/opt/bootstrap`) are not checked. What the analysis
-cannot see through, such as a third-party import, is not reported.
+imported from another module that is one of these. Checked are the functions that serve
+HTTP: those with an `Api` or `HttpApi` event, and those whose handler module imports Mangum,
+FastAPI or Starlette (behind a function URL or a load balancer). Lambda authorizers, queue
+consumers and scheduled jobs are plain handlers by design. Functions behind the AWS Lambda Web
+Adapter (its layer or `AWS_LAMBDA_EXEC_WRAPPER=/opt/bootstrap`) are not checked either. What
+the analysis cannot see through, such as a third-party import, is not reported.
 
 ## Why is this bad?
 Lambda calls `handler(event, context)`. A FastAPI app called like that fails with
@@ -51,11 +52,10 @@ handler = Mangum(app, lifespan="off")
 
     def run(self, project: Project) -> Iterator[Violation]:
         reported: set[tuple[object, str]] = set()
-        authorizers = _authorizer_functions(project)
         for function in python_functions(project):
-            if function.logical_id in authorizers:
-                continue
             analysis = analyse(project, function)
+            if not function.events and not analysis.imports_asgi:
+                continue
             verdict, location, module = analysis.verdict, analysis.definition, analysis.module
             if verdict.status != "not" or location is None or module is None:
                 continue
@@ -68,22 +68,6 @@ handler = Mangum(app, lifespan="off")
                 continue
             reported.add((location, message))
             yield Violation(message, resource=function.logical_id, location=location)
-
-
-def _authorizer_functions(project: Project) -> set[str]:
-    """Logical ids of the functions named as Lambda authorizers (``!GetAtt Fn.Arn``)."""
-    found = set()
-    for api in project.apis.values():
-        auth = api.auth if isinstance(api.auth, dict) else {}
-        authorizers = auth.get("Authorizers")
-        for config in authorizers.values() if isinstance(authorizers, dict) else ():
-            arn = config.get("FunctionArn") if isinstance(config, dict) else None
-            target = arn.get("Fn::GetAtt") if isinstance(arn, dict) else None
-            if isinstance(target, str):
-                target = target.split(".")
-            if isinstance(target, list) and target and isinstance(target[0], str):
-                found.add(target[0])
-    return found
 
 
 @hookimpl
