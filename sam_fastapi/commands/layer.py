@@ -147,7 +147,7 @@ def plan(project: Project, logical_ids: Sequence[str], *, out: Path | None,
                                       architecture)
         else:
             function = project.functions[logical_id]
-            requirements = _requirements(logical_id, function.code_dir, "CodeUri")
+            requirements = _requirements(project, logical_id, function.code_dir, "CodeUri")
             if runtime is None and not function.is_python:
                 raise UsageError(f"{logical_id} has runtime {function.runtime!r}, not a Python "
                                  "one; pass --runtime")
@@ -158,7 +158,7 @@ def plan(project: Project, logical_ids: Sequence[str], *, out: Path | None,
 
 def _layer_targets(project: Project, layer: Layer, base: Path, runtime: str | None,
                    architecture: str | None) -> Iterator[Target]:
-    requirements = _requirements(layer.logical_id, layer.content_dir, "ContentUri")
+    requirements = _requirements(project, layer.logical_id, layer.content_dir, "ContentUri")
     users = [f for f in project.functions.values()
              if any(used.logical_id == layer.logical_id for used in project.function_layers(f))]
     runtimes = [runtime] if runtime else _layer_runtimes(layer, users)
@@ -213,7 +213,8 @@ def _platform(logical_id: str, runtime: object, architecture: str) -> LambdaPlat
         raise UsageError(f"{logical_id}: {exc}") from None
 
 
-def _requirements(logical_id: str, folder: Path | None, setting: str) -> Path:
+def _requirements(project: Project, logical_id: str, folder: Path | None,
+                  setting: str) -> Path:
     if folder is None:
         raise UsageError(f"{logical_id}'s {setting} is not a local folder, so there is no "
                          f"{REQUIREMENTS} to build")
@@ -221,6 +222,13 @@ def _requirements(logical_id: str, folder: Path | None, setting: str) -> Path:
     if not requirements.is_file():
         raise UsageError(f"{logical_id} has no {REQUIREMENTS} in {folder}; add one listing "
                          "its dependencies")
+    try:
+        outside = not requirements.resolve().is_relative_to(project.project_root.resolve())
+    except (OSError, RuntimeError):  # a symlink loop
+        outside = True
+    if outside:
+        raise UsageError(f"{logical_id}'s {requirements} leads out of the project folder "
+                         f"{project.project_root} (SF103); it was not read")
     return requirements
 
 
