@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from sam_fastapi.gateway.invoker import INIT_TIMEOUT, Invoker
+from sam_fastapi.gateway.invoker import INIT_TIMEOUT, GatewayError, Invoker
 from sam_fastapi.template import Project
 
 HOSTILE = """\
@@ -268,3 +268,19 @@ def test_a_pytest_session_survives_hostile_handlers(pytester: pytest.Pytester,
                                            timeout=120)
 
     result.assert_outcomes(passed=4)
+
+
+def test_code_out_of_the_project_is_never_imported(project: Callable[..., Project],
+                                                   tmp_path: Path):
+    marker = tmp_path / "imported"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "app.py").write_text(f"import pathlib\npathlib.Path({str(marker)!r}).touch()\n"
+                                    "def handler(event, context):\n    return 1\n")
+    proj = project(template().replace("CodeUri: src/", f"CodeUri: {outside}/"),
+                   {"samconfig.toml": ""})
+    inv = Invoker(proj)
+
+    with pytest.raises(GatewayError, match="is not a local folder"):
+        inv.invoke("Fn", {})
+    assert not marker.exists()
