@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 
 from sam_fastapi.cli import main
+from sam_fastapi.plugins import get_plugin_manager, registered_rules
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "expected.json").is_file())
@@ -76,8 +77,13 @@ def run_lint(args: list[str]) -> int:
     return outcome[0]
 
 
-def test_the_corpus_is_large_enough():
+def test_the_corpus_is_large_enough_and_shows_every_rule():
     assert len(CASES) >= 40
+    specs = [json.loads((CORPUS / case / "expected.json").read_text()) for case in CASES]
+    shown = {rule for spec in specs for rule, _, _ in spec["findings"]}
+    # SF000 (a crashed check) has its own tests: test_lint_hostile_checks.py.
+    rules = set(registered_rules(get_plugin_manager(entry_points=False))) - {"SF000"}
+    assert rules - shown == set()
 
 
 @pytest.mark.parametrize("case", CASES)
