@@ -226,6 +226,9 @@ class Invoker:
         self._specs: dict[str, _Spec] = {}
         self._instances: dict[str, _Instance] = {}
         self._lock = _SWAP_LOCK
+        # Here rather than at the first call: importing boto3 takes a while, and a function's
+        # Timeout should not pay for it.
+        _install_call_hooks()
 
     def invoke(self, logical_id: str, event: Any, *, fresh: bool = False,
                wait: float | None = None) -> Invocation:
