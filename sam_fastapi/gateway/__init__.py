@@ -32,6 +32,8 @@ Notes for callers:
 - Routes guarded by an authorizer (``sam_fastapi.gateway.auth``) are authorized between
   routing and invoking; a refusal is answered by the gateway (``Exchange.function`` None,
   ``Exchange.event``/``invocation`` those of the Lambda authorizer when one ran).
+- A handler's ``boto3`` ``lambda.invoke`` of a template function, and (opt-in) its HTTP calls
+  to the template's APIs, are answered in-process (``lambda_calls``, ``http_calls``).
 - ``Exchange.header(name)`` and ``Exchange.json()`` are conveniences.
 - Setup problems that no request could fix (unknown ``api_id`` or function, S3 or image code,
   a non-Python runtime, an event that is not an HTTP proxy event for ``replay``) raise
