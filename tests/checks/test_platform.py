@@ -298,6 +298,7 @@ def test_wrong_native_files_are_reported_once_per_package(tmp_path: Path) -> Non
     assert "is a macOS Mach-O binary (arm64) (and 1 more native files in speedups/)" in \
         messages["_a.cpython-312-darwin.so"]
     assert "is a Windows PE (DLL) binary" in messages["native.pyd"]
+    assert messages["native.pyd"].endswith("or sam-fastapi layer build Api")
     assert "is a 64-bit ELF binary for aarch64, not x86_64" in messages["libssl.so.3"]
     assert "is a 32-bit ELF binary for i386, not aarch64" in messages["lib32.so"]
     layer_message = next(f.message for f in findings if f.resource == "Shared")

@@ -140,13 +140,13 @@ def _group(relative: str) -> str:
 def _violation(project: Project, owner: str, function: str, platform: LambdaPlatform,
                problem: _Problem) -> Violation:
     more = f" (and {problem.more} more native files in {problem.group}/)" if problem.more else ""
+    # `sam-fastapi layer build` builds a function's requirements.txt too, into OUT itself.
     rebuild = (
         "sam build --use-container, or pip install --platform "
         f"manylinux2014_{platform.machine} --only-binary=:all: --python-version "
-        f"{platform.python_version} --target <folder> -r requirements.txt"
+        f"{platform.python_version} --target <folder> -r requirements.txt, or "
+        f"sam-fastapi layer build {owner}"
     )
-    if owner != function:
-        rebuild += f", or sam-fastapi layer build {owner}"
     return Violation(
         f"{_shown(project, problem.path)} {problem.what}{more}: it cannot load on "
         f"{function}'s Lambda platform ({platform}); reinstall it for Lambda: {rebuild}",
