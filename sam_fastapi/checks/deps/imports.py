@@ -22,7 +22,7 @@ from pathlib import Path
 from sam_fastapi.checks.handler.analysis import (
     Module,
     ModuleFinder,
-    _absolute,
+    absolute_module,
     lambda_sys_path,
     parse_module,
 )
@@ -97,7 +97,7 @@ def _module_level_imports(body: Sequence[ast.stmt],
             for alias in stmt.names:
                 yield stmt, alias.name
         elif isinstance(stmt, ast.ImportFrom):
-            target = _absolute(stmt, module)
+            target = absolute_module(stmt, module)
             if target:
                 yield stmt, target
                 # ``from pkg import sub`` may import the submodule ``pkg.sub``.

@@ -369,7 +369,7 @@ class Value:
     kind: Kind
     what: str  # how a message names it: "None", "the function make()", "flask.Flask"...
     node: ast.AST | None = None  # the def or lambda, for functions and classes
-    scope: _Scope | None = None  # where ``node`` was defined
+    scope: Scope | None = None  # where ``node`` was defined
     module: Module | None = None
     dotted: str = ""
     app: Value | None = None  # for a Mangum object: what it wraps
@@ -384,7 +384,7 @@ class _Site:
 
     kind: Literal["value", "def", "import", "from", "unknown"]
     stmt: ast.stmt
-    scope: _Scope
+    scope: Scope
     expr: ast.expr | None = None
     name: str = ""  # the module of an import, the imported name of a from-import
 
@@ -397,13 +397,13 @@ class _Site:
 @dataclass(eq=False)
 class _Loaded:
     module: Module
-    scope: _Scope | None = None  # None: namespace, compiled, unreadable or not valid Python
+    scope: Scope | None = None  # None: namespace, compiled, unreadable or not valid Python
 
 
-class _Scope:
+class Scope:
     """The names bound in a module or function body (not in nested defs or classes)."""
 
-    def __init__(self, loaded: _Loaded, body: Sequence[ast.stmt], parent: _Scope | None,
+    def __init__(self, loaded: _Loaded, body: Sequence[ast.stmt], parent: Scope | None,
                  node: ast.AST | None = None) -> None:
         self.loaded = loaded
         self.body = body
@@ -419,7 +419,7 @@ class _Scope:
                                 args.vararg, args.kwarg) if a is not None
             )
             self.globals = frozenset(
-                name for n in _own_nodes(body) if isinstance(n, ast.Global) for name in n.names
+                name for n in own_nodes(body) if isinstance(n, ast.Global) for name in n.names
             )
 
     @property
@@ -444,7 +444,7 @@ class _Scope:
 
 
 class _SiteCollector:
-    def __init__(self, scope: _Scope) -> None:
+    def __init__(self, scope: Scope) -> None:
         self.scope = scope
         self.sites: dict[str, list[_Site]] = defaultdict(list)
         self.star_import = False
@@ -542,17 +542,17 @@ class _SiteCollector:
 
     def _globals_set_in(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         """``def init(): global handler; handler = ...`` binds the module's ``handler``."""
-        declared = {n for node in _own_nodes(function.body) if isinstance(node, ast.Global)
+        declared = {n for node in own_nodes(function.body) if isinstance(node, ast.Global)
                     for n in node.names}
         if not declared:
             return
-        inner = _SiteCollector(_Scope(self.scope.loaded, function.body, self.scope, function))
+        inner = _SiteCollector(Scope(self.scope.loaded, function.body, self.scope, function))
         for name, sites in inner.collect().items():
             if name in declared:
                 self.sites[name].extend(sites)
 
 
-def _own_nodes(body: Iterable[ast.AST]) -> Iterator[ast.AST]:
+def own_nodes(body: Iterable[ast.AST]) -> Iterator[ast.AST]:
     """Every node of ``body``, not descending into nested functions, lambdas or classes."""
     stack = list(body)
     while stack:
@@ -579,7 +579,7 @@ class Verdict:
     per_invocation: tuple[Location, ...] = ()
 
 
-class _Analyser:
+class Analyser:
     """Evaluates names and expressions across the modules of one function's code."""
 
     _IN_PROGRESS = Value("unknown", "a circular definition")
@@ -591,7 +591,7 @@ class _Analyser:
         self._site_values: dict[int, Value] = {}
         self._returns: dict[int, Value] = {}
         self._verdicts: dict[int, Verdict] = {}
-        self._function_scopes: dict[int, _Scope] = {}
+        self._function_scopes: dict[int, Scope] = {}
         self._depth = 0
 
     # modules
@@ -606,7 +606,7 @@ class _Analyser:
         tree = self._parse(module.file) if module.file is not None else None
         loaded = _Loaded(module)
         if tree is not None:
-            loaded.scope = _Scope(loaded, tree.body, None)
+            loaded.scope = Scope(loaded, tree.body, None)
         self._loaded[module] = loaded
         return loaded
 
@@ -698,8 +698,8 @@ class _Analyser:
             return _external(dotted)
         return Value("module", f"the module {dotted}", module=module)
 
-    def _import_from(self, stmt: ast.ImportFrom, name: str, scope: _Scope) -> Value:
-        target = _absolute(stmt, scope.loaded.module)
+    def _import_from(self, stmt: ast.ImportFrom, name: str, scope: Scope) -> Value:
+        target = absolute_module(stmt, scope.loaded.module)
         if target is None:
             return _UNKNOWN
         if target.partition(".")[0] in KNOWN_PACKAGES:
@@ -709,8 +709,8 @@ class _Analyser:
             return _UNKNOWN if stmt.level else _external(f"{target}.{name}")
         return self.attribute_of(module, name)
 
-    def lookup(self, name: str, scope: _Scope) -> Value:
-        current: _Scope | None = scope
+    def lookup(self, name: str, scope: Scope) -> Value:
+        current: Scope | None = scope
         while current is not None:
             if name in current.globals:
                 current = scope.loaded.scope
@@ -731,7 +731,7 @@ class _Analyser:
 
     # expressions
 
-    def evaluate(self, expr: ast.expr, scope: _Scope) -> Value:
+    def evaluate(self, expr: ast.expr, scope: Scope) -> Value:
         if isinstance(expr, ast.Constant):
             if expr.value is None:
                 return Value("other", "None")
@@ -755,7 +755,7 @@ class _Analyser:
             return Value("other", literal)
         return _UNKNOWN
 
-    def _attribute(self, expr: ast.Attribute, scope: _Scope) -> Value:
+    def _attribute(self, expr: ast.Attribute, scope: Scope) -> Value:
         base = self.evaluate(expr.value, scope)
         if base.kind == "module" and base.module is not None:
             return self.attribute_of(base.module, expr.attr)
@@ -763,7 +763,7 @@ class _Analyser:
             return _external(f"{base.dotted}.{expr.attr}")
         return _UNKNOWN
 
-    def _call(self, call: ast.Call, scope: _Scope) -> Value:
+    def _call(self, call: ast.Call, scope: Scope) -> Value:
         callee = self.evaluate(call.func, scope)
         if callee.kind == "mangum_class":
             app = self._app_argument(call, scope)
@@ -791,7 +791,7 @@ class _Analyser:
             return Value("other", f"a call of {callee.what}")
         return _UNKNOWN
 
-    def _app_argument(self, call: ast.Call, scope: _Scope) -> Value | None:
+    def _app_argument(self, call: ast.Call, scope: Scope) -> Value | None:
         """What a call gets as its ASGI app (first argument or ``app=``); None when nothing."""
         for keyword in call.keywords:
             if keyword.arg == "app":
@@ -802,7 +802,7 @@ class _Analyser:
             return _UNKNOWN  # *args or **kwargs may carry it
         return None
 
-    def _wrapped_app(self, call: ast.Call, scope: _Scope) -> Value | None:
+    def _wrapped_app(self, call: ast.Call, scope: Scope) -> Value | None:
         """ASGI middleware built around an app (``CORSMiddleware(app, ...)``) is an app too.
 
         Only what is named like middleware: any other call given an app (a third-party
@@ -828,20 +828,20 @@ class _Analyser:
         if isinstance(node, ast.Lambda):
             value = self.evaluate(node.body, scope)
         else:
-            returns = [n.value for n in _own_nodes(getattr(node, "body", []))
+            returns = [n.value for n in own_nodes(getattr(node, "body", []))
                        if isinstance(n, ast.Return) and n.value is not None]
             value = (self._best(self.evaluate(r, scope) for r in returns) if returns
                      else Value("other", f"None (what {function.what} returns)"))
         self._returns[key] = value
         return value
 
-    def function_scope(self, function: Value) -> _Scope:
+    def function_scope(self, function: Value) -> Scope:
         node = function.node
         assert function.scope is not None and node is not None
         key = id(node)
         if key not in self._function_scopes:
             body = [node.body] if isinstance(node, ast.Lambda) else getattr(node, "body", [])
-            self._function_scopes[key] = _Scope(function.scope.loaded, body, function.scope, node)
+            self._function_scopes[key] = Scope(function.scope.loaded, body, function.scope, node)
         return self._function_scopes[key]
 
     @staticmethod
@@ -887,7 +887,7 @@ class _Analyser:
         self._verdicts[key] = verdict
         return verdict
 
-    def _judge_body(self, function: Value, scope: _Scope) -> Verdict:
+    def _judge_body(self, function: Value, scope: Scope) -> Verdict:
         node = function.node
         if not isinstance(node, ast.FunctionDef | ast.Lambda):
             return Verdict("unknown")
@@ -901,7 +901,7 @@ class _Analyser:
         file = str(scope.loaded.module.file)
         per_invocation: list[Location] = []
         statuses: set[str] = set()
-        for call in _own_nodes(body):
+        for call in own_nodes(body):
             if not isinstance(call, ast.Call):
                 continue
             callee = self.evaluate(call.func, scope)
@@ -928,7 +928,7 @@ class _Analyser:
                               "Mangum object", found)
 
 
-def _absolute(stmt: ast.ImportFrom, module: Module) -> str | None:
+def absolute_module(stmt: ast.ImportFrom, module: Module) -> str | None:
     """The module a from-import names, relative ones resolved as from ``module``; None when
     the relative import goes above the top-level package (an ImportError)."""
     if not stmt.level:
@@ -947,7 +947,7 @@ def _imported_at_load(body: Sequence[ast.stmt], module: Module) -> Iterator[str]
         if isinstance(stmt, ast.Import):
             yield from (alias.name for alias in stmt.names)
         elif isinstance(stmt, ast.ImportFrom):
-            target = _absolute(stmt, module)
+            target = absolute_module(stmt, module)
             if target:
                 yield target
                 yield from (f"{target}.{a.name}" for a in stmt.names if a.name != "*")
@@ -973,7 +973,7 @@ def _stored_calls(body: Sequence[ast.AST], global_names: frozenset[str]) -> set[
     """Calls whose result is kept past the call (in a global, an attribute, a dict), as in
     ``_h = _h or Mangum(app)``: built once and reused, not per invocation."""
     stored: set[int] = set()
-    for node in _own_nodes(body):
+    for node in own_nodes(body):
         if not isinstance(node, ast.Assign | ast.AnnAssign) or node.value is None:
             continue
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -1064,7 +1064,7 @@ def analyse(project: Project, function: Function) -> HandlerAnalysis:
     if module is None:
         return replace(base, looked_for=finder.candidates(base.module_name),
                        same_but_case=finder.same_but_case(base.module_name))
-    analyser = _Analyser(finder)
+    analyser = Analyser(finder)
     try:
         loaded = analyser.load(module)
         defined, definition, verdict = _classify(analyser, loaded, base.attribute)
@@ -1095,7 +1095,7 @@ def _imports_asgi(body: Sequence[ast.stmt]) -> bool:
     return False
 
 
-def _classify(analyser: _Analyser, loaded: _Loaded,
+def _classify(analyser: Analyser, loaded: _Loaded,
               attribute: str) -> tuple[bool | None, Location | None, Verdict]:
     scope = loaded.scope
     if scope is None:

@@ -24,13 +24,13 @@ from dataclasses import dataclass, field
 from sam_fastapi.checks.handler.analysis import (
     KNOWN_PACKAGES,
     MAX_MODULES,
+    Analyser,
     ModuleFinder,
+    Scope,
     Value,
-    _absolute,
-    _Analyser,
-    _own_nodes,
-    _Scope,
+    absolute_module,
     lambda_sys_path,
+    own_nodes,
     uses_web_adapter,
 )
 from sam_fastapi.checks.routes.app import (
@@ -58,7 +58,7 @@ class _Object:
 
     kind: str  # "app" or "router"
     call: ast.Call
-    scope: _Scope
+    scope: Scope
     prefix: str | None = ""
     routes: list[AppRoute] = field(default_factory=list)
     includes: list[tuple[int, _Object, str]] = field(default_factory=list)  # (line, router, prefix)
@@ -74,7 +74,7 @@ def read_app(project: Project, function: Function) -> AppInfo | None:
     module = finder.find(module_name.replace("/", ".")) if module_name and attribute else None
     if module is None:
         return None
-    analyser = _Analyser(finder)
+    analyser = Analyser(finder)
     try:
         loaded = analyser.load(module)
         if loaded.scope is None:
@@ -91,7 +91,7 @@ def read_app(project: Project, function: Function) -> AppInfo | None:
         return None
 
 
-def _mangum(analyser: _Analyser, scope: _Scope, attribute: str) -> Value | None:
+def _mangum(analyser: Analyser, scope: Scope, attribute: str) -> Value | None:
     sites = scope.sites(attribute)
     if not sites:
         return None
@@ -101,7 +101,7 @@ def _mangum(analyser: _Analyser, scope: _Scope, attribute: str) -> Value | None:
     if value.kind == "function" and value.node is not None:
         # A handler function that calls a Mangum object (SF304 reports building it per call).
         body = analyser.function_scope(value)
-        for node in _own_nodes(body.body):
+        for node in own_nodes(body.body):
             if isinstance(node, ast.Call):
                 callee = analyser.evaluate(node.func, body)
                 if callee.kind == "mangum":
@@ -109,7 +109,7 @@ def _mangum(analyser: _Analyser, scope: _Scope, attribute: str) -> Value | None:
     return None
 
 
-def _app_call(analyser: _Analyser, mangum: Value) -> tuple[ast.Call, _Scope] | None:
+def _app_call(analyser: Analyser, mangum: Value) -> tuple[ast.Call, Scope] | None:
     """The ``FastAPI(...)`` call behind the app Mangum wraps, through middleware."""
     app = mangum.app
     for _ in range(8):
@@ -125,7 +125,7 @@ def _app_call(analyser: _Analyser, mangum: Value) -> tuple[ast.Call, _Scope] | N
 
 
 class _Reader:
-    def __init__(self, analyser: _Analyser, function: Function) -> None:
+    def __init__(self, analyser: Analyser, function: Function) -> None:
         self.analyser = analyser
         self.function = function
         self.objects: dict[int, _Object] = {}
@@ -134,7 +134,7 @@ class _Reader:
         self.app: _Object | None = None
         self.complete = True
 
-    def read(self, mangum: Value, app_call: tuple[ast.Call, _Scope]) -> AppInfo:
+    def read(self, mangum: Value, app_call: tuple[ast.Call, Scope]) -> AppInfo:
         app = self.app = self._object_for(*app_call, kind="app")
         call, scope = app_call
         # Resolving a router may read a module no module-level import named (an import inside
@@ -170,7 +170,7 @@ class _Reader:
 
     # -- what is an app or a router -----------------------------------------------------------
 
-    def _object_for(self, call: ast.Call, scope: _Scope, kind: str) -> _Object:
+    def _object_for(self, call: ast.Call, scope: Scope, kind: str) -> _Object:
         found = self.objects.get(id(call))
         if found is None:
             found = _Object(kind, call, scope)
@@ -180,7 +180,7 @@ class _Reader:
             self.objects[id(call)] = found
         return found
 
-    def _resolve(self, expr: ast.expr, scope: _Scope, depth: int = 0) -> _Object | None:
+    def _resolve(self, expr: ast.expr, scope: Scope, depth: int = 0) -> _Object | None:
         """The app or router ``expr`` names, following names, attributes and imports."""
         if depth > 8:
             return None
@@ -201,8 +201,8 @@ class _Reader:
                     return self._resolve_name(expr.attr, loaded.scope, depth + 1)
         return None
 
-    def _resolve_name(self, name: str, scope: _Scope, depth: int) -> _Object | None:
-        current: _Scope | None = scope
+    def _resolve_name(self, name: str, scope: Scope, depth: int) -> _Object | None:
+        current: Scope | None = scope
         while current is not None:
             if name in current.globals:
                 current = scope.loaded.scope
@@ -220,9 +220,9 @@ class _Reader:
             current = current.parent
         return None
 
-    def _resolve_import(self, stmt: ast.ImportFrom, name: str, scope: _Scope,
+    def _resolve_import(self, stmt: ast.ImportFrom, name: str, scope: Scope,
                         depth: int) -> _Object | None:
-        target = _absolute(stmt, scope.loaded.module)
+        target = absolute_module(stmt, scope.loaded.module)
         if target is None or target.partition(".")[0] in KNOWN_PACKAGES:
             return None
         module = self.analyser.finder.find(target)
@@ -235,7 +235,7 @@ class _Reader:
 
     # -- registrations ---------------------------------------------------------------------------
 
-    def _walk(self, scope: _Scope, body: list[ast.stmt], qualname: str) -> None:
+    def _walk(self, scope: Scope, body: list[ast.stmt], qualname: str) -> None:
         """Every registration in ``body``; functions and classes are read with their own scope
         (an app factory registers on a local name)."""
         for node in _this_level(body):
@@ -252,7 +252,7 @@ class _Reader:
                     Value("function", node.name, node, scope))
                 self._walk(function, node.body, f"{inner}.<locals>.")
 
-    def _decorated(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: _Scope,
+    def _decorated(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: Scope,
                    qualname: str) -> None:
         for decorator in node.decorator_list:
             if not (isinstance(decorator, ast.Call)
@@ -269,7 +269,7 @@ class _Reader:
             endpoint = f"{scope.loaded.module.name}:{qualname}{node.name}"
             self._add_route(owner, decorator, scope, methods, path, endpoint)
 
-    def _call(self, call: ast.Call, scope: _Scope) -> None:
+    def _call(self, call: ast.Call, scope: Scope) -> None:
         assert isinstance(call.func, ast.Attribute)
         verb = call.func.attr
         if verb not in ("include_router", "add_api_route", "mount"):
@@ -305,7 +305,7 @@ class _Reader:
             return
         self._add_route(owner, call, scope, self._methods(call, scope), path, endpoint)
 
-    def _add_route(self, owner: _Object, call: ast.Call, scope: _Scope,
+    def _add_route(self, owner: _Object, call: ast.Call, scope: Scope,
                    methods: tuple[str, ...] | None, path: object, endpoint: str) -> None:
         if not isinstance(path, str) or methods is None or owner.prefix is None:
             self._unknown(call, scope, "this route's path or methods are only known when the "
@@ -314,7 +314,7 @@ class _Reader:
         owner.routes.append(AppRoute(tuple(sorted(methods)), (owner.prefix or "") + path,
                                      endpoint, self._location(call, scope)))
 
-    def _endpoint(self, expr: ast.expr, scope: _Scope) -> str | None:
+    def _endpoint(self, expr: ast.expr, scope: Scope) -> str | None:
         value = self.analyser.evaluate(expr, scope)
         if value.kind != "function" or value.scope is None or \
                 not isinstance(value.node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -323,7 +323,7 @@ class _Reader:
             return None
         return f"{value.scope.loaded.module.name}:{value.node.name}"
 
-    def _methods(self, call: ast.Call, scope: _Scope) -> tuple[str, ...] | None:
+    def _methods(self, call: ast.Call, scope: Scope) -> tuple[str, ...] | None:
         value = self._argument(call, None, "methods", None)
         if value is None:
             return ("GET",)  # FastAPI's default for api_route and add_api_route
@@ -373,13 +373,13 @@ class _Reader:
             for route in self._routes_of(router, seen):
                 yield AppRoute(route.methods, outer + route.path, route.endpoint, route.location)
 
-    def _unknown(self, call: ast.Call, scope: _Scope, message: str) -> None:
+    def _unknown(self, call: ast.Call, scope: Scope, message: str) -> None:
         self.complete = False
         self.notes.append(Note(f"{self.function.logical_id}: {message}",
                                self._location(call, scope)))
 
     @staticmethod
-    def _location(node: ast.AST, scope: _Scope) -> Location:
+    def _location(node: ast.AST, scope: Scope) -> Location:
         return Location(str(scope.loaded.module.file), getattr(node, "lineno", 1),
                         getattr(node, "col_offset", 0) + 1)
 
