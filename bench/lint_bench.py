@@ -38,6 +38,11 @@ def list_items():
     return []
 
 
+@app.get("/{name}/{item_id}")
+def get_item(item_id: int):
+    return {"id": item_id}
+
+
 handler = Mangum(app, lifespan="off")
 '''
 
