@@ -90,7 +90,7 @@ def test_sam_client_with_authorizers(pytester: pytest.Pytester) -> None:
     (pytester.path / "who").mkdir()
     (pytester.path / "who" / "app.py").write_text(
         (APPS / "whoami.py").read_text(encoding="utf-8"), encoding="utf-8")
-    pytester.makepyfile(test_auth=TESTS)
+    pytester.makepyfile(test_client_auth=TESTS)
 
     result = pytester.runpytest("--sam", "template.yaml", "-p", "no:randomly")
 
