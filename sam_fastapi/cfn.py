@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import subprocess
+import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -63,16 +67,63 @@ def run_cfn_lint(template_path: Path, template: dict[str, Any]) -> list[Finding]
     return findings
 
 
+class CfnLintJob:
+    """cfn-lint in a child process, so it runs on one core while the checks use the other.
+
+    The child reads the template itself, with the working folder and environment of this
+    process, so it finds the same ``.cfnlintrc`` the ``cfn-lint`` command would.
+    """
+
+    def __init__(self, template_path: Path) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "sam_fastapi.cfn", str(template_path)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+
+    def result(self) -> list[Finding]:
+        """The findings; ``CfnLintError`` when cfn-lint could not run, RuntimeError on a crash."""
+        out, err = self._process.communicate()
+        lines = err.decode(errors="replace").strip().splitlines() or ["no output"]
+        if self._process.returncode == 2:
+            raise CfnLintError(lines[-1])
+        if self._process.returncode != 0:
+            raise RuntimeError(f"cfn-lint crashed: {lines[-1]}")
+        try:
+            return [_from_dict(item) for item in json.loads(out)]
+        except (ValueError, TypeError, KeyError) as exc:
+            raise RuntimeError(f"cfn-lint gave an unreadable answer: {exc}") from None
+
+    def cancel(self) -> None:
+        self._process.kill()
+        self._process.communicate()
+
+
+def _from_dict(item: dict[str, Any]) -> Finding:
+    return Finding(
+        rule=item["rule"], name=item["name"], severity=Severity(item["severity"]),
+        message=item["message"], location=Location(**item["location"]),
+        resource=item["resource"],
+    )
+
+
+def main(argv: list[str]) -> int:
+    from sam_fastapi.template.loader import TemplateError, load_template
+
+    path = Path(argv[0])
+    try:
+        findings = run_cfn_lint(path, load_template(path))
+    except TemplateError:
+        findings = []  # the parent reports SF001 from its own reading
+    except CfnLintError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    json.dump([asdict(f) for f in findings], sys.stdout)
+    return 0
+
+
 def _rule_name(rule: Any) -> str:
     return str(rule.shortdesc or rule.id)
 
 
-def cfn_lint_rule_docs(rule_id: str) -> tuple[str, str, str] | None:
-    """(short description, description, source URL) of a cfn-lint rule, for SARIF metadata."""
-    from cfnlint.rules import Rules
-
-    rules = Rules.create_from_module("cfnlint.rules")
-    rule = rules.get(rule_id) if hasattr(rules, "get") else None
-    if rule is None:
-        return None
-    return (str(rule.shortdesc), str(rule.description), str(rule.source_url))
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

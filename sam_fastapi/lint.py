@@ -8,24 +8,23 @@ from __future__ import annotations
 import importlib.metadata
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pluggy
 
 from sam_fastapi import __version__, hookimpl
 from sam_fastapi.cache import Cache, digest
+from sam_fastapi.cfn import CfnLintJob
 from sam_fastapi.checks.base import Check
 from sam_fastapi.config import LintConfig
 from sam_fastapi.findings import Finding, Location, Rule, Severity, Violation
 from sam_fastapi.plugins import registered_checks, registered_rules
 from sam_fastapi.template.loader import TemplateError, load_template
 from sam_fastapi.template.model import Project, build_project, index_positions, plain
-
-if TYPE_CHECKING:
-    from sam_fastapi.translate import TransformError
+from sam_fastapi.translate import TransformError, TranslationJob
 
 CHECK_CRASHED = Rule(
     id="SF000",
@@ -177,16 +176,17 @@ class Linter:
         loaded = self._load(path)
         if isinstance(loaded, Finding):
             return self._filter([loaded], None), None
-        project, external = loaded
-        if not project.has_sam_resources:
-            return self._filter(external, project), f"{path}: no SAM resources to check"
-        own = list(self._run_checks(project))
-        return self._filter([*external, *own], project), None
+        project, pending = loaded
+        # Our checks run here while cfn-lint and the transform run in their own processes.
+        own = list(self._run_checks(project)) if project.has_sam_resources else []
+        external = pending.findings()
+        note = None if project.has_sam_resources else f"{path}: no SAM resources to check"
+        return self._filter([*external, *own], project), note
 
     # -- the expensive, cacheable part: decode, model, cfn-lint, transform ------------------
 
-    def _load(self, path: Path) -> Finding | tuple[Project, list[Finding]]:
-        """The project and the cfn-lint and transform findings, from the cache when unchanged.
+    def _load(self, path: Path) -> Finding | tuple[Project, _External]:
+        """The project, and the cfn-lint and transform findings (from the cache when unchanged).
 
         The cache keeps a plain copy of the decoded template, its source positions and the
         external findings (what depends on the template's bytes alone); the project model is
@@ -194,60 +194,59 @@ class Linter:
         """
         key = self._cache_key(path)
         cached = self.cache.get(key) if self.cache is not None and key is not None else None
-        if cached is None:
-            cached = self._analyse(path)
-            if isinstance(cached, Finding):
-                return cached
-            crashed = any(f.rule == CHECK_CRASHED.id for f in cached[2])
-            if self.cache is not None and key is not None and not crashed:
-                self.cache.put(key, cached)
-        template, positions, external = cached
-        return build_project(template, path, positions=positions), external
-
-    def _analyse(self, path: Path) -> Finding | tuple[dict[str, Any], dict, list[Finding]]:
-        from sam_fastapi.translate import TranslationJob
-
-        job = TranslationJob() if self.runs_transform else None
+        if cached is not None:
+            template, positions, external = cached
+            return build_project(template, path, positions=positions), _External(external)
+        cfn_job = CfnLintJob(path) if self.runs_cfn_lint else None
+        transform_job = TranslationJob() if self.runs_transform else None
         try:
             template = load_template(path)
         except TemplateError as exc:
-            if job is not None:
-                job.cancel()
+            for job in (cfn_job, transform_job):
+                if job is not None:
+                    job.cancel()
             return self._finding(TEMPLATE_UNREADABLE, exc.message, exc.location)
         positions = index_positions(template)
-        snapshot = plain(template)  # before cfn-lint merges Globals into it
+        snapshot = plain(template)
         project = build_project(snapshot, path, positions=positions)
-        if job is not None and (not project.has_sam_resources
-                                or not _declares_sam_transform(template)):
-            job.cancel()
-            job = None
-        if job is not None:
-            job.submit(snapshot)
-        findings: list[Finding] = []
-        if self.runs_cfn_lint:
-            from sam_fastapi.cfn import CfnLintError, run_cfn_lint
-
-            try:
-                findings = run_cfn_lint(path, template)
-            except CfnLintError:
-                raise
-            except Exception as exc:  # cfn-lint's own bugs on odd input, like a crashed check
-                findings = [self._finding(
-                    CHECK_CRASHED, f"cfn-lint crashed: {type(exc).__name__}: {exc}",
-                    Location(str(path)),
-                )]
-        if job is not None:
-            try:
-                errors = job.result()
-            except RuntimeError as exc:  # the translator's process died (killed, out of memory)
-                findings.append(self._finding(CHECK_CRASHED, str(exc), Location(str(path))))
+        if transform_job is not None:
+            if project.has_sam_resources and _declares_sam_transform(template):
+                transform_job.submit(snapshot)
             else:
-                findings += [
-                    self._finding(TRANSFORM_FAILED, error.message,
-                                  _transform_error_location(project, error), error.resource)
-                    for error in errors
-                ]
-        return snapshot, positions, findings
+                transform_job.cancel()
+                transform_job = None
+
+        def collect() -> list[Finding]:
+            findings = self._cfn_lint_findings(path, cfn_job)
+            findings += self._transform_findings(path, project, transform_job)
+            crashed = any(f.rule == CHECK_CRASHED.id for f in findings)
+            if self.cache is not None and key is not None and not crashed:
+                self.cache.put(key, (snapshot, positions, findings))
+            return findings
+
+        return project, _External(collect)
+
+    def _cfn_lint_findings(self, path: Path, job: CfnLintJob | None) -> list[Finding]:
+        if job is None:
+            return []
+        try:
+            return job.result()
+        except RuntimeError as exc:  # cfn-lint's own bugs on odd input, a killed process
+            return [self._finding(CHECK_CRASHED, str(exc), Location(str(path)))]
+
+    def _transform_findings(self, path: Path, project: Project,
+                            job: TranslationJob | None) -> list[Finding]:
+        if job is None:
+            return []
+        try:
+            errors = job.result()
+        except RuntimeError as exc:  # the translator's process died (killed, out of memory)
+            return [self._finding(CHECK_CRASHED, str(exc), Location(str(path)))]
+        return [
+            self._finding(TRANSFORM_FAILED, error.message,
+                          _transform_error_location(project, error), error.resource)
+            for error in errors
+        ]
 
     def _cache_key(self, path: Path) -> str | None:
         try:
@@ -314,6 +313,18 @@ class Linter:
             severity = self.config.severity_of(finding.rule, finding.severity)
             kept.append(replace(finding, severity=severity, location=location))
         return kept
+
+
+class _External:
+    """cfn-lint's and the transform's findings: known already, or collected when needed."""
+
+    def __init__(self, findings: list[Finding] | Callable[[], list[Finding]]) -> None:
+        self._findings = findings
+
+    def findings(self) -> list[Finding]:
+        if callable(self._findings):
+            self._findings = self._findings()
+        return self._findings
 
 
 class CheckTimedOut(Exception):
