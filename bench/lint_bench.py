@@ -127,6 +127,8 @@ def main() -> int:
             root.mkdir()
             template = generate(root, size)
             env = {**os.environ, "SAM_FASTAPI_CACHE_DIR": str(Path(tmp) / "cache")}
+            # As installed for users: modules compiled once, not on every start.
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
             sam_fastapi = [str(BIN / "sam-fastapi"), "lint", template.name]
             base = statistics.median(
                 timed([str(BIN / "cfn-lint"), template.name], root, env) for _ in range(args.runs))

@@ -188,23 +188,33 @@ def resolve(requirements: Iterable[tuple[str, frozenset[str]]],
             closure.unknown.add(name)
             continue
         closure.known[name] = distribution
+        target = tuple(sorted(environment.items()))
         for line in distribution.requires:
-            try:
-                parsed = Parsed(line)
-            except InvalidRequirement:
+            parsed = _parse(line)
+            if parsed is None:
                 continue
-            if parsed.marker is None or any(
-                _holds(parsed, {**environment, "extra": extra}) for extra in wanted
-            ):
+            if parsed.marker is None or any(_holds(line, target, extra) for extra in wanted):
                 pending.append((canonicalize_name(parsed.name),
                                 frozenset(canonicalize_name(e) for e in parsed.extras)))
     return closure
 
 
-def _holds(parsed: Parsed, environment: Mapping[str, str]) -> bool:
-    assert parsed.marker is not None
+# A project's functions share their requirements' dependency trees: parse and evaluate each
+# Requires-Dist line once, not once per function.
+@functools.lru_cache(maxsize=4096)
+def _parse(line: str) -> Parsed | None:
     try:
-        return parsed.marker.evaluate(dict(environment))
+        return Parsed(line)
+    except InvalidRequirement:
+        return None
+
+
+@functools.lru_cache(maxsize=16384)
+def _holds(line: str, environment: tuple[tuple[str, str], ...], extra: str) -> bool:
+    parsed = _parse(line)
+    assert parsed is not None and parsed.marker is not None
+    try:
+        return parsed.marker.evaluate({**dict(environment), "extra": extra})
     except Exception:  # an undefined comparison: count it in, never report a false missing
         return True
 

@@ -1048,7 +1048,24 @@ class HandlerAnalysis:
 
 
 def analyse(project: Project, function: Function) -> HandlerAnalysis:
-    """Find, parse and classify ``function``'s handler, never importing it."""
+    """Find, parse and classify ``function``'s handler, never importing it.
+
+    The five handler rules ask for the same analysis in one lint run: it is kept for the
+    project being linted (one at a time) and made again for the next one.
+    """
+    global _analysed
+    if _analysed[0] is not project:
+        _analysed = (project, {})
+    results = _analysed[1]
+    if function.logical_id not in results:
+        results[function.logical_id] = _analyse(project, function)
+    return results[function.logical_id]
+
+
+_analysed: tuple[Project | None, dict[str, HandlerAnalysis]] = (None, {})
+
+
+def _analyse(project: Project, function: Function) -> HandlerAnalysis:
     handler = str(function.handler)
     module_name, _, attribute = handler.rpartition(".")
     module_name = module_name.replace("/", ".")
