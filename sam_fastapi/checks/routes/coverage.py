@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sam_fastapi.checks.handler.analysis import python_functions
 from sam_fastapi.checks.platform.artifacts import inside
@@ -25,8 +26,10 @@ from sam_fastapi.checks.routes.app import AppInfo, AppRoute, sample_path
 from sam_fastapi.checks.routes.imported import ImportFailed, import_app
 from sam_fastapi.checks.routes.static import read_app
 from sam_fastapi.config import LintConfig
-from sam_fastapi.gateway.router import DEFAULT_ROUTE, ApiInfo, Miss, Router
 from sam_fastapi.template.model import ApiEvent, Function, Project
+
+if TYPE_CHECKING:  # the gateway is imported when coverage is first computed, not at start-up
+    from sam_fastapi.gateway.router import ApiInfo, Router
 
 #: Recorded events larger than this are not API Gateway events anyone recorded by hand.
 MAX_EVENT_BYTES = 1024 * 1024
@@ -103,6 +106,8 @@ _cache: OrderedDict[tuple[int, bool], tuple[Project, Future[Coverage]]] = Ordere
 
 
 def _coverage(project: Project, import_apps: bool) -> Coverage:
+    from sam_fastapi.gateway.router import Router
+
     router = Router.from_project(project)
     functions = [f for f in python_functions(project) if f.events]
     apps: dict[str, AppInfo] = {}
@@ -177,6 +182,8 @@ def _function_routes(router: Router, function: Function, app: AppInfo) -> Functi
 def _served(router: Router, event: ApiEvent, app: AppInfo, function: Function) -> bool:
     """An event is served when the app answers a request it matches (its parameters filled
     in), or (a greedy one, ``$default``) when it delivers some route."""
+    from sam_fastapi.gateway.router import DEFAULT_ROUTE
+
     table = router.apis.get(event.api_id)
     if table is None:
         return True  # not routed at all: nothing to say about it here
@@ -206,6 +213,7 @@ def recorded_event_files(project: Project) -> Iterator[Path]:
 def _recorded(project: Project, router: Router,
               routes: dict[str, FunctionRoutes]) -> Iterator[RecordedEvent]:
     from sam_fastapi.gateway.events import classify
+    from sam_fastapi.gateway.router import Miss
 
     if not router.apis:
         return

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from sam_fastapi import hookimpl
 from sam_fastapi.checks.routes.app import sample_path
 from sam_fastapi.findings import Rule, Severity, Violation
-from sam_fastapi.gateway.router import Router
 from sam_fastapi.template.model import Project
 
 
@@ -49,6 +48,8 @@ Events:
     )
 
     def run(self, project: Project) -> Iterator[Violation]:
+        from sam_fastapi.gateway.router import Router  # not at start-up: only when linting
+
         router = Router.from_project(project)
         for function, event in project.events():
             table = router.apis.get(event.api_id)
