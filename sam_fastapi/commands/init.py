@@ -27,12 +27,17 @@ def sam_fastapi_register_commands(subparsers: argparse._SubParsersAction) -> Non
                              "default: items)")
     parser.add_argument("--http-api", action="store_true",
                         help="an HTTP API (payload 2.0) instead of a REST API")
+    add_project_options(parser)
+    parser.set_defaults(handler=run)
+
+
+def add_project_options(parser: argparse.ArgumentParser) -> None:
+    """The options init and split share for the project they write."""
     parser.add_argument("--arch", choices=ARCHITECTURES, default="x86_64")
     parser.add_argument("--runtime", choices=RUNTIMES, default="python3.12")
     parser.add_argument("--force", action="store_true",
                         help="write into a folder that is not empty; files sam-fastapi did not "
                              "write are still only replaced if you answer yes")
-    parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,9 +11,8 @@ import sys
 from pathlib import Path
 
 from sam_fastapi import hookimpl
-from sam_fastapi.commands.init import ask_overwrite, report_written
+from sam_fastapi.commands.init import add_project_options, ask_overwrite, report_written
 from sam_fastapi.errors import UsageError
-from sam_fastapi.scaffold.project import ARCHITECTURES, RUNTIMES
 
 
 @hookimpl
@@ -46,11 +45,7 @@ def sam_fastapi_register_commands(subparsers: argparse._SubParsersAction) -> Non
                              "distributions the app imported, pinned)")
     parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                         help=f"for importing the app (default: {DEFAULT_TIMEOUT:g})")
-    parser.add_argument("--arch", choices=ARCHITECTURES, default="x86_64")
-    parser.add_argument("--runtime", choices=RUNTIMES, default="python3.12")
-    parser.add_argument("--force", action="store_true",
-                        help="write into a folder that is not empty; files sam-fastapi did not "
-                             "write are still only replaced if you answer yes")
+    add_project_options(parser)
     parser.set_defaults(handler=run)
 
 
