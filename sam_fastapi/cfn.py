@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-import subprocess
 import sys
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from sam_fastapi.child import ChildFailed, JsonChild
 from sam_fastapi.findings import Finding, Location, Severity
 
 _SEVERITIES = {
@@ -75,27 +75,21 @@ class CfnLintJob:
     """
 
     def __init__(self, template_path: Path) -> None:
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "sam_fastapi.cfn", str(template_path)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        )
+        self._child = JsonChild("sam_fastapi.cfn", str(template_path))
 
     def result(self) -> list[Finding]:
         """The findings; ``CfnLintError`` when cfn-lint could not run, RuntimeError on a crash."""
-        out, err = self._process.communicate()
-        lines = err.decode(errors="replace").strip().splitlines() or ["no output"]
-        if self._process.returncode == 2:
-            raise CfnLintError(lines[-1])
-        if self._process.returncode != 0:
-            raise RuntimeError(f"cfn-lint crashed: {lines[-1]}")
         try:
-            return [_from_dict(item) for item in json.loads(out)]
+            return [_from_dict(item) for item in self._child.answer()]
+        except ChildFailed as exc:
+            if exc.returncode == 2:
+                raise CfnLintError(exc.last_line) from None
+            raise RuntimeError(f"cfn-lint crashed: {exc.last_line}") from None
         except (ValueError, TypeError, KeyError) as exc:
             raise RuntimeError(f"cfn-lint gave an unreadable answer: {exc}") from None
 
     def cancel(self) -> None:
-        self._process.kill()
-        self._process.communicate()
+        self._child.cancel()
 
 
 def _from_dict(item: dict[str, Any]) -> Finding:

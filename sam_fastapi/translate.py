@@ -11,13 +11,13 @@ import copy
 import json
 import logging
 import os
-import subprocess
 import sys
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sam_fastapi.child import ChildFailed, JsonChild
 from sam_fastapi.template.model import is_intrinsic
 
 PLACEHOLDER_S3 = "s3://sam-fastapi-placeholder/code.zip"
@@ -198,12 +198,7 @@ class TranslationJob:
     """
 
     def __init__(self) -> None:
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "sam_fastapi.translate"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        self._child = JsonChild("sam_fastapi.translate", stdin=True)
         self._writer: threading.Thread | None = None
 
     def submit(self, template: Mapping[str, Any]) -> None:
@@ -214,7 +209,7 @@ class TranslationJob:
         self._writer.start()
 
     def _write(self, payload: bytes) -> None:
-        stdin = self._process.stdin
+        stdin = self._child.process.stdin
         assert stdin is not None
         with contextlib.suppress(BrokenPipeError, OSError):
             stdin.write(payload)
@@ -223,20 +218,16 @@ class TranslationJob:
     def result(self) -> list[TransformError]:
         if self._writer is not None:
             self._writer.join()
-        self._process.stdin = None
-        out, err = self._process.communicate()
-        if self._process.returncode != 0:
-            last = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-            raise RuntimeError(f"the SAM transform could not run (exit code "
-                               f"{self._process.returncode}): {last[0]}")
         try:
-            return [TransformError(**item) for item in json.loads(out)]
+            return [TransformError(**item) for item in self._child.answer()]
+        except ChildFailed as exc:
+            raise RuntimeError(f"the SAM transform could not run (exit code "
+                               f"{exc.returncode}): {exc.last_line}") from None
         except (ValueError, TypeError) as exc:
             raise RuntimeError(f"the SAM transform gave an unreadable answer: {exc}") from None
 
     def cancel(self) -> None:
-        self._process.kill()
-        self._process.communicate()
+        self._child.cancel()
 
 
 def main() -> int:
