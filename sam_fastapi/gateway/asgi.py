@@ -164,8 +164,9 @@ class GatewayApp:
         if self.recorder is not None and exchange.event is not None:
             # Written before the answer: a client that got it finds the files.
             await anyio.to_thread.run_sync(self.recorder.record, exchange)
-        await _respond(send, exchange, head=request.method == "HEAD")
+        # Logged before the answer too, so a client that got it finds the line.
         self._log(request, exchange, time.perf_counter() - start)
+        await _respond(send, exchange, head=request.method == "HEAD")
 
     async def _invoke(self, found: Match, request: Request) -> Exchange:
         function = found.route.function
