@@ -87,17 +87,22 @@ regions:
 
 def cfn_lint_cli(folder: Path, template: str) -> set[tuple[str, int]]:
     """(rule, line) of each match the ``cfn-lint`` command prints for ``template``."""
+    return {(rule, line) for rule, line, _column, _message in cfn_lint_matches(folder, template)}
+
+
+def cfn_lint_matches(folder: Path, template: str) -> list[tuple[str, int, int, str]]:
+    """(rule, line, column, message) of each match the ``cfn-lint`` command prints, sorted."""
     executable = shutil.which("cfn-lint", path=str(Path(sys.executable).parent))
     assert executable is not None, "cfn-lint is installed beside this Python"
     result = subprocess.run([executable, "--format", "parseable", template], cwd=folder,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode in (0, 2, 4, 6, 8, 10, 12, 14), result.stderr
-    pairs = set()
+    matches = []
     for line in result.stdout.splitlines():
-        file, line_number, _column, _end_line, _end_column, rule, _message = line.split(":", 6)
+        file, line_number, column, _end_line, _end_column, rule, message = line.split(":", 6)
         assert file == template
-        pairs.add((rule, int(line_number)))
-    return pairs
+        matches.append((rule, int(line_number), int(column), message))
+    return sorted(matches)
 
 
 def ours(folder: Path, template: str, monkeypatch: pytest.MonkeyPatch,
@@ -142,3 +147,96 @@ def test_cfn_lint_findings_match_the_cfn_lint_command(
     # The expected pairs keep the comparison honest: both sides must see these problems.
     assert expected <= reported
     assert {rule for rule, _ in reported} - {rule for rule, _ in expected} <= {"E3030", "E3031"}
+
+
+MANY_SCHEMAS = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      EndpointConfiguration: {Type: SIDEWAYS}
+  CastFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: svc/
+      Handler: app.handler
+      Runtime: python3.12
+      MemorySize: 64
+      VpcConfig: {SubnetIds: subnet-1, SecurityGroupIds: [sg-1]}
+      Events:
+        List:
+          Type: Api
+          Properties: {Path: /casts, Method: get, RestApiId: !Ref Api}
+        Proxy:
+          Type: HttpApi
+          Properties: {Path: "/casts/{proxy+}", Method: any, TimeoutInMilis: 100}
+  MovieFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: svc/
+      Handler: app.handler
+      Runtime: python3.12
+      Timeout: 0
+      Environment: {Variables: {TABLE: [a, b]}}
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement: [{Effect: Allowed, Principal: {Service: lambda.amazonaws.com},
+                     Action: sts:AssumeRole}]
+      Policies:
+        - PolicyName: p
+          PolicyDocument: {Statement: [{Effect: Allow, Actions: "s3:GetObject", Resource: "*"}]}
+  Plain:
+    Type: AWS::Lambda::Function
+    Properties:
+      Code: {ZipFile: "x", S3Bucket: b}
+      Handler: index.handler
+      Role: !GetAtt Role.Arn
+      Runtime: python3.12
+      VpcConfig: {SubnetIds: [subnet-1], SecurityGroupId: [sg-1]}
+      TracingConfig: {Mode: Sometimes}
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      VisibilityTimeout: "fifty"
+      RedrivePolicy: {deadLetterTargetArn: !GetAtt Dlq.Arn, maxReceiveCount: many}
+  Dlq:
+    Type: AWS::SQS::Queue
+"""
+
+
+def test_cfn_lint_messages_match_the_command_where_schemas_are_looked_up_many_times(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The cfn-lint child shares schema lookups between resources (``share_schema_lookups``);
+    errors deep in many resources' schemas still come out exactly as the command prints them."""
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "many.yaml").write_text(MANY_SCHEMAS, encoding="utf-8")
+
+    reported = cfn_lint_matches(tmp_path, "many.yaml")
+    monkeypatch.chdir(tmp_path)
+    main(["lint", "--format", "json", "many.yaml"])
+    findings = json.loads(capsys.readouterr().out)
+    assert sorted((f["rule"], f["line"], f["column"], f["message"]) for f in findings
+                  if not f["rule"].startswith("SF")) == reported
+    assert len(reported) > 40
+    assert {"E3002", "E3003", "E3012", "E3030", "E3510", "E3530"} <= {r[0] for r in reported}
+
+
+def test_the_cfn_lint_child_shares_schema_lookups_with_the_installed_cfn_lint(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Guards the speed-up: a cfn-lint release that renames the resolver's method would
+    silently make lint a third slower at 100 functions."""
+    from cfnlint.schema.resolver._resolver import RefResolver
+
+    from sam_fastapi.cfn import share_schema_lookups
+
+    monkeypatch.setattr(RefResolver, "resolve_fragment", RefResolver.resolve_fragment)
+    assert share_schema_lookups() is True
+    assert RefResolver.resolve_fragment.shared is True
