@@ -15,8 +15,10 @@ if TYPE_CHECKING:
     from sam_fastapi.findings import Rule
 from sam_fastapi.findings import Rule
 
-#: Built-in features, registered through the same hooks as third-party plugins.
-DEFAULT_PLUGINS: tuple[str, ...] = (
+#: The lint pipeline's own rules and the built-in checks. They are registered the first time
+#: checks or rules are asked for (``registered_checks``), so a command that never lints
+#: (``layer build`` in a Makefile, ``serve``) starts without importing them.
+CHECK_PLUGINS: tuple[str, ...] = (
     "sam_fastapi.lint",
     "sam_fastapi.checks.project.requirements_missing",
     "sam_fastapi.checks.project.code_folder_missing",
@@ -40,6 +42,11 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "sam_fastapi.checks.platform.native_binary",
     "sam_fastapi.checks.platform.layer_incompatible",
     "sam_fastapi.checks.platform.package_too_large",
+)
+
+#: Output formats and commands, registered with every plugin manager. A command module imports
+#: what its command needs when the command runs, not when the command line is built.
+COMMAND_PLUGINS: tuple[str, ...] = (
     "sam_fastapi.formatters.text",
     "sam_fastapi.formatters.json",
     "sam_fastapi.formatters.sarif",
@@ -53,6 +60,9 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "sam_fastapi.commands.serve",
 )
 
+#: Built-in features, registered through the same hooks as third-party plugins.
+DEFAULT_PLUGINS: tuple[str, ...] = CHECK_PLUGINS + COMMAND_PLUGINS
+
 ENTRY_POINT_GROUP = "sam_fastapi"
 
 
@@ -61,14 +71,27 @@ class PluginLoadError(Exception):
 
 
 def get_plugin_manager(*, entry_points: bool = True) -> pluggy.PluginManager:
-    """A plugin manager with every built-in plugin and, unless disabled, the installed ones."""
+    """A plugin manager with the built-in plugins and, unless disabled, the installed ones.
+
+    The built-in checks join when first asked for (``register_checks``).
+    """
     pm = pluggy.PluginManager("sam_fastapi")
     pm.add_hookspecs(hookspecs)
-    for name in DEFAULT_PLUGINS:
-        pm.register(importlib.import_module(name), name=name)
+    _register(pm, COMMAND_PLUGINS)
     if entry_points:
         _load_entry_points(pm)
     return pm
+
+
+def register_checks(pm: pluggy.PluginManager) -> None:
+    """Register the built-in checks and the pipeline's rules, once."""
+    _register(pm, CHECK_PLUGINS)
+
+
+def _register(pm: pluggy.PluginManager, names: tuple[str, ...]) -> None:
+    for name in names:
+        if pm.get_plugin(name) is None:
+            pm.register(importlib.import_module(name), name=name)
 
 
 def _load_entry_points(pm: pluggy.PluginManager) -> None:
@@ -115,11 +138,13 @@ def _check_registrations(pm: pluggy.PluginManager, name: str) -> None:
 
 def registered_checks(pm: pluggy.PluginManager) -> list[Check]:
     """Every check of every plugin, in registration order."""
+    register_checks(pm)
     return [check for group in pm.hook.sam_fastapi_register_checks() for check in group]
 
 
 def registered_rules(pm: pluggy.PluginManager) -> dict[str, Rule]:
     """Every rule, by id: the pipeline's own (SF000-SF002) and each check's."""
+    register_checks(pm)
     rules = {rule.id: rule for group in pm.hook.sam_fastapi_register_rules() for rule in group}
     rules.update((check.rule.id, check.rule) for check in registered_checks(pm))
     return dict(sorted(rules.items()))

@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from sam_fastapi.plugins import DEFAULT_PLUGINS, ENTRY_POINT_GROUP, get_plugin_manager
+from sam_fastapi.plugins import (
+    COMMAND_PLUGINS,
+    DEFAULT_PLUGINS,
+    ENTRY_POINT_GROUP,
+    get_plugin_manager,
+    registered_checks,
+)
 
 GOOD_PLUGIN = '''\
 """A plugin with one working check and one that crashes."""
@@ -102,8 +108,21 @@ def project(tmp_path: Path) -> Path:
 
 def test_built_in_plugins_are_registered_by_name() -> None:
     pm = get_plugin_manager(entry_points=False)
+    assert [name for name in COMMAND_PLUGINS if pm.get_plugin(name) is None] == []
 
+    registered_checks(pm)
     assert [name for name in DEFAULT_PLUGINS if pm.get_plugin(name) is None] == []
+
+
+def test_a_command_that_never_lints_starts_without_importing_the_checks() -> None:
+    code = ("import sys; from sam_fastapi.cli import main; main(['layer']); "
+            "print(sorted(m for m in sys.modules if m.startswith(('sam_fastapi.checks', "
+            "'sam_fastapi.lint', 'sam_fastapi.template', 'sam_fastapi.gateway', 'cfnlint', "
+            "'samtranslator'))))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+
+    assert result.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_a_plugin_check_reports_and_a_crashing_check_becomes_sf000(
