@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sam_fastapi import hookimpl
 from sam_fastapi.errors import UsageError
-from sam_fastapi.scaffold.files import ScaffoldError, WriteResult, write_project
-from sam_fastapi.scaffold.project import ARCHITECTURES, RUNTIMES
+from sam_fastapi.scaffold import ARCHITECTURES, RUNTIMES
+
+if TYPE_CHECKING:
+    from sam_fastapi.scaffold.files import WriteResult
 
 
 @hookimpl
@@ -41,6 +44,7 @@ def add_project_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sam_fastapi.scaffold.files import ScaffoldError, write_project
     from sam_fastapi.scaffold.init import init_files
 
     directory: Path = args.directory

@@ -8,7 +8,6 @@ from dataclasses import replace
 from pathlib import Path
 
 from sam_fastapi import hookimpl
-from sam_fastapi.config import ConfigError, load_config
 from sam_fastapi.errors import UsageError
 from sam_fastapi.findings import Severity
 
@@ -43,6 +42,8 @@ def _split(values: list[str] | None) -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sam_fastapi.cfn import CfnLintError
+    from sam_fastapi.config import ConfigError, load_config
     from sam_fastapi.lint import Linter, collect_templates
 
     pm = args.plugin_manager
@@ -65,8 +66,6 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     if args.import_apps:
         config = replace(config, import_apps=True)
-    from sam_fastapi.cfn import CfnLintError
-
     try:
         result = Linter(pm, config).lint(templates)
     except CfnLintError as exc:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from sam_fastapi import hookimpl
 from sam_fastapi.errors import UsageError
-from sam_fastapi.template import TemplateError, build_project, load_template
 
 FORMATS = ("text", "json")
 
@@ -47,6 +46,7 @@ class Row:
 def rows(template: Path, *, import_apps: bool = False) -> tuple[list[Row], list[str]]:
     """The route map of ``template`` and notes (import failures, what was not read)."""
     from sam_fastapi.checks.routes.coverage import coverage
+    from sam_fastapi.template import TemplateError, build_project, load_template
 
     try:
         project = build_project(load_template(template), template)

@@ -13,13 +13,11 @@ from pathlib import Path
 from sam_fastapi import hookimpl
 from sam_fastapi.commands.init import add_project_options, ask_overwrite, report_written
 from sam_fastapi.errors import UsageError
+from sam_fastapi.scaffold import DEFAULT_TIMEOUT, GROUP_BY
 
 
 @hookimpl
 def sam_fastapi_register_commands(subparsers: argparse._SubParsersAction) -> None:
-    from sam_fastapi.scaffold.monolith import DEFAULT_TIMEOUT
-    from sam_fastapi.scaffold.split import GROUP_BY
-
     parser = subparsers.add_parser(
         "split",
         help="turn a monolithic FastAPI app into one Lambda function per router",

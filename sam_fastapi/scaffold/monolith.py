@@ -22,7 +22,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-DEFAULT_TIMEOUT = 60.0
+from sam_fastapi.scaffold import DEFAULT_TIMEOUT
+
 #: ``FastAPI(...)`` arguments a split function's app repeats (when they are plain values).
 _SETTINGS = ("title", "version", "description", "openapi_url", "docs_url", "redoc_url",
              "root_path")

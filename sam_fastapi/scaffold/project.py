@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-RUNTIMES = ("python3.10", "python3.11", "python3.12", "python3.13")
-ARCHITECTURES = ("x86_64", "arm64")
 DEPENDENCY_LAYER = "SharedLayer"
 
 

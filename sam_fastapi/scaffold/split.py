@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sam_fastapi.scaffold import GROUP_BY
 from sam_fastapi.scaffold.events import EventBuilder, event_text, snapshot_text
 from sam_fastapi.scaffold.project import (
     Layer,
@@ -34,7 +35,6 @@ from sam_fastapi.scaffold.project import (
 )
 from sam_fastapi.template.model import find_project_root
 
-GROUP_BY = ("router", "prefix")
 CODE_LAYER = "CodeLayer"
 ROOT_GROUP = "root"
 #: Response headers a snapshot does not pin: they differ between any two servers.
