@@ -26,11 +26,18 @@ def build_parser(pm) -> argparse.ArgumentParser:
     return parser
 
 
+#: Built-in commands that call no hook. They start without loading installed plugins (which
+#: cannot add a command of the same name), so a broken or slow plugin never stops a Makefile's
+#: ``sam-fastapi layer build``.
+SELF_CONTAINED = frozenset({"init", "layer", "routes", "serve", "split"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from sam_fastapi.plugins import PluginLoadError, get_plugin_manager
 
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        pm = get_plugin_manager()
+        pm = get_plugin_manager(entry_points=not (argv and argv[0] in SELF_CONTAINED))
         parser = build_parser(pm)
         args = parser.parse_args(argv)
         handler = getattr(args, "handler", None)

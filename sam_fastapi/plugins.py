@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -95,6 +94,8 @@ def _register(pm: pluggy.PluginManager, names: tuple[str, ...]) -> None:
 
 
 def _load_entry_points(pm: pluggy.PluginManager) -> None:
+    import importlib.metadata  # reads every installed distribution: only when plugins are wanted
+
     for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         if pm.get_plugin(entry_point.name) is not None:
             continue

@@ -219,3 +219,35 @@ def test_a_plugin_whose_registration_is_broken_is_one_line(
         f"sam-fastapi: error: plugin 'sam_fastapi_odd' from sam-fastapi-odd failed to load: "
         f"{problem}")
     assert result.stderr.count("\n") == 1
+
+
+COMMAND_PLUGIN = '''\
+from sam_fastapi import hookimpl
+
+
+@hookimpl
+def sam_fastapi_register_commands(subparsers):
+    parser = subparsers.add_parser("hello", help="say hello")
+    parser.set_defaults(handler=lambda args: print("hello from a plugin") or 0)
+'''
+
+
+def test_a_plugin_adds_a_command(tmp_path: Path, project: Path) -> None:
+    make_distribution(tmp_path / "site", "sam-fastapi-hello", "sam_fastapi_hello",
+                      COMMAND_PLUGIN)
+
+    result = cli(tmp_path / "site", project, "hello")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "hello from a plugin\n", "")
+    assert "hello" in cli(tmp_path / "site", project, "--help").stdout
+
+
+def test_a_broken_plugin_stops_lint_but_not_a_command_that_calls_no_hook(
+    tmp_path: Path, project: Path
+) -> None:
+    make_distribution(tmp_path / "site", "sam-fastapi-broken", "sam_fastapi_broken",
+                      "import a_module_that_does_not_exist\n")
+
+    assert cli(tmp_path / "site", project, "lint", "template.yaml").returncode == 2
+    routes = cli(tmp_path / "site", project, "routes", "template.yaml")
+    assert routes.returncode == 0, routes.stderr
+    assert "failed to load" not in routes.stderr

@@ -9,7 +9,7 @@ resolved once and then reused until one of those changes (``--no-cache`` resolve
 
 from __future__ import annotations
 
-import importlib.metadata
+import importlib.util
 import os
 import re
 import shutil
@@ -132,9 +132,12 @@ def _read(path: Path) -> bytes:
         return b"\0missing"
 
 
-def _pip_version() -> str:
-    try:
-        return importlib.metadata.version("pip")
-    except importlib.metadata.PackageNotFoundError:
-        return "none"
+def _pip_version() -> bytes:
+    """What identifies the pip that ``install`` runs: its ``__init__.py``, which holds
+    ``__version__``. Found without importing pip or reading every distribution's metadata,
+    which would take longer than restoring a cached build."""
+    spec = importlib.util.find_spec("pip")
+    if spec is None or spec.origin is None:
+        return b"no pip"
+    return _read(Path(spec.origin))
 

@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,15 @@ def test_any_input_change_changes_the_key(key_inputs, change):
         environ = {**environ, change: environ.get(change, "") + "x"}
 
     assert cache_key(requirements, platform, environ) != before
+
+
+def test_another_pip_changes_the_key(key_inputs, monkeypatch, tmp_path):
+    requirements, environ = key_inputs
+    before = cache_key(requirements, ARM64, environ)
+    other = tmp_path / "other-pip" / "pip"
+    other.mkdir(parents=True)
+    (other / "__init__.py").write_text('__version__ = "99.0"\n')
+    monkeypatch.delitem(sys.modules, "pip", raising=False)
+    monkeypatch.syspath_prepend(str(other.parent))
+
+    assert cache_key(requirements, ARM64, environ) != before
