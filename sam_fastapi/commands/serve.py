@@ -7,16 +7,16 @@ request, the handlers' output prefixed with their function's name.
 from __future__ import annotations
 
 import argparse
-import errno
-import ipaddress
-import logging
-import socket
 import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from sam_fastapi import hookimpl
 from sam_fastapi.errors import UsageError
+
+if TYPE_CHECKING:  # imported when serve runs, so other commands start without them
+    import logging
+    import socket
 
 LOOPBACK = "127.0.0.1"
 INSTALL_HINT = "sam-fastapi serve needs uvicorn: pip install 'sam-fastapi[serve]'"
@@ -104,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _console_log() -> logging.Logger:
     """The request log on stderr, as bare lines; set up once per process."""
+    import logging
+
     log = logging.getLogger("sam_fastapi.serve")
     if not any(getattr(h, "sam_fastapi_serve", False) for h in log.handlers):
         handler = logging.StreamHandler(sys.stderr)
@@ -126,6 +128,9 @@ def check_host(host: str | None) -> str:
 
 def bind(host: str, port: int) -> socket.socket:
     """A listening socket, or a one-line error: the port taken, the address not this machine's."""
+    import errno
+    import socket
+
     if not 0 <= port <= 65535:
         raise UsageError(f"--port {port} is not a port (0-65535)")
     try:
@@ -180,6 +185,8 @@ class FunctionOutput:
 
 
 def _is_loopback(host: str) -> bool:
+    import ipaddress
+
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
