@@ -18,7 +18,7 @@ from sam_fastapi.checks.makefile.target_missing import MakefileTargetMissing
 from sam_fastapi.cli import main
 from sam_fastapi.config import LintConfig
 from sam_fastapi.lint import Linter
-from sam_fastapi.plugins import get_plugin_manager
+from sam_fastapi.plugins import get_plugin_manager, registered_checks
 from sam_fastapi.template.loader import load_template
 from sam_fastapi.template.model import build_project
 
@@ -523,8 +523,7 @@ def test_target_is_not_reported_missing_from_what_was_not_read(tmp_path: Path):
 
 
 def test_rules_are_registered_and_documented():
-    pm = get_plugin_manager(entry_points=False)
-    rules = {c.rule.id: c.rule for group in pm.hook.sam_fastapi_register_checks() for c in group}
+    rules = {c.rule.id: c.rule for c in registered_checks(get_plugin_manager(entry_points=False))}
     for rule_id, name in [("SF201", "makefile-missing"), ("SF202", "makefile-target-missing"),
                           ("SF203", "makefile-recipe-not-tab")]:
         rule = rules[rule_id]
