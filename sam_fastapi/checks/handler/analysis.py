@@ -30,6 +30,7 @@ import builtins
 import os
 import re
 import sys
+import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -140,27 +141,38 @@ _NEWER_GRAMMAR = re.compile(
 
 
 _ParseResult = ast.Module | SourceError | None
-_PARSE_CACHE_SIZE = 256
+#: Source bytes whose trees are kept: every function of a 200-function project (a few files of
+#: a few kB each) fits, so the checks that each walk all functions parse every file once.
+_PARSE_CACHE_BYTES = 8 * 1024 * 1024
 _parsed: OrderedDict[tuple[str, int, int], _ParseResult] = OrderedDict()
+_parsed_bytes = 0
+_parsed_lock = threading.Lock()
 
 
 def parse_module(path: Path) -> _ParseResult:
     """The syntax tree of ``path``, its syntax error, or None when it cannot be read or is huge.
 
-    Cached by path, mtime and size: the five handler rules each ask for the same files.
+    Cached by path, mtime and size: the handler, route and dependency rules each ask for the
+    same files, from their own threads.
     """
+    global _parsed_bytes
     try:
         stat = path.stat()
     except OSError:
         return None
     key = (str(path), stat.st_mtime_ns, stat.st_size)
-    if key in _parsed:
-        _parsed.move_to_end(key)
-        return _parsed[key]
+    with _parsed_lock:
+        if key in _parsed:
+            _parsed.move_to_end(key)
+            return _parsed[key]
     result = _parse(path, stat.st_size)
-    _parsed[key] = result
-    if len(_parsed) > _PARSE_CACHE_SIZE:
-        _parsed.popitem(last=False)
+    with _parsed_lock:
+        if key not in _parsed:
+            _parsed[key] = result
+            _parsed_bytes += stat.st_size
+        while _parsed_bytes > _PARSE_CACHE_BYTES and len(_parsed) > 1:
+            (_, _, size), _ = _parsed.popitem(last=False)
+            _parsed_bytes -= size
     return result
 
 

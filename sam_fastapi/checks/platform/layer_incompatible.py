@@ -53,6 +53,7 @@ and build the layer for that runtime and machine (`sam-fastapi layer build Share
     )
 
     def run(self, project: Project) -> Iterator[Violation]:
+        from_globals = _globals_layer_count(project)
         for function in project.functions.values():
             if function.package_type == "Image":
                 continue
@@ -60,7 +61,7 @@ and build the layer for that runtime and machine (`sam-fastapi layer build Share
                 layer = project.layers.get(ref.logical_id or "")
                 if layer is None:
                     continue
-                path = _layer_entry_path(project, function, index)
+                path = _layer_entry_path(function, index, from_globals)
                 runtime = function.runtime
                 if (isinstance(runtime, str) and layer.compatible_runtimes
                         and runtime not in layer.compatible_runtimes):
@@ -86,12 +87,16 @@ and build the layer for that runtime and machine (`sam-fastapi layer build Share
                     )
 
 
-def _layer_entry_path(project: Project, function: Function, index: int) -> TemplatePath:
-    """Where the function's ``index``-th layer is written: Globals' layers come first."""
-    from_globals = sum(
+def _globals_layer_count(project: Project) -> int:
+    """How many layers ``Globals: Function: Layers`` lists (they come first in each function's)."""
+    return sum(
         1 for path in project.positions
         if len(path) == 4 and path[:3] == ("Globals", "Function", "Layers")
     )
+
+
+def _layer_entry_path(function: Function, index: int, from_globals: int) -> TemplatePath:
+    """Where the function's ``index``-th layer is written: Globals' layers come first."""
     if index < from_globals:
         return ("Globals", "Function", "Layers", index)
     return ("Resources", function.logical_id, "Properties", "Layers", index - from_globals)
