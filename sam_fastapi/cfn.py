@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import functools
 import json
 import logging
 import sys
@@ -100,17 +102,27 @@ def _from_dict(item: dict[str, Any]) -> Finding:
     )
 
 
-def share_schema_lookups() -> bool:
-    """Let every cfn-lint schema resolver share one memo of ``$ref`` fragment lookups.
+def remember_repeated_work() -> list[str]:
+    """Memoize two pure computations cfn-lint repeats for every resource of a large template.
+
+    At 100 SAM functions they are half of cfn-lint's time. Each memo returns exactly what
+    cfn-lint would compute, and the parity tests compare the findings, messages included, with
+    the ``cfn-lint`` command's. Only the cfn-lint child process calls this. Returns the names
+    of the memos in place; one whose target a cfn-lint release renamed is left out, and cfn-lint
+    then runs as it is.
+    """
+    return [name for name, applied in (("schema lookups", _share_schema_lookups()),
+                                       ("suggestions", _remember_suggestions())) if applied]
+
+
+def _share_schema_lookups() -> bool:
+    """Every schema resolver shares one memo of ``$ref`` fragment lookups.
 
     cfn-lint makes a resolver per resource it validates, and each resolver looks up every
-    ``$ref`` it meets by walking the whole resource schema for an ``id`` naming the fragment
-    first; its own cache lives and dies with the resolver. At 100 SAM functions that walk is a
-    third of cfn-lint's time, repeated for identical (schema, fragment) pairs. The schemas are
-    read-only while rules run, so the answer for a pair never changes: this memo returns the very
-    object cfn-lint would find, and the parity tests compare the findings with the ``cfn-lint``
-    command's. Only the cfn-lint child process calls it; it returns False, changing nothing, if
-    cfn-lint's resolver no longer has the method.
+    ``$ref`` it meets by walking the whole resource schema for an ``id`` naming the fragment;
+    its own cache lives and dies with the resolver. The schemas are read-only while rules run,
+    so the answer for a (schema, fragment) pair never changes: the memo returns the very object
+    the walk would find.
     """
     try:
         from cfnlint.schema.resolver._resolver import RefResolver
@@ -133,10 +145,45 @@ def share_schema_lookups() -> bool:
     return True
 
 
+def _remember_suggestions() -> bool:
+    """"Did you mean ...?" similarity is computed once per (property, schema key) pair.
+
+    cfn-lint's ``additionalProperties`` compares every unexpected property with every allowed
+    one through ``difflib.SequenceMatcher(a=..., b=...).ratio()``, also inside the ``anyOf``
+    branches of each SAM event it tries and discards: the same pairs, thousands of times.
+    """
+    try:
+        from cfnlint.jsonschema import _keywords
+    except ImportError:
+        return False
+    matcher = getattr(_keywords, "SequenceMatcher", None)
+    if matcher is _RememberedMatcher:
+        return True
+    if matcher is not difflib.SequenceMatcher:
+        return False
+    _keywords.SequenceMatcher = _RememberedMatcher  # type: ignore[attr-defined]
+    return True
+
+
+class _RememberedMatcher:
+    """``difflib.SequenceMatcher(a=..., b=...)`` for strings, with a memo of ``ratio()``."""
+
+    def __init__(self, isjunk: None = None, a: str = "", b: str = "") -> None:
+        self.a, self.b = a, b
+
+    def ratio(self) -> float:
+        return _ratio(self.a, self.b)
+
+
+@functools.lru_cache(maxsize=65536)
+def _ratio(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(a=a, b=b).ratio()
+
+
 def main(argv: list[str]) -> int:
     from sam_fastapi.template.loader import TemplateError, load_template
 
-    share_schema_lookups()
+    remember_repeated_work()
     path = Path(argv[0])
     try:
         findings = run_cfn_lint(path, load_template(path))

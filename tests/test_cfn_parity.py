@@ -213,7 +213,7 @@ Resources:
 def test_cfn_lint_messages_match_the_command_where_schemas_are_looked_up_many_times(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """The cfn-lint child shares schema lookups between resources (``share_schema_lookups``);
+    """The cfn-lint child memoizes schema lookups and suggestions (``remember_repeated_work``);
     errors deep in many resources' schemas still come out exactly as the command prints them."""
     (tmp_path / "svc").mkdir()
     (tmp_path / "many.yaml").write_text(MANY_SCHEMAS, encoding="utf-8")
@@ -228,15 +228,18 @@ def test_cfn_lint_messages_match_the_command_where_schemas_are_looked_up_many_ti
     assert {"E3002", "E3003", "E3012", "E3030", "E3510", "E3530"} <= {r[0] for r in reported}
 
 
-def test_the_cfn_lint_child_shares_schema_lookups_with_the_installed_cfn_lint(
+def test_the_cfn_lint_child_memoizes_with_the_installed_cfn_lint(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Guards the speed-up: a cfn-lint release that renames the resolver's method would
-    silently make lint a third slower at 100 functions."""
+    """Guards the speed-up: a cfn-lint release that renames what is memoized would silently
+    make lint half as fast at 100 functions."""
+    from cfnlint.jsonschema import _keywords
     from cfnlint.schema.resolver._resolver import RefResolver
 
-    from sam_fastapi.cfn import share_schema_lookups
+    from sam_fastapi.cfn import remember_repeated_work
 
     monkeypatch.setattr(RefResolver, "resolve_fragment", RefResolver.resolve_fragment)
-    assert share_schema_lookups() is True
-    assert RefResolver.resolve_fragment.shared is True
+    monkeypatch.setattr(_keywords, "SequenceMatcher", _keywords.SequenceMatcher)
+    assert remember_repeated_work() == ["schema lookups", "suggestions"]
+    assert remember_repeated_work() == ["schema lookups", "suggestions"]  # applied once
+    assert _keywords.SequenceMatcher(a="TimeoutInMilis", b="TimeoutInMillis").ratio() > 0.8
