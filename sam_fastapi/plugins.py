@@ -69,14 +69,16 @@ class PluginLoadError(Exception):
     """A third-party plugin could not be loaded; the message names its distribution."""
 
 
-def get_plugin_manager(*, entry_points: bool = True) -> pluggy.PluginManager:
-    """A plugin manager with the built-in plugins and, unless disabled, the installed ones.
+def get_plugin_manager(*, entry_points: bool = True,
+                       builtins: tuple[str, ...] = COMMAND_PLUGINS) -> pluggy.PluginManager:
+    """A plugin manager with the ``builtins`` (all commands and formats unless narrowed) and,
+    unless disabled, the installed plugins.
 
     The built-in checks join when first asked for (``register_checks``).
     """
     pm = pluggy.PluginManager("sam_fastapi")
     pm.add_hookspecs(hookspecs)
-    _register(pm, COMMAND_PLUGINS)
+    _register(pm, builtins)
     if entry_points:
         _load_entry_points(pm)
     return pm
