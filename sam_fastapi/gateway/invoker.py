@@ -131,6 +131,7 @@ class _Instance:
         }
         # TZ first: _Inside compares it to decide whether to call tzset().
         self.prepared_environment = _ENVIRON.prepare({"TZ": ":UTC", **self.environment})
+        self.environment_plan: _EnvironmentPlan | None = None
         self.inbox: queue.SimpleQueue[Callable[[], Any] | None] = queue.SimpleQueue()
         self.outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.thread = threading.Thread(target=self._serve, name=f"lambda:{spec.logical_id}",
@@ -467,12 +468,13 @@ class _Inside:
     def __enter__(self) -> None:
         instance = self.instance
         trace = f"Root=1-{int(time.time()):08x}-{random.getrandbits(96):024x};Sampled=0"
-        self.saved_environment = _ENVIRON.apply(
-            (*instance.prepared_environment, *_ENVIRON.prepare({"_X_AMZN_TRACE_ID": trace})))
+        plan = _ENVIRON.plan(instance.prepared_environment, instance.environment_plan)
+        self.plan = instance.environment_plan = plan
+        _ENVIRON.enter(plan)
+        self.saved_trace = _ENVIRON.apply(_ENVIRON.prepare({_TRACE_NAME: trace}))
         # The runtime runs in UTC; localtime() only follows TZ after tzset(), which is slow
         # enough to skip when local time already is UTC.
-        tz = instance.prepared_environment[0][1]
-        self.retime = (_HAS_TZSET and self.saved_environment[0][1] != tz
+        self.retime = (_HAS_TZSET and instance.prepared_environment[0][0] in plan.changed
                        and (time.timezone, time.altzone, time.daylight) != (0, 0, 0))
         if self.retime:
             time.tzset()
@@ -517,9 +519,27 @@ class _Inside:
             own.pop(_TRACE_KEY, None)  # set anew for each call
             instance.prepared_environment = tuple(own.items())
             _ENVIRON.restore([(k, self.applied.get(k)) for k, _ in changes])
-        _ENVIRON.restore(self.saved_environment)
+        _ENVIRON.restore(self.saved_trace)
+        _ENVIRON.leave(self.plan)
         if self.retime:
             time.tzset()
+
+
+@dataclass(frozen=True)
+class _EnvironmentPlan:
+    """An instance's variables over the environment as it was when the plan was made.
+
+    Between calls the environment is usually what it was at the last call, so what to set
+    and what to put back afterwards is known once: only variables whose value differs.
+    """
+
+    variables: tuple[tuple[Any, Any], ...]  # the instance's, prepared (None: unset)
+    outside: dict[Any, Any] | None  # the whole environment then (None: not POSIX)
+    puts: tuple[tuple[Any, Any], ...]  # variables to set, their value differs outside
+    deletes: tuple[Any, ...]  # variables to unset, set outside
+    resets: tuple[tuple[Any, Any], ...]  # afterwards: those set outside, with that value
+    unsets: tuple[Any, ...]  # afterwards: those not set outside
+    changed: frozenset[Any]
 
 
 class _Environment:
@@ -533,6 +553,47 @@ class _Environment:
         data = getattr(os.environ, "_data", None)
         self.data: dict[Any, Any] | None = (
             data if os.name == "posix" and isinstance(data, dict) else None)
+
+    def plan(self, variables: tuple[tuple[Any, Any], ...],
+             previous: _EnvironmentPlan | None = None) -> _EnvironmentPlan:
+        """What setting prepared ``variables`` over the current environment changes:
+        ``previous`` when it was made for the same variables and environment."""
+        data = self.data
+        if (previous is not None and previous.variables is variables and data is not None
+                and previous.outside == data):
+            return previous
+        current: Mapping[Any, Any] = os.environ if data is None else data
+        changed = [(k, v, current.get(k)) for k, v in variables if current.get(k) != v]
+        return _EnvironmentPlan(
+            variables, None if data is None else dict(data),
+            puts=tuple((k, v) for k, v, _ in changed if v is not None),
+            deletes=tuple(k for k, v, _ in changed if v is None),
+            resets=tuple((k, old) for k, _, old in changed if old is not None),
+            unsets=tuple(k for k, _, old in changed if old is None),
+            changed=frozenset(k for k, _, _ in changed))
+
+    def enter(self, plan: _EnvironmentPlan) -> None:
+        """Set a plan's variables; the environment must be the one it was made for."""
+        self._change(plan.deletes, plan.puts)
+
+    def leave(self, plan: _EnvironmentPlan) -> None:
+        """Put back what ``enter`` changed."""
+        self._change(plan.unsets, plan.resets)
+
+    def _change(self, unsets: tuple[Any, ...], puts: tuple[tuple[Any, Any], ...]) -> None:
+        data = self.data
+        if data is None:
+            for name in unsets:
+                os.environ.pop(name, None)
+            os.environ.update(puts)
+            return
+        unsetenv, putenv = os.unsetenv, os.putenv
+        for key in unsets:
+            unsetenv(key)
+            data.pop(key, None)
+        for key, value in puts:
+            putenv(key, value)
+        data.update(puts)
 
     def prepare(self, variables: Mapping[str, str | None]) -> tuple[tuple[Any, Any], ...]:
         if self.data is None:
@@ -598,7 +659,8 @@ class _Environment:
 
 
 _ENVIRON = _Environment()
-_TRACE_KEY = _ENVIRON.prepare({"_X_AMZN_TRACE_ID": ""})[0][0]
+_TRACE_NAME = "_X_AMZN_TRACE_ID"
+_TRACE_KEY = _ENVIRON.prepare({_TRACE_NAME: ""})[0][0]
 
 
 def _owned(module: ModuleType, owned: tuple[str, ...], shared: tuple[str, ...]) -> bool:

@@ -192,6 +192,34 @@ def test_environment_is_set_during_the_call_and_restored(invoker, monkeypatch) -
     assert "STAGE" not in os.environ and "_HANDLER" not in os.environ
 
 
+def test_environment_the_caller_changes_between_calls_is_seen_and_put_back(
+        invoker, monkeypatch) -> None:
+    source = ("import os, subprocess, sys\n"
+              "NAMES = ('AWS_REGION', 'BETWEEN', 'GONE')\n"
+              "def handler(event, context):\n"
+              "    child = subprocess.run([sys.executable, '-c', 'import os; print(repr(["
+              "os.environ.get(n) for n in %r]))' % (NAMES,)], capture_output=True, text=True)\n"
+              "    return [[os.environ.get(n) for n in NAMES], child.stdout.strip()]\n")
+    template, files = single(source, timeout=30)
+    monkeypatch.setenv("GONE", "before")
+    inv = invoker(template, files, region="eu-west-3")
+
+    first = inv.invoke("Fn", {}).result
+    monkeypatch.setenv("AWS_REGION", "the caller's")
+    monkeypatch.setenv("BETWEEN", "set between calls")
+    monkeypatch.delenv("GONE")
+    second = inv.invoke("Fn", {}).result
+
+    assert first == [["eu-west-3", None, "before"], "['eu-west-3', None, 'before']"]
+    # The function's own variables win; what the caller changed otherwise is seen, by child
+    # processes too, and afterwards the caller's environment is back as the caller left it.
+    assert second == [["eu-west-3", "set between calls", None],
+                      "['eu-west-3', 'set between calls', None]"]
+    assert os.environ["AWS_REGION"] == "the caller's"
+    assert os.environ["BETWEEN"] == "set between calls" and "GONE" not in os.environ
+    assert "AWS_LAMBDA_FUNCTION_NAME" not in os.environ
+
+
 def test_working_directory_is_the_code_folder_during_the_call(invoker) -> None:
     inv = invoker()
     here = os.getcwd()
