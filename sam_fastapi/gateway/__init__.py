@@ -5,6 +5,7 @@ Contract with the pytest plugin (and the later ``serve`` command)::
     gateway = Gateway(project, stage=None, parameter_overrides=None, clock=time.time,
                       integration_timeout=None)
     gateway.request(method, path, query=(), headers=(), body=b"", api_id=None) -> Exchange
+    gateway.send(request, found=None, api_id=None) -> Exchange   (an events.Request)
     gateway.replay(event) -> Exchange
     gateway.invoke(logical_id, event) -> Invocation
     gateway.cold_start(logical_id=None) -> None
@@ -134,7 +135,14 @@ class Gateway:
         """
         request = Request.build(method, path, query=query, headers=headers, body=body,
                                 now=self.clock())
-        found = self._match(request.method, request.path, api_id=api_id)
+        return self.send(request, api_id=api_id, claims=claims, authorize=authorize)
+
+    def send(self, request: Request, *, found: Match | None = None, api_id: str | None = None,
+             claims: Mapping[str, Any] | None = None, authorize: bool = True) -> Exchange:
+        """``request`` for a request already read; ``found`` is its route when the caller
+        matched it already (with this gateway's router, or one of the same project)."""
+        if found is None:
+            found = self._match(request.method, request.path, api_id=api_id)
         if isinstance(found, Miss):
             return _miss(found)
         kind = BUILDERS[(found.route.api.kind, found.route.payload_format_version)]

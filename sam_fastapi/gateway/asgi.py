@@ -17,8 +17,11 @@ call, so handlers themselves still run one at a time in the process.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import logging
 import os
+import queue
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
@@ -126,8 +129,8 @@ class GatewayApp:
         self._instances: dict[str, _Instances] = {}
         self._signatures: dict[str, tuple[tuple[str, int, int], ...]] = {}
         # The invoker swaps process-wide state around a call: one call at a time, whatever
-        # the Gateway it belongs to.
-        self._lock = threading.Lock()
+        # the Gateway it belongs to, made by one thread in the order requests came.
+        self._caller = _Caller()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -137,6 +140,7 @@ class GatewayApp:
 
     def close(self) -> None:
         """Stop every instance's thread."""
+        self._caller.stop()
         for gateway in self.gateways:
             gateway.cold_start()
 
@@ -175,7 +179,7 @@ class GatewayApp:
             instances = self._instances[function] = _Instances(self._limit)
         slot = await instances.acquire()
         try:
-            return await anyio.to_thread.run_sync(self._call, slot, found, request)
+            return await self._caller.call(functools.partial(self._call, slot, found, request))
         finally:
             instances.release(slot)
 
@@ -184,20 +188,18 @@ class GatewayApp:
         while len(self.gateways) <= slot:
             self.gateways.append(Gateway(self.project, stage=self.stage))
         gateway = self.gateways[slot]
-        with self._lock:
-            if self.reload:
-                self._reload(function)
-            self.running = function
-            try:
-                return gateway.request(request.method, _query_path(request),
-                                       headers=request.headers, body=request.body)
-            except GatewayError as exc:
-                # The function cannot run here at all; other functions still can.
-                response = error_response(found.route.api.is_http)
-                return Exchange(response.status, response.headers, response.body, function,
-                                None, None, str(exc))
-            finally:
-                self.running = None
+        if self.reload:
+            self._reload(function)
+        self.running = function
+        try:
+            return gateway.send(request, found=found)
+        except GatewayError as exc:
+            # The function cannot run here at all; other functions still can.
+            response = error_response(found.route.api.is_http)
+            return Exchange(response.status, response.headers, response.body, function,
+                            None, None, str(exc))
+        finally:
+            self.running = None
 
     def _reload(self, function: str) -> None:
         signature = _signature(self._folders(function))
@@ -222,6 +224,64 @@ class GatewayApp:
         if exchange.error:
             line += f" ({exchange.error})"
         logger.info(line)
+
+
+class _Caller:
+    """One thread that makes the calls the event loop hands it, one after the other.
+
+    The loop must not wait for a handler; this thread waits for each (the invoker runs it
+    on the instance's own thread) and wakes the awaiting request when it is done. Lighter
+    than a thread pool hop: a queue put and a ``call_soon_threadsafe`` per call.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[tuple[asyncio.AbstractEventLoop, asyncio.Future[Any],
+                                            Callable[[], Any]] | None] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    async def call(self, job: Callable[[], Any]) -> Any:
+        """Run ``job`` on the caller thread; its result, or its exception raised here."""
+        if self._thread is None:
+            self._start()
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        self._jobs.put((loop, future, job))
+        return await future
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._jobs.put(None)
+
+    def _start(self) -> None:
+        with self._start_lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="sam-fastapi caller",
+                                                daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self._jobs.get()
+            if item is None:
+                return
+            loop, future, job = item
+            try:
+                outcome: tuple[Any, BaseException | None] = (job(), None)
+            except BaseException as exc:  # handed to the awaiting request, raised there
+                outcome = (None, exc)
+            # RuntimeError: the loop closed while the call ran, nobody waits for it.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_settle, future, *outcome)
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.cancelled():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
 
 
 async def _read_body(receive: Receive) -> bytes:

@@ -226,6 +226,20 @@ def test_instances_mode_starts_extra_cold_instances_under_concurrency(
     assert max(a["most_at_once"] for a in answers) == 1
 
 
+def test_a_stopped_server_leaves_no_gateway_thread_running(serve) -> None:
+    before = set(threading.enumerate())
+    server = serve()
+    assert server.client.get("/Prod/hello").status_code == 200
+    started = set(threading.enumerate()) - before - {server.thread}
+    assert started  # the calls were made on threads of the gateway's own
+
+    server.stop()
+
+    for thread in started:
+        thread.join(10)
+    assert not [t.name for t in started if t.is_alive()]
+
+
 def test_reload_starts_a_function_cold_after_its_code_changed(serve) -> None:
     server = serve(reload=True)
     first = server.client.get("/Prod/hello").json()
