@@ -12,7 +12,6 @@ from sam_fastapi import hookspecs
 if TYPE_CHECKING:
     from sam_fastapi.checks.base import Check
     from sam_fastapi.findings import Rule
-from sam_fastapi.findings import Rule
 
 #: The lint pipeline's own rules and the built-in checks. They are registered the first time
 #: checks or rules are asked for (``registered_checks``), so a command that never lints
@@ -123,6 +122,8 @@ _REGISTRATION_HOOKS = (
 
 
 def _check_registrations(pm: pluggy.PluginManager, name: str) -> None:
+    from sam_fastapi.findings import Rule
+
     for hook_name in _REGISTRATION_HOOKS:
         for impl in getattr(pm.hook, hook_name).get_hookimpls():
             if impl.plugin_name != name:
