@@ -12,6 +12,7 @@ import base64
 import fnmatch
 import functools
 import random
+import re
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -25,6 +26,8 @@ ACCOUNT_ID = "123456789012"
 SOURCE_IP = "127.0.0.1"
 #: Characters a client may send unescaped in a path; anything else is percent-encoded.
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+#: A path ``quote`` would leave as it is (the common case, checked faster than quoting).
+_PLAIN_PATH = re.compile(r"[A-Za-z0-9/%:@!$&'()*+,;=\-._~]*")
 #: HTTP API passes these content types as text and base64-encodes every other body, forms
 #: included (§3.4; unconfirmed in AWS's docs).
 _HTTP_TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript")
@@ -49,16 +52,18 @@ class Request:
               headers: Sequence[tuple[str, str]] | Mapping[str, str] = (),
               body: bytes | str = b"", now: float | None = None) -> Request:
         path, _, raw_query = path.partition("#")[0].partition("?")
-        # A mapping is accepted where pairs are expected: it is what most callers have at hand.
-        query = list(query.items()) if isinstance(query, Mapping) else list(query)
+        if query:
+            # A mapping is accepted where pairs are expected: what most callers have at hand.
+            extra = urlencode(list(query.items()) if isinstance(query, Mapping) else list(query))
+            raw_query = "&".join(q for q in (raw_query, extra) if q)
         headers = list(headers.items()) if isinstance(headers, Mapping) else headers
-        extra = urlencode(query)
-        raw_query = "&".join(q for q in (raw_query, extra) if q)
+        if not _PLAIN_PATH.fullmatch(path):
+            path = quote(path, safe=_PATH_SAFE)
         return cls(
             method=method.upper(),
-            path="/" + quote(path, safe=_PATH_SAFE).lstrip("/"),
+            path="/" + path.lstrip("/"),
             raw_query=raw_query,
-            query=tuple(parse_qsl(raw_query, keep_blank_values=True)),
+            query=tuple(parse_qsl(raw_query, keep_blank_values=True)) if raw_query else (),
             headers=tuple((str(k), str(v)) for k, v in headers),
             body=body.encode("utf-8") if isinstance(body, str) else bytes(body),
             time=time.time() if now is None else now,
