@@ -10,7 +10,6 @@ import hashlib
 import os
 import pickle
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +51,8 @@ class Cache:
         target = self.folder / key[:2] / key
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
+            import tempfile  # only when writing: reads start faster without it
+
             fd, tmp = tempfile.mkstemp(dir=target.parent)
             with os.fdopen(fd, "wb") as fh:
                 pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)

@@ -14,17 +14,20 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sam_fastapi import __version__
 from sam_fastapi.cache import digest
-from sam_fastapi.layers.pip import BuildError, Progress, install
+from sam_fastapi.layers.errors import BuildError
 from sam_fastapi.layers.platform import LambdaPlatform
 from sam_fastapi.layers.store import TreeStore
+
+if TYPE_CHECKING:
+    from sam_fastapi.layers.pip import Progress
 
 #: pip settings that change which distributions are found or chosen.
 PIP_SETTINGS = (
@@ -54,14 +57,20 @@ def build(requirements: Path, platform: LambdaPlatform, dest: Path, *,
     started = time.perf_counter()
     if not requirements.is_file():
         raise BuildError(f"{requirements} does not exist; list the dependencies there")
-    if store is None:
+    key = cache_key(requirements, platform, os.environ) if store is not None else None
+    if store is not None and key is not None and store.restore(key, dest):
+        return BuildResult(dest, platform, True, (), time.perf_counter() - started)
+    # pip and the helpers of a build are imported only now: restoring a cached build takes
+    # less time than importing them.
+    import tempfile
+
+    from sam_fastapi.layers.pip import install
+
+    if store is None or key is None:
         with tempfile.TemporaryDirectory(prefix="sam-fastapi-build-") as scratch:
             packages = install(requirements, platform, Path(scratch), progress=progress)
             shutil.copytree(scratch, dest, dirs_exist_ok=True, symlinks=True)
         return BuildResult(dest, platform, False, packages, time.perf_counter() - started)
-    key = cache_key(requirements, platform, os.environ)
-    if store.restore(key, dest):
-        return BuildResult(dest, platform, True, (), time.perf_counter() - started)
     with store.writing(key) as tree:
         packages = install(requirements, platform, tree, progress=progress)
     store.restore(key, dest)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sam_fastapi.layers.errors import BuildError
 from sam_fastapi.layers.platform import LambdaPlatform
 
 #: Receives every line pip prints, as it prints it.
@@ -27,10 +28,6 @@ _VERSIONS = re.compile(r"satisfies the requirement \S+ \(from versions: ([^)]*)\
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*")
 _INSTALLED = re.compile(r"^Successfully installed (.+)$")
 _COMMON = ("--disable-pip-version-check", "--no-input", "--progress-bar", "off")
-
-
-class BuildError(Exception):
-    """A build that cannot succeed as asked: one line naming the package and the fix."""
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -59,6 +58,8 @@ class TreeStore:
     @contextlib.contextmanager
     def writing(self, key: str) -> Iterator[Path]:
         """An empty folder to build into; it becomes entry ``key`` when the block succeeds."""
+        import tempfile  # only when writing: a restore starts faster without it
+
         scratch = self.folder / "tmp"
         scratch.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=scratch))
@@ -108,6 +109,8 @@ class TreeStore:
 
     def _remove(self, entry: Path) -> None:
         # Renamed out of the way first, so a concurrent reader sees it whole or not at all.
+        import tempfile
+
         scratch = self.folder / "tmp"
         scratch.mkdir(parents=True, exist_ok=True)
         doomed = Path(tempfile.mkdtemp(dir=scratch)) / entry.name
