@@ -67,7 +67,6 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
-
 def run(args: argparse.Namespace) -> int:
     from sam_fastapi.cache import cache_dir
     from sam_fastapi.layers import BuildError, TreeStore, build
