@@ -57,8 +57,8 @@ def build(requirements: Path, platform: LambdaPlatform, dest: Path, *,
     started = time.perf_counter()
     if not requirements.is_file():
         raise BuildError(f"{requirements} does not exist; list the dependencies there")
-    key = cache_key(requirements, platform, os.environ) if store is not None else None
-    if store is not None and key is not None and store.restore(key, dest):
+    key = cache_key(requirements, platform, os.environ)
+    if store is not None and store.restore(key, dest):
         return BuildResult(dest, platform, True, (), time.perf_counter() - started)
     # pip and the helpers of a build are imported only now: restoring a cached build takes
     # less time than importing them.
@@ -66,7 +66,7 @@ def build(requirements: Path, platform: LambdaPlatform, dest: Path, *,
 
     from sam_fastapi.layers.pip import install
 
-    if store is None or key is None:
+    if store is None:
         with tempfile.TemporaryDirectory(prefix="sam-fastapi-build-") as scratch:
             packages = install(requirements, platform, Path(scratch), progress=progress)
             shutil.copytree(scratch, dest, dirs_exist_ok=True, symlinks=True)
