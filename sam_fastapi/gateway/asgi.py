@@ -250,8 +250,12 @@ class _Caller:
         return await future
 
     def stop(self) -> None:
-        if self._thread is not None:
-            self._jobs.put(None)
+        """End the thread once it has made the calls already handed to it; a later call
+        starts a new one."""
+        with self._start_lock:
+            if self._thread is not None:
+                self._jobs.put(None)
+                self._thread = None
 
     def _start(self) -> None:
         with self._start_lock:

@@ -470,3 +470,19 @@ def test_from_environment_reads_the_template_and_stage(
         assert server.client.get("/live/echo/x").json()["path"] == "/echo/x"
     finally:
         server.stop()
+
+
+def test_calls_after_close_start_a_new_gateway_thread() -> None:
+    from sam_fastapi.gateway.asgi import _Caller
+
+    caller = _Caller()
+
+    async def twice() -> list[str]:
+        first = await caller.call(lambda: threading.current_thread().name)
+        caller.stop()
+        second = await caller.call(lambda: threading.current_thread().name)
+        caller.stop()
+        return [first, second]
+
+    names = asyncio.run(asyncio.wait_for(twice(), 10))
+    assert names == ["sam-fastapi caller", "sam-fastapi caller"]
