@@ -205,7 +205,7 @@ class _Instance:
             error["requestId"] = context.aws_request_id
             return None, error
         try:
-            payload = json.dumps(result, ensure_ascii=False, default=_json_default)
+            payload = _RESULT_ENCODER.encode(result)
         except (TypeError, ValueError) as exc:
             return None, _error(f"Unable to marshal response: {exc}", "Runtime.MarshalError",
                                 request_id=context.aws_request_id)
@@ -471,7 +471,7 @@ class _Inside:
         plan = _ENVIRON.plan(instance.prepared_environment, instance.environment_plan)
         self.plan = instance.environment_plan = plan
         _ENVIRON.enter(plan)
-        self.saved_trace = _ENVIRON.apply(_ENVIRON.prepare({_TRACE_NAME: trace}))
+        self.saved_trace = _ENVIRON.set_python_only(_TRACE_KEY, _ENVIRON.encode(trace))
         # The runtime runs in UTC; localtime() only follows TZ after tzset(), which is slow
         # enough to skip when local time already is UTC.
         self.retime = (_HAS_TZSET and instance.prepared_environment[0][0] in plan.changed
@@ -519,7 +519,7 @@ class _Inside:
             own.pop(_TRACE_KEY, None)  # set anew for each call
             instance.prepared_environment = tuple(own.items())
             _ENVIRON.restore([(k, self.applied.get(k)) for k, _ in changes])
-        _ENVIRON.restore(self.saved_trace)
+        _ENVIRON.set_python_only(_TRACE_KEY, self.saved_trace)
         _ENVIRON.leave(self.plan)
         if self.retime:
             time.tzset()
@@ -594,6 +594,24 @@ class _Environment:
         for key, value in puts:
             putenv(key, value)
         data.update(puts)
+
+    def set_python_only(self, key: Any, value: Any) -> Any:
+        """Set a prepared variable (None: unset) for Python code only; its old value.
+
+        For a value that changes on every call: the C library keeps every value ever given
+        to ``setenv`` (glibc never frees them, ~100 bytes a call), and a subprocess started
+        meanwhile does not need it.
+        """
+        store: Any = os.environ if self.data is None else self.data
+        old = store.get(key)
+        if value is None:
+            store.pop(key, None)
+        else:
+            store[key] = value
+        return old
+
+    def encode(self, text: str) -> Any:
+        return text if self.data is None else os.fsencode(text)
 
     def prepare(self, variables: Mapping[str, str | None]) -> tuple[tuple[Any, Any], ...]:
         if self.data is None:
@@ -732,6 +750,10 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, decimal.Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+#: How the runtime marshals a result; made once, as ``json.dumps(default=...)`` makes one a call.
+_RESULT_ENCODER = json.JSONEncoder(ensure_ascii=False, default=_json_default)
 
 
 def _error(message: str, error_type: str, trace: list[str] | None = None, *,

@@ -220,6 +220,20 @@ def test_environment_the_caller_changes_between_calls_is_seen_and_put_back(
     assert "AWS_LAMBDA_FUNCTION_NAME" not in os.environ
 
 
+def test_each_call_has_its_own_trace_id_gone_afterwards(invoker, monkeypatch) -> None:
+    monkeypatch.delenv("_X_AMZN_TRACE_ID", raising=False)
+    template, files = single("import os\n"
+                             "def handler(event, context):\n"
+                             "    return os.environ['_X_AMZN_TRACE_ID']\n")
+    inv = invoker(template, files)
+
+    first, second = (inv.invoke("Fn", {}).result for _ in range(2))
+
+    assert re.fullmatch(r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Sampled=0", first)
+    assert first != second
+    assert "_X_AMZN_TRACE_ID" not in os.environ
+
+
 def test_working_directory_is_the_code_folder_during_the_call(invoker) -> None:
     inv = invoker()
     here = os.getcwd()
