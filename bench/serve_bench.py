@@ -6,7 +6,12 @@ requests per round, best of ``--rounds``): requests per second and p50/p99 laten
 
 - serve   : ``sam-fastapi serve`` over a one-function REST API (``/{proxy+}``), the request
   routed, turned into an event, invoked through Mangum, the result converted;
-- uvicorn : ``uvicorn main:app`` on the same FastAPI app, nothing in between.
+- uvicorn : ``uvicorn main:app`` on the same FastAPI app, nothing in between;
+- bare    : the least any server must do that answers through the Lambda handler: uvicorn
+  running a small ASGI app that builds the same event (the gateway's own router and event
+  builder) and hands ``handler(event, context)`` to one worker thread (Mangum runs its own
+  event loop, so not on the server's). No isolation, no timeout, no second thread: what
+  ``serve`` adds to this is the price of those, and this is the most it could reach here.
 
 Target: serve reaches at least 0.7x uvicorn's requests per second. When ``wrk`` is installed
 (``apt-get install wrk``) each server is also measured with it (``--wrk-seconds``, 0 to skip):
@@ -62,6 +67,54 @@ Resources:
         Proxy:
           Type: Api
           Properties: {Path: "/{proxy+}", Method: ANY}
+"""
+BARE = """\
+import asyncio
+import queue
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+
+from main import handler
+from sam_fastapi.gateway.events import RestEvent, Request
+from sam_fastapi.gateway.response import from_v1
+from sam_fastapi.gateway.router import Router
+from sam_fastapi.template import build_project, load_template
+
+TEMPLATE = Path(__file__).parents[2] / "template.yaml"
+router = Router.from_project(build_project(load_template(TEMPLATE), TEMPLATE), region="us-east-1")
+jobs = queue.SimpleQueue()
+context = SimpleNamespace(function_name="Items", aws_request_id="bench")
+
+
+def work():
+    asyncio.set_event_loop(asyncio.new_event_loop())  # Mangum runs each call on this loop
+    while True:
+        loop, future, event = jobs.get()
+        loop.call_soon_threadsafe(future.set_result, handler(event, context))
+
+
+threading.Thread(target=work, daemon=True).start()
+
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    message = await receive()
+    query = scope["query_string"].decode()
+    request = Request.build(scope["method"], scope["path"] + ("?" + query if query else ""),
+                            headers=[(k.decode(), v.decode()) for k, v in scope["headers"]],
+                            body=message.get("body", b""))
+    found = router.match(request.method, request.path)
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+    jobs.put((loop, future, RestEvent.build(request, found)))
+    response = from_v1(await future)
+    headers = [(k.lower().encode(), v.encode()) for k, v in response.headers
+               if k.lower() != "content-length"]
+    headers.append((b"content-length", str(len(response.body)).encode()))
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})
 """
 TARGET = 0.7
 
@@ -157,8 +210,10 @@ def main() -> int:
         (root / "app").mkdir()
         (root / "app" / "main.py").write_text(APP, encoding="utf-8")
         (root / "template.yaml").write_text(TEMPLATE, encoding="utf-8")
+        (root / "app" / "bare").mkdir()
+        (root / "app" / "bare" / "gateway.py").write_text(BARE, encoding="utf-8")
         bin_dir = Path(sys.executable).parent
-        serve_port, uvicorn_port = free_port(), free_port()
+        serve_port, uvicorn_port, bare_port = free_port(), free_port(), free_port()
         results = {}
         wrk_results = {}
         for name, command, cwd, url in (
@@ -167,6 +222,9 @@ def main() -> int:
              f"http://127.0.0.1:{uvicorn_port}/items/"),
             ("serve", [str(bin_dir / "sam-fastapi"), "serve", "--port", str(serve_port)], root,
              f"http://127.0.0.1:{serve_port}/Prod/items/"),
+            ("bare", [sys.executable, "-m", "uvicorn", "bare.gateway:app", "--port",
+                      str(bare_port), "--log-level", "warning", "--no-access-log"], root / "app",
+             f"http://127.0.0.1:{bare_port}/Prod/items/"),
         ):
             process = start(command, cwd, url + "0")
             try:
@@ -180,11 +238,16 @@ def main() -> int:
     print(f"serve/uvicorn throughput (httpx): {ratio:.2f}x ({verdict}); {args.requests} "
           f"requests, {args.connections} connections, best of {args.rounds}, "
           f"CPUs {os.cpu_count()}")
+    print(f"bare/uvicorn throughput (httpx): "
+          f"{results['bare']['rps'] / results['uvicorn']['rps']:.2f}x")
     ratios = [ratio]
-    if wrk_results.get("serve") and wrk_results.get("uvicorn"):
+    if all(wrk_results.get(name) for name in ("serve", "uvicorn", "bare")):
         ratios.append(wrk_results["serve"]["rps"] / wrk_results["uvicorn"]["rps"])
         verdict = "ok" if ratios[-1] >= TARGET else f"BELOW the {TARGET}x target"
         print(f"serve/uvicorn throughput (wrk): {ratios[-1]:.2f}x ({verdict})")
+        print(f"bare/uvicorn throughput (wrk): "
+              f"{wrk_results['bare']['rps'] / wrk_results['uvicorn']['rps']:.2f}x "
+              "(the ceiling of a server that answers through the Lambda handler)")
     return 0 if min(ratios) >= TARGET else 1
 
 
