@@ -619,31 +619,6 @@ class _Environment:
         return tuple((os.fsencode(k), None if v is None else os.fsencode(v))
                      for k, v in variables.items())
 
-    def apply(self, variables: tuple[tuple[Any, Any], ...]) -> list[tuple[Any, Any]]:
-        """Set prepared ``variables``; returns what ``restore`` needs afterwards."""
-        data = self.data
-        if data is None:
-            saved_env = [(k, os.environ.get(k)) for k, _ in variables]
-            for name, text in variables:
-                if text is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = text
-            return saved_env
-        saved = []
-        for key, value in variables:
-            old = data.get(key)
-            saved.append((key, old))
-            if old == value:
-                continue
-            if value is None:
-                os.unsetenv(key)
-                del data[key]
-            else:
-                os.putenv(key, value)
-                data[key] = value
-        return saved
-
     def snapshot(self) -> dict[Any, Any] | None:
         """The whole environment, to see afterwards what a function changed (POSIX only)."""
         return dict(self.data) if self.data is not None else None
@@ -657,6 +632,7 @@ class _Environment:
         return changed + [(k, None) for k in since if k not in data]
 
     def restore(self, saved: list[tuple[Any, Any]]) -> None:
+        """Put prepared variables back to the values given (None: unset)."""
         data = self.data
         if data is None:
             for name, value in saved:
@@ -677,8 +653,7 @@ class _Environment:
 
 
 _ENVIRON = _Environment()
-_TRACE_NAME = "_X_AMZN_TRACE_ID"
-_TRACE_KEY = _ENVIRON.prepare({_TRACE_NAME: ""})[0][0]
+_TRACE_KEY = _ENVIRON.encode("_X_AMZN_TRACE_ID")
 
 
 def _owned(module: ModuleType, owned: tuple[str, ...], shared: tuple[str, ...]) -> bool:
