@@ -1,6 +1,8 @@
 """Request overhead of ``sam_client`` against FastAPI's TestClient and a bare Mangum call.
 
-Side by side in one run, on the same FastAPI app (the generated project of lint_bench.py):
+Side by side in one run, on the same FastAPI app (the generated project of lint_bench.py),
+once for a plain ``def`` endpoint (FastAPI runs it on a worker thread) and once for an
+``async def`` one (run on Mangum's event loop):
 
 - (a) ``sam_client.get`` : route through the template, build the REST event, invoke, convert
   (and ``Gateway.request`` alone, to tell the client's share from the gateway's);
@@ -79,21 +81,29 @@ def compare_clients(tmp: Path, requests: int) -> None:
     root.mkdir()
     gateway = project(root, 1)
     client = SamClient(gateway)
-    response = client.get("/res0")
-    assert response.status_code == 200 and response.function == "Res0Function", response
     module = load_app_module(root / "res0_service" / "app" / "main.py")
-    event, context = response.event, SimpleNamespace(function_name="Res0Function")
-    assert module.handler(event, context)["statusCode"] == 200
     test_client = TestClient(module.app)
+    # FastAPI runs a plain `def` endpoint on a worker thread, an `async def` one on the loop.
+    for path, kind in (("/res0", "a def endpoint"), ("/res0/7", "an async def endpoint")):
+        response = client.get(path)
+        assert response.status_code == 200 and response.function == "Res0Function", response
+        event, context = response.event, SimpleNamespace(function_name="Res0Function")
+        assert module.handler(event, context)["statusCode"] == 200
 
-    medians = per_request_us({
-        "(a) sam_client.get": lambda: client.get("/res0"),
-        "    of which Gateway.request": lambda: gateway.request("GET", "/res0"),
-        "(b) FastAPI TestClient.get": lambda: test_client.get("/res0"),
-        "(c) Mangum handler(event, context)": lambda: module.handler(event, context),
-    }, requests)
+        medians = per_request_us({
+            "(a) sam_client.get": lambda path=path: client.get(path),
+            "    of which Gateway.request": lambda path=path: gateway.request("GET", path),
+            "(b) FastAPI TestClient.get": lambda path=path: test_client.get(path),
+            "(c) Mangum handler(event, context)": (
+                lambda event=event, context=context: module.handler(event, context)),
+        }, requests)
+        print_table(f"GET {path}, {kind}", medians, requests)
 
+
+def print_table(title: str, medians: dict[str, float], requests: int) -> None:
     direct = medians["(c) Mangum handler(event, context)"]
+    print()
+    print(title)
     print(f"{'per request (median of ' + str(requests) + ')':<38} {'µs':>9} {'vs (c)':>7}")
     for name, value in medians.items():
         print(f"{name:<38} {value:>9.1f} {value / direct:>6.2f}x")
@@ -128,7 +138,6 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         # The many-functions run goes first, so its first request is a true cold start.
         many_functions(Path(tmp), args.functions)
-        print()
         compare_clients(Path(tmp), args.requests)
     return 0
 

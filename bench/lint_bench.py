@@ -39,7 +39,7 @@ def list_items():
 
 
 @app.get("/{name}/{item_id}")
-def get_item(item_id: int):
+async def get_item(item_id: int):
     return {"id": item_id}
 
 
