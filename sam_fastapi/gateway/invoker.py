@@ -518,7 +518,10 @@ class _Inside:
             own.update(changes)
             own.pop(_TRACE_KEY, None)  # set anew for each call
             instance.prepared_environment = tuple(own.items())
-            _ENVIRON.restore([(k, self.applied.get(k)) for k, _ in changes])
+            # Back to the values set on the way in; the trace id, which the function set or
+            # removed itself (in the C environment too), straight back to the caller's.
+            _ENVIRON.restore([(k, self.saved_trace if k == _TRACE_KEY else self.applied.get(k))
+                              for k, _ in changes])
         _ENVIRON.set_python_only(_TRACE_KEY, self.saved_trace)
         _ENVIRON.leave(self.plan)
         if self.retime:

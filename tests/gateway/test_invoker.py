@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
 import time
 
@@ -237,6 +238,27 @@ def test_each_call_has_its_own_trace_id_for_python_code_only(invoker, monkeypatc
     # Not set in the C environment: glibc would keep each call's value for good.
     assert child == "None"
     assert "_X_AMZN_TRACE_ID" not in os.environ
+
+
+def test_a_trace_id_the_function_sets_or_clears_is_not_left_behind(invoker, monkeypatch) -> None:
+    monkeypatch.delenv("_X_AMZN_TRACE_ID", raising=False)
+    source = ("import os\n"
+              "def handler(event, context):\n"
+              "    if event == 'set':\n"
+              "        os.environ['_X_AMZN_TRACE_ID'] = 'the function\\'s'\n"
+              "    else:\n"
+              "        os.environ.clear()\n")
+    template, files = single(source)
+    inv = invoker(template, files)
+
+    for event in ("set", "clear"):
+        assert inv.invoke("Fn", event).error is None
+        child = subprocess.run([sys.executable, "-c", "import os; "
+                                "print(os.environ.get('_X_AMZN_TRACE_ID'))"],
+                               capture_output=True, text=True, check=True)
+
+        assert child.stdout.strip() == "None", event  # nor in the C environment
+        assert "_X_AMZN_TRACE_ID" not in os.environ
 
 
 def test_working_directory_is_the_code_folder_during_the_call(invoker) -> None:
