@@ -221,12 +221,16 @@ def test_environment_the_caller_changes_between_calls_is_seen_and_put_back(
     assert "AWS_LAMBDA_FUNCTION_NAME" not in os.environ
 
 
+#: A child process's view of the trace id.
+PRINT_TRACE_ID = "import os; print(os.environ.get('_X_AMZN_TRACE_ID'))"
+
+
 def test_each_call_has_its_own_trace_id_for_python_code_only(invoker, monkeypatch) -> None:
     monkeypatch.delenv("_X_AMZN_TRACE_ID", raising=False)
     source = ("import os, subprocess, sys\n"
               "def handler(event, context):\n"
-              "    child = subprocess.run([sys.executable, '-c', 'import os; "
-              "print(os.environ.get(\"_X_AMZN_TRACE_ID\"))'], capture_output=True, text=True)\n"
+              f"    child = subprocess.run([sys.executable, '-c', {PRINT_TRACE_ID!r}],\n"
+              "                           capture_output=True, text=True)\n"
               "    return [os.environ['_X_AMZN_TRACE_ID'], child.stdout.strip()]\n")
     template, files = single(source, timeout=30)
     inv = invoker(template, files)
@@ -253,9 +257,8 @@ def test_a_trace_id_the_function_sets_or_clears_is_not_left_behind(invoker, monk
 
     for event in ("set", "clear"):
         assert inv.invoke("Fn", event).error is None
-        child = subprocess.run([sys.executable, "-c", "import os; "
-                                "print(os.environ.get('_X_AMZN_TRACE_ID'))"],
-                               capture_output=True, text=True, check=True)
+        child = subprocess.run([sys.executable, "-c", PRINT_TRACE_ID], capture_output=True,
+                               text=True, check=True)
 
         assert child.stdout.strip() == "None", event  # nor in the C environment
         assert "_X_AMZN_TRACE_ID" not in os.environ
