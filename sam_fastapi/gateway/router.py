@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from urllib.parse import unquote
 
 from sam_fastapi.template.model import Api, Function, Project
@@ -24,6 +25,8 @@ from sam_fastapi.template.model import Api, Function, Project
 ANY_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
 DEFAULT_ROUTE = "$default"
 DEFAULT_STAGE = "$default"
+#: How many distinct requests a router remembers the answer for.
+_ANSWERS_KEPT = 4096
 
 
 @dataclass(frozen=True)
@@ -153,13 +156,13 @@ class ApiRoutes:
             # HTTP APIs try every full match before any greedy one (§2 selection order).
             found = _walk(self.root, segments, 0, method, {}, greedy=False, decode=decode)
             if found is not None:
-                return Match(found[0], path, found[1], rank=0)
+                return Match(found[0], path, MappingProxyType(found[1]), rank=0)
         found = _walk(self.root, segments, 0, method, {}, greedy=True, decode=decode)
         if found is not None:
             greedy = any(part.endswith("+}") for part in _segments(found[0].path))
-            return Match(found[0], path, found[1], rank=1 if greedy else 0)
+            return Match(found[0], path, MappingProxyType(found[1]), rank=1 if greedy else 0)
         if self.default is not None:
-            return Match(self.default, path, {}, rank=2)
+            return Match(self.default, path, MappingProxyType({}), rank=2)
         return None
 
     def find(self, method: str, template: str) -> Route | None:
@@ -184,6 +187,8 @@ class Router:
 
     def __init__(self, apis: Iterable[ApiRoutes]) -> None:
         self.apis: dict[str, ApiRoutes] = {a.api.logical_id: a for a in apis}
+        # Routes never change, and tests send the same few requests again and again.
+        self._answers: dict[tuple[str, str, str | None, tuple[str, ...]], Match | Miss] = {}
 
     @classmethod
     def from_project(cls, project: Project, *, region: str = "us-east-1") -> Router:
@@ -211,6 +216,17 @@ class Router:
     def match(self, method: str, path: str, *, api_id: str | None = None,
               kinds: tuple[str, ...] = ("rest", "http")) -> Match | Miss:
         """The route for ``method path`` (path as the client sends it, after the host)."""
+        key = (method, path, api_id, kinds)
+        answer = self._answers.get(key)
+        if answer is None:
+            answer = self._match(method, path, api_id, kinds)
+            if len(self._answers) >= _ANSWERS_KEPT:
+                self._answers.clear()
+            self._answers[key] = answer
+        return answer
+
+    def _match(self, method: str, path: str, api_id: str | None,
+               kinds: tuple[str, ...]) -> Match | Miss:
         tables = [self.api(api_id)] if api_id is not None else [
             t for t in self.apis.values() if t.api.kind in kinds] or list(self.apis.values())
         if not tables:

@@ -236,3 +236,18 @@ def test_any_means_the_seven_methods_api_gateway_knows(router) -> None:
 
     assert served(r.match("HEAD", "/items")) == "Any"
     assert isinstance(r.match("TRACE", "/items"), Miss)
+
+
+def test_an_answer_is_remembered_and_cannot_be_changed_by_its_user(router, monkeypatch) -> None:
+    r = router([("Item", "Api", "/items/{id}", "GET"), ("Greedy", "Api", "/{proxy+}", "ANY")])
+    monkeypatch.setattr("sam_fastapi.gateway.router._ANSWERS_KEPT", 3)
+
+    first = r.match("GET", "/items/7")
+    with pytest.raises(TypeError):
+        first.path_parameters["id"] = "8"  # type: ignore[index]
+
+    assert r.match("GET", "/items/7") is first
+    for n in range(10):  # more distinct requests than are kept: answers stay right
+        assert r.match("GET", f"/items/{n}").path_parameters == {"id": str(n)}
+        assert served(r.match("POST", f"/items/{n}")) == "Greedy"
+    assert r.match("GET", "/items/7").path_parameters == {"id": "7"}
