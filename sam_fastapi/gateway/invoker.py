@@ -47,6 +47,7 @@ from types import ModuleType
 from typing import Any
 
 from sam_fastapi.gateway.context import LambdaContext
+from sam_fastapi.gateway.environment import FunctionEnvironment
 from sam_fastapi.gateway.events import ACCOUNT_ID, request_id
 from sam_fastapi.template.model import Function, Intrinsic, Project
 
@@ -129,9 +130,7 @@ class _Instance:
             # looks for credentials on 169.254.169.254 when the machine has none.
             "AWS_EC2_METADATA_DISABLED": "true",
         }
-        # TZ first: _Inside compares it to decide whether to call tzset().
-        self.prepared_environment = _ENVIRON.prepare({"TZ": ":UTC", **self.environment})
-        self.environment_plan: _EnvironmentPlan | None = None
+        self.env = FunctionEnvironment({"TZ": ":UTC", **self.environment})
         self.inbox: queue.SimpleQueue[Callable[[], Any] | None] = queue.SimpleQueue()
         self.outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self.thread = threading.Thread(target=self._serve, name=f"lambda:{spec.logical_id}",
@@ -468,17 +467,13 @@ class _Inside:
     def __enter__(self) -> None:
         instance = self.instance
         trace = f"Root=1-{int(time.time()):08x}-{random.getrandbits(96):024x};Sampled=0"
-        plan = _ENVIRON.plan(instance.prepared_environment, instance.environment_plan)
-        self.plan = instance.environment_plan = plan
-        _ENVIRON.enter(plan)
-        self.saved_trace = _ENVIRON.set_python_only(_TRACE_KEY, _ENVIRON.encode(trace))
+        self.entered = instance.env.enter(trace)
         # The runtime runs in UTC; localtime() only follows TZ after tzset(), which is slow
         # enough to skip when local time already is UTC.
-        self.retime = (_HAS_TZSET and instance.prepared_environment[0][0] in plan.changed
+        self.retime = (_HAS_TZSET and self.entered.tz_changed
                        and (time.timezone, time.altzone, time.daylight) != (0, 0, 0))
         if self.retime:
             time.tzset()
-        self.applied = _ENVIRON.snapshot()
         self.saved_path = sys.path[:]
         sys.path[0:0] = instance.paths
         self.saved_cwd = _getcwd()
@@ -512,151 +507,9 @@ class _Inside:
             instance.paths = list(dict.fromkeys([*added, *instance.spec.paths]))
         sys.path[:] = self.saved_path
         # What the function did to its environment stays its own, for its next calls.
-        changes = _ENVIRON.changes(self.applied)
-        if changes:
-            own = dict(instance.prepared_environment)
-            own.update(changes)
-            own.pop(_TRACE_KEY, None)  # set anew for each call
-            instance.prepared_environment = tuple(own.items())
-            # Back to the values set on the way in; the trace id, which the function set or
-            # removed itself (in the C environment too), straight back to the caller's.
-            _ENVIRON.restore([(k, self.saved_trace if k == _TRACE_KEY else self.applied.get(k))
-                              for k, _ in changes])
-        _ENVIRON.set_python_only(_TRACE_KEY, self.saved_trace)
-        _ENVIRON.leave(self.plan)
+        instance.env.leave(self.entered)
         if self.retime:
             time.tzset()
-
-
-@dataclass(frozen=True)
-class _EnvironmentPlan:
-    """An instance's variables over the environment as it was when the plan was made.
-
-    Between calls the environment is usually what it was at the last call, so what to set
-    and what to put back afterwards is known once: only variables whose value differs.
-    """
-
-    variables: tuple[tuple[Any, Any], ...]  # the instance's, prepared (None: unset)
-    outside: dict[Any, Any] | None  # the whole environment then (None: not POSIX)
-    puts: tuple[tuple[Any, Any], ...]  # variables to set, their value differs outside
-    deletes: tuple[Any, ...]  # variables to unset, set outside
-    resets: tuple[tuple[Any, Any], ...]  # afterwards: those set outside, with that value
-    unsets: tuple[Any, ...]  # afterwards: those not set outside
-    changed: frozenset[Any]
-
-
-class _Environment:
-    """Set and restore variables in ``os.environ`` (and the C environment) cheaply.
-
-    ``os.environ`` encodes every key and value on each access; a call sets and restores some
-    twenty variables, so on POSIX this works on its store with keys and values encoded once.
-    """
-
-    def __init__(self) -> None:
-        data = getattr(os.environ, "_data", None)
-        self.data: dict[Any, Any] | None = (
-            data if os.name == "posix" and isinstance(data, dict) else None)
-
-    def plan(self, variables: tuple[tuple[Any, Any], ...],
-             previous: _EnvironmentPlan | None = None) -> _EnvironmentPlan:
-        """What setting prepared ``variables`` over the current environment changes:
-        ``previous`` when it was made for the same variables and environment."""
-        data = self.data
-        if (previous is not None and previous.variables is variables and data is not None
-                and previous.outside == data):
-            return previous
-        current: Mapping[Any, Any] = os.environ if data is None else data
-        changed = [(k, v, current.get(k)) for k, v in variables if current.get(k) != v]
-        return _EnvironmentPlan(
-            variables, None if data is None else dict(data),
-            puts=tuple((k, v) for k, v, _ in changed if v is not None),
-            deletes=tuple(k for k, v, _ in changed if v is None),
-            resets=tuple((k, old) for k, _, old in changed if old is not None),
-            unsets=tuple(k for k, _, old in changed if old is None),
-            changed=frozenset(k for k, _, _ in changed))
-
-    def enter(self, plan: _EnvironmentPlan) -> None:
-        """Set a plan's variables; the environment must be the one it was made for."""
-        self._change(plan.deletes, plan.puts)
-
-    def leave(self, plan: _EnvironmentPlan) -> None:
-        """Put back what ``enter`` changed."""
-        self._change(plan.unsets, plan.resets)
-
-    def _change(self, unsets: tuple[Any, ...], puts: tuple[tuple[Any, Any], ...]) -> None:
-        data = self.data
-        if data is None:
-            for name in unsets:
-                os.environ.pop(name, None)
-            os.environ.update(puts)
-            return
-        unsetenv, putenv = os.unsetenv, os.putenv
-        for key in unsets:
-            unsetenv(key)
-            data.pop(key, None)
-        for key, value in puts:
-            putenv(key, value)
-        data.update(puts)
-
-    def set_python_only(self, key: Any, value: Any) -> Any:
-        """Set a prepared variable (None: unset) for Python code only; its old value.
-
-        For a value that changes on every call: the C library keeps every value ever given
-        to ``setenv`` (glibc never frees them, ~100 bytes a call), and a subprocess started
-        meanwhile does not need it.
-        """
-        store: Any = os.environ if self.data is None else self.data
-        old = store.get(key)
-        if value is None:
-            store.pop(key, None)
-        else:
-            store[key] = value
-        return old
-
-    def encode(self, text: str) -> Any:
-        return text if self.data is None else os.fsencode(text)
-
-    def prepare(self, variables: Mapping[str, str | None]) -> tuple[tuple[Any, Any], ...]:
-        if self.data is None:
-            return tuple(variables.items())
-        return tuple((os.fsencode(k), None if v is None else os.fsencode(v))
-                     for k, v in variables.items())
-
-    def snapshot(self) -> dict[Any, Any] | None:
-        """The whole environment, to see afterwards what a function changed (POSIX only)."""
-        return dict(self.data) if self.data is not None else None
-
-    def changes(self, since: dict[Any, Any] | None) -> list[tuple[Any, Any]]:
-        """What changed since ``since``: (key, new value or None when it was removed)."""
-        data = self.data
-        if since is None or data is None or data == since:
-            return []
-        changed = [(k, v) for k, v in data.items() if since.get(k) != v]
-        return changed + [(k, None) for k in since if k not in data]
-
-    def restore(self, saved: list[tuple[Any, Any]]) -> None:
-        """Put prepared variables back to the values given (None: unset)."""
-        data = self.data
-        if data is None:
-            for name, value in saved:
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
-            return
-        for key, old in reversed(saved):
-            if data.get(key) == old:
-                continue
-            if old is None:
-                os.unsetenv(key)
-                data.pop(key, None)
-            else:
-                os.putenv(key, old)
-                data[key] = old
-
-
-_ENVIRON = _Environment()
-_TRACE_KEY = _ENVIRON.encode("_X_AMZN_TRACE_ID")
 
 
 def _owned(module: ModuleType, owned: tuple[str, ...], shared: tuple[str, ...]) -> bool:
