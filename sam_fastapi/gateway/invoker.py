@@ -365,10 +365,16 @@ def running_invoker() -> Invoker | None:
 
 
 def _install_call_hooks() -> None:
-    # Late import: lambda_calls reads this module.
-    from sam_fastapi.gateway.lambda_calls import install
+    global _install
+    if _install is None:
+        # Late import: lambda_calls reads this module.
+        from sam_fastapi.gateway.lambda_calls import install
 
-    install()
+        _install = install
+    _install()
+
+
+_install: Callable[[], None] | None = None
 
 
 def function_reference(project: Project, value: Any, region: str) -> Any:

@@ -30,18 +30,22 @@ from sam_fastapi.gateway.invoker import Invoker, running_invoker
 
 _PARAMS = "sam_fastapi.invoke_params"
 _installed_on: Any = None
-_available: bool | None = None
+_boto3: Any = None  # the module, once imported; False: not importable
 
 
 def install() -> None:
-    """Register the handlers on boto3's default session (made if needed), once per session."""
-    global _installed_on, _available
-    if _available is None:
-        _available = importlib.util.find_spec("boto3") is not None
-    if not _available:
-        return
-    import boto3
+    """Register the handlers on boto3's default session (made if needed), once per session.
 
+    Called before every invocation (a test may have replaced the default session), so the
+    common case, nothing to do, is two lookups.
+    """
+    global _installed_on, _boto3
+    boto3 = _boto3
+    if boto3 is None:
+        boto3 = _boto3 = (importlib.import_module("boto3")
+                          if importlib.util.find_spec("boto3") is not None else False)
+    if boto3 is False or (boto3.DEFAULT_SESSION is _installed_on is not None):
+        return
     if boto3.DEFAULT_SESSION is None:
         boto3.setup_default_session()
     session = boto3.DEFAULT_SESSION
