@@ -39,7 +39,8 @@ from pytest_samfastapi.client import SamClient
 from sam_fastapi.gateway import Gateway
 from sam_fastapi.template import build_project, load_template
 
-ROUNDS = 5
+#: Calls of one contender in a row; the contenders take turns, block by block, to the end.
+BLOCK = 20
 
 
 def load_app_module(path: Path) -> ModuleType:
@@ -52,14 +53,15 @@ def load_app_module(path: Path) -> ModuleType:
 
 
 def per_request_us(calls: dict[str, Callable[[], Any]], requests: int) -> dict[str, float]:
-    """Median microseconds per call; rounds interleave the contenders so drift hits all alike."""
+    """Median microseconds per call. The contenders take turns in short blocks: this machine's
+    speed drifts by a third within minutes, and long turns let the drift pick the winner."""
     samples: dict[str, list[float]] = {name: [] for name in calls}
     for call in calls.values():
         for _ in range(50):  # warm-up
             call()
-    for _ in range(ROUNDS):
+    for _ in range(max(1, requests // BLOCK)):
         for name, call in calls.items():
-            for _ in range(requests // ROUNDS):
+            for _ in range(BLOCK):
                 start = time.perf_counter_ns()
                 call()
                 samples[name].append((time.perf_counter_ns() - start) / 1000)
