@@ -56,17 +56,19 @@ class Request:
             # A mapping is accepted where pairs are expected: what most callers have at hand.
             extra = urlencode(list(query.items()) if isinstance(query, Mapping) else list(query))
             raw_query = "&".join(q for q in (raw_query, extra) if q)
-        headers = list(headers.items()) if isinstance(headers, Mapping) else headers
+        if headers:
+            pairs = headers.items() if isinstance(headers, Mapping) else headers
+            headers = tuple((str(k), str(v)) for k, v in pairs)
         if not _PLAIN_PATH.fullmatch(path):
             path = quote(path, safe=_PATH_SAFE)
         return cls(
-            method=method.upper(),
-            path="/" + path.lstrip("/"),
-            raw_query=raw_query,
-            query=tuple(parse_qsl(raw_query, keep_blank_values=True)) if raw_query else (),
-            headers=tuple((str(k), str(v)) for k, v in headers),
-            body=body.encode("utf-8") if isinstance(body, str) else bytes(body),
-            time=time.time() if now is None else now,
+            method.upper(),
+            path if path.startswith("/") and not path.startswith("//") else "/" + path.lstrip("/"),
+            raw_query,
+            tuple(parse_qsl(raw_query, keep_blank_values=True)) if raw_query else (),
+            tuple(headers),
+            body.encode("utf-8") if isinstance(body, str) else bytes(body),
+            time.time() if now is None else now,
         )
 
     def header(self, name: str) -> str | None:
@@ -186,6 +188,8 @@ class RestEvent(EventKind):
 
     @classmethod
     def _binary(cls, request: Request, binary_media_types: tuple[str, ...]) -> bool:
+        if not binary_media_types:
+            return False
         content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
         # "*/*" makes every body binary, with or without a content type.
         return any(pattern == "*/*" or fnmatch.fnmatchcase(content_type, pattern.lower())
@@ -361,12 +365,19 @@ def _without_stage(event: Mapping[str, Any], path: str) -> str:
 
 def _with_gateway_headers(request: Request, domain: str) -> list[tuple[str, str]]:
     """The client's headers plus those API Gateway adds when the client sent none."""
+    added = _gateway_headers(domain, request.source_ip)
+    if not request.headers:
+        return list(added)
     headers = list(request.headers)
     present = {k.lower() for k, _ in headers}
-    added = (("Host", domain), ("X-Forwarded-For", request.source_ip),
-             ("X-Forwarded-Port", "443"), ("X-Forwarded-Proto", "https"))
     headers.extend((k, v) for k, v in added if k.lower() not in present)
     return headers
+
+
+@functools.lru_cache(maxsize=64)
+def _gateway_headers(domain: str, source_ip: str) -> tuple[tuple[str, str], ...]:
+    return (("Host", domain), ("X-Forwarded-For", source_ip), ("X-Forwarded-Port", "443"),
+            ("X-Forwarded-Proto", "https"))
 
 
 def _body(request: Request, binary: bool) -> tuple[str | None, bool]:

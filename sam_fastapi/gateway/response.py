@@ -37,7 +37,7 @@ def from_v1(result: Any, *, http_api: bool = False, binary_media_types: tuple[st
     if not isinstance(result, dict):
         raise InvalidResponse(f"the function returned {_kind(result)}, not a proxy response "
                               "object with statusCode, headers and body")
-    unknown = sorted(set(result) - _V1_KEYS)
+    unknown = [] if _V1_KEYS.issuperset(result) else sorted(set(result) - _V1_KEYS)
     if unknown and not http_api:
         raise InvalidResponse(f"unexpected key(s) in the proxy response: {', '.join(unknown)} "
                               f"(allowed: {', '.join(sorted(_V1_KEYS))})")
@@ -114,15 +114,19 @@ def _merge_headers(single: Any, multi: Any) -> Headers:
         if not isinstance(values, list):
             raise InvalidResponse(f"multiValueHeaders[{name!r}] must be a list")
         merged.extend((str(name), _header_value(name, v)) for v in values)
+    if not single:
+        return tuple(merged)
     seen = {(k.lower(), v) for k, v in merged}
-    for name, value in (single or {}).items():
+    for name, value in single.items():
         value = _header_value(name, value)
-        if (str(name).lower(), value) not in seen:
+        if not seen or (str(name).lower(), value) not in seen:
             merged.append((str(name), value))
     return tuple(merged)
 
 
 def _header_value(name: Any, value: Any) -> str:
+    if type(value) is str:
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str | int | float):
