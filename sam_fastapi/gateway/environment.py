@@ -93,6 +93,8 @@ class _PointerSwap:
         self.retired: collections.deque[Any] = collections.deque(maxlen=_RETIRED_KEPT)
         self.caller_array: Any = None
         self.trace_key = os.fsencode(TRACE_ID)
+        # The objects themselves, should a test put something else at ``os.environ``.
+        self.stores: tuple[Any, Any] = (os.environ, os.environb)
 
     def encode(self, text: str) -> bytes:
         return os.fsencode(text)
@@ -102,7 +104,7 @@ class _PointerSwap:
                      for k, v in variables.items())
 
     def enter(self, environment: FunctionEnvironment, trace_id: str) -> Entered:
-        outside = os.environ._data  # type: ignore[attr-defined]
+        outside = self.stores[0]._data
         made = environment.made
         if made is None or made.outside != outside:
             if made is not None:
@@ -110,7 +112,7 @@ class _PointerSwap:
             made = environment.made = self._make(environment.variables, outside)
         made.inside[self.trace_key] = os.fsencode(trace_id)
         saved = outside, self.environ.value
-        os.environ._data = os.environb._data = made.inside  # type: ignore[attr-defined]
+        self._use(made.inside)
         self.environ.value = made.address
         return Entered(made.tz_changed, saved)
 
@@ -120,13 +122,17 @@ class _PointerSwap:
         # libc made a new array when the function added a variable, and may have freed the
         # caller's while at it: then the caller gets a new one, made from its os.environ.
         moved = self.environ.value != made.address
-        os.environ._data = os.environb._data = outside  # type: ignore[attr-defined]
+        self._use(outside)
         self.environ.value = self._caller(outside) if moved else caller_array
         inside = made.inside
         inside.pop(self.trace_key, None)
         if moved or inside != made.expected:
             self.retired.append(made.array)
             _own_changes(environment, _changes(made.expected, inside))
+
+    def _use(self, store: dict[bytes, bytes]) -> None:
+        environ, environb = self.stores
+        environ._data = environb._data = store
 
     def _make(self, variables: tuple[tuple[bytes, Any], ...], outside: dict[bytes, bytes]) -> _Made:
         inside = dict(outside)

@@ -115,3 +115,17 @@ def test_what_the_caller_changes_between_calls_is_seen(invoke, monkeypatch) -> N
     assert second == [["changed between calls", "the function's", "Fn", None, None]] * 2
     assert third == [[None, "the function's", "Fn", None, None]] * 2
     assert outside() == [None, "the caller's own", None, None, None]
+
+
+def test_a_caller_that_replaced_os_environ_still_gets_its_own_back(invoke, monkeypatch) -> None:
+    monkeypatch.setenv("CALLER", "the caller's")
+    real = os.environ
+    stand_in = {"PATH": real["PATH"]}
+    monkeypatch.setattr(os, "environ", stand_in)  # as mock.patch("os.environ", {...}) does
+
+    assert invoke({"add": 0, "quiet": True}) is None
+
+    assert stand_in["ADDED_0"] == "added"  # the function's code wrote where os.environ was
+    monkeypatch.setattr(os, "environ", real)
+    assert outside() == ["the caller's", None, None, None, None]
+    assert invoke({}) == [["the caller's", "the function's", "Fn", None, None]] * 2
