@@ -63,7 +63,7 @@ class Request:
             path = quote(path, safe=_PATH_SAFE)
         return cls(
             method.upper(),
-            path if path.startswith("/") and not path.startswith("//") else "/" + path.lstrip("/"),
+            "/" + path.lstrip("/"),
             raw_query,
             tuple(parse_qsl(raw_query, keep_blank_values=True)) if raw_query else (),
             tuple(headers),

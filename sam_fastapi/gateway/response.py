@@ -119,7 +119,7 @@ def _merge_headers(single: Any, multi: Any) -> Headers:
     seen = {(k.lower(), v) for k, v in merged}
     for name, value in single.items():
         value = _header_value(name, value)
-        if not seen or (str(name).lower(), value) not in seen:
+        if (str(name).lower(), value) not in seen:
             merged.append((str(name), value))
     return tuple(merged)
 
