@@ -7,10 +7,12 @@ as it was. Two ways to get there, with the same behaviour:
 
 - ``_PointerSwap`` (Linux with glibc): the function's environment is kept made, as a dict for
   ``os.environ`` and an array of ``KEY=VALUE`` strings for C. A call swaps ``os.environ``'s
-  store and libc's ``environ`` pointer: four assignments, where setting and restoring each
+  store and libc's ``environ`` pointer, a few assignments, where setting and restoring each
   variable means some thirty ``setenv``/``unsetenv`` calls, each scanning the whole environment.
-  Every string handed to C is kept for the life of the process, as glibc keeps every string
-  given to ``setenv``: an array libc copied from may still point at it.
+  The caller's side is an array of ours too, a copy of the pointers libc had (made again only
+  when the caller's environment changed): libc reallocates its own array when a function adds
+  a variable, and must never free the one the caller gets back. Every string handed to C is
+  kept for the life of the process, as glibc keeps every string given to ``setenv``.
 - ``_VariableSwap`` (anywhere else): sets the variables whose value differs, and puts them
   back afterwards.
 
@@ -91,7 +93,8 @@ class _PointerSwap:
         self.environ = environ  # libc's `environ`, as a c_void_p
         self.kept: dict[bytes, bytes] = {}
         self.retired: collections.deque[Any] = collections.deque(maxlen=_RETIRED_KEPT)
-        self.caller_array: Any = None
+        self.caller_array: Any = None  # the caller's C environment, copied
+        self.caller_address = 0
         self.trace_key = os.fsencode(TRACE_ID)
         # The objects themselves, should a test put something else at ``os.environ``.
         self.stores: tuple[Any, Any] = (os.environ, os.environb)
@@ -111,19 +114,20 @@ class _PointerSwap:
                 self.retired.append(made.array)
             made = environment.made = self._make(environment.variables, outside)
         made.inside[self.trace_key] = os.fsencode(trace_id)
-        saved = outside, self.environ.value
+        caller = self.environ.value
+        if caller != self.caller_address:
+            caller = self._copy_caller(caller)
+        saved = outside, caller
         self._use(made.inside)
         self.environ.value = made.address
         return Entered(made.tz_changed, saved)
 
     def leave(self, environment: FunctionEnvironment, entered: Entered) -> None:
         made = environment.made
-        outside, caller_array = entered.saved
-        # libc made a new array when the function added a variable, and may have freed the
-        # caller's while at it: then the caller gets a new one, made from its os.environ.
-        moved = self.environ.value != made.address
+        outside, caller = entered.saved
+        moved = self.environ.value != made.address  # libc's own array: a variable was added
         self._use(outside)
-        self.environ.value = self._caller(outside) if moved else caller_array
+        self.environ.value = caller
         inside = made.inside
         inside.pop(self.trace_key, None)
         if moved or inside != made.expected:
@@ -145,11 +149,18 @@ class _PointerSwap:
         return _Made(dict(outside), inside, dict(inside), array, self.ctypes.addressof(array),
                      tz_changed=outside.get(b"TZ") != inside.get(b"TZ"))
 
-    def _caller(self, outside: dict[bytes, bytes]) -> int:
+    def _copy_caller(self, address: int | None) -> int:
+        """The C environment at ``address`` as an array of ours; its strings are libc's."""
+        entries = []
+        if address:
+            pointers = self.ctypes.cast(address, self.ctypes.POINTER(self.ctypes.c_void_p))
+            while pointers[len(entries)]:
+                entries.append(pointers[len(entries)])
         if self.caller_array is not None:
             self.retired.append(self.caller_array)
-        self.caller_array = self._array(outside)
-        return self.ctypes.addressof(self.caller_array)
+        self.caller_array = (self.ctypes.c_void_p * (len(entries) + 1))(*entries)
+        self.caller_address = self.ctypes.addressof(self.caller_array)
+        return self.caller_address
 
     def _array(self, variables: dict[bytes, bytes]) -> Any:
         kept = self.kept

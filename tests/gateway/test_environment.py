@@ -129,3 +129,16 @@ def test_a_caller_that_replaced_os_environ_still_gets_its_own_back(invoke, monke
     monkeypatch.setattr(os, "environ", real)
     assert outside() == ["the caller's", None, None, None, None]
     assert invoke({}) == [["the caller's", "the function's", "Fn", None, None]] * 2
+
+
+def test_a_variable_the_caller_set_for_c_only_survives_a_call(invoke, monkeypatch) -> None:
+    monkeypatch.setenv("CALLER", "the caller's")
+    os.putenv("CALLER", "C only")  # os.environ does not see it; child processes do
+    try:
+        invoke({"add": 0, "quiet": True})  # libc makes a new array for the function
+
+        child = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True,
+                               check=True)
+        assert json.loads(child.stdout)[:3] == ["C only", None, None]
+    finally:
+        os.putenv("CALLER", "the caller's")
