@@ -8,7 +8,10 @@ once for a plain ``def`` endpoint (FastAPI runs it on a worker thread) and once 
   (and ``Gateway.request`` alone, to tell the client's share from the gateway's);
 - (b) ``TestClient.get`` : FastAPI's own test client (httpx over ASGI);
 - (c) ``handler(event, context)`` : ``Mangum(app, lifespan="off")`` called directly with the
-  event (a) built, so nothing but the app and Mangum.
+  event (a) built, so nothing but the app and Mangum;
+- (d) the gateway's own work around (c) and nothing else: route, build the event, call the
+  handler on this thread, JSON round trip of the result, convert it to the HTTP response. No
+  isolation, no thread, no timeout: a floor for any in-process gateway that builds real events.
 
 Then a project of N functions: the first request (a cold start that imports FastAPI), every
 other function once (each a cold start of its own code), and the process's peak memory.
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import resource
 import statistics
 import sys
@@ -36,7 +40,9 @@ from typing import Any
 from lint_bench import generate
 
 from pytest_samfastapi.client import SamClient
-from sam_fastapi.gateway import Gateway
+from sam_fastapi.gateway import BUILDERS, Gateway
+from sam_fastapi.gateway.events import Request
+from sam_fastapi.gateway.response import from_v1
 from sam_fastapi.template import build_project, load_template
 
 #: Calls of one contender in a row; the contenders take turns, block by block, to the end.
@@ -98,8 +104,19 @@ def compare_clients(tmp: Path, requests: int) -> None:
             "(b) FastAPI TestClient.get": lambda path=path: test_client.get(path),
             "(c) Mangum handler(event, context)": (
                 lambda event=event, context=context: module.handler(event, context)),
+            "(d) route+event+(c)+JSON+convert": (
+                lambda path=path, context=context: floor(gateway, module, path, context)),
         }, requests)
         print_table(f"GET {path}, {kind}", medians, requests)
+
+
+def floor(gateway: Gateway, module: ModuleType, path: str, context: Any) -> Any:
+    """(d): what the gateway does around the handler, on this thread, without isolation."""
+    found = gateway.router.match("GET", path)
+    kind = BUILDERS[(found.route.api.kind, found.route.payload_format_version)]
+    event = kind.build(Request.build("GET", path), found)
+    result = json.loads(json.dumps(module.handler(event, context)))
+    return from_v1(result)
 
 
 def print_table(title: str, medians: dict[str, float], requests: int) -> None:
