@@ -39,16 +39,17 @@ class FunctionEnvironment:
     """One instance's variables (``None``: unset), and what it did to them itself."""
 
     def __init__(self, variables: Mapping[str, str | None]) -> None:
-        self.variables = _SWAP.prepare(variables)
+        self.swap = swap()
+        self.variables = self.swap.prepare(variables)
         self.made: Any = None  # the swap's cached work for the current outside environment
 
     def enter(self, trace_id: str) -> Entered:
         """Swap the function's environment in, with ``trace_id`` for Python code only."""
-        return _SWAP.enter(self, trace_id)
+        return self.swap.enter(self, trace_id)
 
     def leave(self, entered: Entered) -> None:
         """Swap the caller's environment back; keep what the function changed for its next call."""
-        _SWAP.leave(self, entered)
+        self.swap.leave(self, entered)
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def _own_changes(environment: FunctionEnvironment, changed: Mapping[Any, Any]) -
     """Fold what the function changed into its variables (not the trace id: set each call)."""
     own = dict(environment.variables)
     own.update(changed)
-    own.pop(_SWAP.encode(TRACE_ID), None)
+    own.pop(environment.swap.encode(TRACE_ID), None)
     environment.variables = tuple(own.items())
     environment.made = None
 
@@ -324,4 +325,12 @@ def _pointer_swap() -> _PointerSwap | None:
     return _PointerSwap(ctypes, environ)
 
 
-_SWAP: _PointerSwap | _VariableSwap = _pointer_swap() or _VariableSwap()
+def swap() -> _PointerSwap | _VariableSwap:
+    """The way this process swaps environments, chosen on first use (ctypes is not free)."""
+    global _SWAP
+    if _SWAP is None:
+        _SWAP = _pointer_swap() or _VariableSwap()
+    return _SWAP
+
+
+_SWAP: _PointerSwap | _VariableSwap | None = None

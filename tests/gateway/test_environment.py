@@ -55,7 +55,7 @@ HANDLER = textwrap.dedent(f"""\
 def swap(request, monkeypatch) -> str:
     if request.param == "variable":
         monkeypatch.setattr(environment, "_SWAP", environment._VariableSwap())
-    elif not isinstance(environment._SWAP, environment._PointerSwap):
+    elif not isinstance(environment.swap(), environment._PointerSwap):
         pytest.skip("the pointer swap needs Linux with glibc")
     return request.param
 
@@ -82,7 +82,7 @@ def test_the_pointer_swap_is_used_on_linux_with_glibc() -> None:
         glibc = False
     expected = environment._PointerSwap if sys.platform == "linux" and glibc else (
         environment._VariableSwap)
-    assert isinstance(environment._SWAP, expected)
+    assert isinstance(environment.swap(), expected)
 
 
 def test_variables_a_function_adds_and_removes_stay_its_own(invoke, monkeypatch) -> None:
