@@ -76,6 +76,23 @@ def _own_changes(environment: FunctionEnvironment, changed: Mapping[Any, Any]) -
     environment.made = None
 
 
+class _Swap:
+    """What both ways share: variables are kept encoded as ``os.environ`` stores them."""
+
+    def __init__(self, encoded: bool) -> None:
+        self.encoded = encoded  # bytes keys and values (POSIX), or str
+        self.trace_key = self.encode(TRACE_ID)
+
+    def encode(self, text: str) -> Any:
+        return os.fsencode(text) if self.encoded else text
+
+    def prepare(self, variables: Mapping[str, str | None]) -> tuple[tuple[Any, Any], ...]:
+        if not self.encoded:
+            return tuple(variables.items())
+        return tuple((os.fsencode(k), None if v is None else os.fsencode(v))
+                     for k, v in variables.items())
+
+
 @dataclass
 class _Made:
     """The function's environment over one outside environment, ready to swap in."""
@@ -88,24 +105,17 @@ class _Made:
     tz_changed: bool
 
 
-class _PointerSwap:
+class _PointerSwap(_Swap):
     def __init__(self, ctypes: Any, environ: Any) -> None:
+        super().__init__(encoded=True)
         self.ctypes = ctypes
         self.environ = environ  # libc's `environ`, as a c_void_p
         self.kept: dict[bytes, bytes] = {}
         self.retired: collections.deque[Any] = collections.deque(maxlen=_RETIRED_KEPT)
         self.caller_array: Any = None  # the caller's C environment, copied
         self.caller_address = 0
-        self.trace_key = os.fsencode(TRACE_ID)
         # The objects themselves, should a test put something else at ``os.environ``.
         self.stores: tuple[Any, Any] = (os.environ, os.environb)
-
-    def encode(self, text: str) -> bytes:
-        return os.fsencode(text)
-
-    def prepare(self, variables: Mapping[str, str | None]) -> tuple[tuple[bytes, Any], ...]:
-        return tuple((os.fsencode(k), None if v is None else os.fsencode(v))
-                     for k, v in variables.items())
 
     def enter(self, environment: FunctionEnvironment, trace_id: str) -> Entered:
         outside = self.stores[0]._data
@@ -187,7 +197,7 @@ class _Plan:
     tz_changed: bool
 
 
-class _VariableSwap:
+class _VariableSwap(_Swap):
     """Set and restore variables in ``os.environ`` (and so the C environment) one by one.
 
     ``os.environ`` encodes every key and value on each access; on POSIX this works on its
@@ -198,16 +208,7 @@ class _VariableSwap:
         data = getattr(os.environ, "_data", None)
         self.data: dict[Any, Any] | None = (
             data if os.name == "posix" and isinstance(data, dict) else None)
-        self.trace_key = self.encode(TRACE_ID)
-
-    def encode(self, text: str) -> Any:
-        return text if self.data is None else os.fsencode(text)
-
-    def prepare(self, variables: Mapping[str, str | None]) -> tuple[tuple[Any, Any], ...]:
-        if self.data is None:
-            return tuple(variables.items())
-        return tuple((os.fsencode(k), None if v is None else os.fsencode(v))
-                     for k, v in variables.items())
+        super().__init__(encoded=self.data is not None)
 
     def enter(self, environment: FunctionEnvironment, trace_id: str) -> Entered:
         plan = environment.made = self._plan(environment.variables, environment.made)
