@@ -195,3 +195,21 @@ def test_serve_answers_without_the_lint_stack(project: Path, env: dict[str, str]
     finally:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=30)
+
+
+@pytest.mark.parametrize(("hidden", "named"), [
+    (LINT_STACK, "cfn-lint and aws-sam-translator"),
+    (("cfnlint",), "cfn-lint"),
+    (("samtranslator",), "aws-sam-translator"),
+], ids=["both", "cfn-lint", "translator"])
+def test_lint_without_the_lint_extra_says_how_to_install_it(
+        tmp_path: Path, project: Path, hidden: tuple[str, ...], named: str) -> None:
+    result = run(["-m", "sam_fastapi", "lint", "template.yaml"], project,
+                 blocking_env(tmp_path, hidden))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"sam-fastapi: error: lint needs {named}, not installed here: "
+        "pip install 'sam-fastapi[lint]' (or, for a tool environment of its own, "
+        "pipx install 'sam-fastapi[lint]')\n")
+    assert sorted(p.name for p in project.iterdir()) == ["hello", "template.yaml", "tests"]
