@@ -16,6 +16,7 @@ from sam_fastapi.pysource.finder import (
 )
 from sam_fastapi.pysource.imports import (
     LoadImport,
+    LoadWalk,
     absolute_module,
     files_of,
     import_statements,
@@ -49,6 +50,7 @@ __all__ = [
     "UNKNOWN",
     "Analyser",
     "LoadImport",
+    "LoadWalk",
     "Loaded",
     "Module",
     "ModuleFinder",

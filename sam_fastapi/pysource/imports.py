@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sam_fastapi.pysource.finder import Module
+from sam_fastapi.pysource.parsing import parse_module
 
 #: An ``except`` naming one of these catches a failed import: the code has a fallback.
 IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
@@ -127,3 +128,32 @@ def parent_package(module: Module, init: Path) -> Module:
     depth = len(module.runs_first) - module.runs_first.index(init)
     name = module.name.rsplit(".", depth)[0]
     return Module(name, init, package_path=((init.parent,),))
+
+
+class LoadWalk:
+    """The files loading a module runs, breadth first: the module and its parent packages'
+    ``__init__.py``, then what the caller follows (``follow``) as it reads each file's imports.
+
+    At most ``limit`` files are read; each is read once, with the module it is for relative
+    imports. Unreadable files and syntax errors are skipped (SF305 reports them).
+    """
+
+    def __init__(self, start: Module, limit: int) -> None:
+        self.limit = limit
+        self._files: list[tuple[Path, Module]] = list(files_of(start))
+        self._seen = {path for path, _ in self._files}
+
+    def follow(self, module: Module | None) -> None:
+        for path, owner in files_of(module):
+            if path not in self._seen:
+                self._seen.add(path)
+                self._files.append((path, owner))
+
+    def __iter__(self) -> Iterator[tuple[Path, Module, ast.Module]]:
+        index = 0
+        while index < len(self._files) and index < self.limit:
+            path, module = self._files[index]
+            index += 1
+            tree = parse_module(path)
+            if isinstance(tree, ast.Module):
+                yield path, module, tree

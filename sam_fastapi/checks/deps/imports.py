@@ -22,14 +22,12 @@ from sam_fastapi.checks.platform.binaries import record_top_levels
 from sam_fastapi.findings import Location
 from sam_fastapi.pysource import (
     MAX_MODULES,
+    LoadWalk,
     Module,
     ModuleFinder,
-    files_of,
     lambda_sys_path,
     load_time_imports,
-    parse_module,
 )
-from sam_fastapi.pysource.imports import parent_package
 from sam_fastapi.template.model import Function, Project
 
 
@@ -53,21 +51,11 @@ def external_imports(project: Project, function: Function) -> list[ExternalImpor
     start = finder.find(module_name) if module_name else None
     if start is None:
         return None
-    vendored = _vendored(code_dir)
+    vendored = vendored_names(code_dir)
     found: dict[str, ExternalImport] = {}
-    files: list[tuple[Path, Module]] = [(f, start) for f in start.runs_first]
-    if start.file is not None:
-        files.append((start.file, start))
-    seen = {path for path, _ in files}
-    index = 0
-    while index < len(files) and index < MAX_MODULES:
-        path, module = files[index]
-        index += 1
-        tree = parse_module(path)
-        if not isinstance(tree, ast.Module):
-            continue  # unreadable or a syntax error (SF305's finding)
-        context = module if path == module.file else _package_of(path, module)
-        for imported in load_time_imports(tree.body, context):
+    walk = LoadWalk(start, MAX_MODULES)
+    for path, module, tree in walk:
+        for imported in load_time_imports(tree.body, module):
             if not imported.certain:
                 continue  # a fallback exists, or it is one
             stmt, dotted = imported.stmt, imported.name
@@ -79,27 +67,19 @@ def external_imports(project: Project, function: Function) -> list[ExternalImpor
                                                 Location(str(path), stmt.lineno,
                                                          stmt.col_offset + 1))
                 continue
-            if top in vendored or not _inside(local, code_dir):
+            if top in vendored or not inside_code(local, code_dir):
                 continue  # a layer's or a vendored package: provided, not the function's code
-            target = finder.find(dotted)
-            for next_path, next_module in files_of(target):
-                if next_path not in seen:
-                    seen.add(next_path)
-                    files.append((next_path, next_module))
+            walk.follow(finder.find(dotted))
     return list(found.values())
 
 
-def _package_of(path: Path, module: Module) -> Module:
-    return parent_package(module, path) if path in module.runs_first else module
-
-
-def _inside(module: Module, folder: Path) -> bool:
+def inside_code(module: Module, folder: Path) -> bool:
     files = [module.file, *module.runs_first]
     files += [entry for portion in module.package_path for entry in portion]
     return any(f is not None and f.is_relative_to(folder) for f in files)
 
 
-def _vendored(code_dir: Path) -> frozenset[str]:
+def vendored_names(code_dir: Path) -> frozenset[str]:
     """Top-level names of distributions installed into the code folder (``pip -t .``)."""
     names: set[str] = set()
     try:
