@@ -712,3 +712,57 @@ def test_lint_command_import_option(tmp_path: Path, capsys: pytest.CaptureFixtur
     findings = json.loads(capsys.readouterr().out)
     assert [f["rule"] for f in findings] == ["SF405"]
     assert findings[0]["message"].endswith("ImportError: broken on purpose")
+
+
+# -- matching both ways: API Gateway's resources against Starlette's routes ------------------
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+def test_the_path_convertors_are_starlettes():
+    from starlette.convertors import CONVERTOR_TYPES
+
+    from sam_fastapi.checks.routes import app
+
+    assert {name: c.regex for name, c in CONVERTOR_TYPES.items()} == app._CONVERTOR_PATTERNS
+
+
+@pytest.mark.parametrize(("resource", "route", "shared"), [
+    ("/hello", "/{name}", "/hello"),
+    ("/items/{id}", "/items/special", "/items/special"),
+    ("/{proxy+}", "/items/{id}", "/items/1"),
+    ("/{proxy+}", "/", None),  # a greedy parameter needs a segment
+    ("/files/{p+}", "/files/{path:path}", "/files/1"),
+    ("/", "/{rest:path}", "/"),
+    ("/x/abc", "/x/{n:int}", None),
+    ("/x/42", "/x/{n:int}", "/x/42"),
+    ("/a/{b}/c", "/a/{q}/{r}", "/a/1/c"),
+    ("/api", "/api/{x}", None),
+    ("/items", "/items/", "/items/"),
+])
+def test_common_path_is_one_both_templates_match(resource, route, shared):
+    from sam_fastapi.checks.routes.app import AppRoute, common_path
+
+    assert common_path(resource, route) == shared
+    if shared is not None:
+        assert AppRoute(("GET",), route, "m:f").matches(shared)
+
+
+def test_what_lint_calls_reachable_the_gateway_answers(tmp_path, monkeypatch):
+    """The corpus project with a literal event for a parameterised route and the other way
+    round: lint finds nothing, and the real gateway and Mangum answer both routes."""
+    import shutil
+
+    from sam_fastapi.gateway import Gateway
+
+    project_dir = tmp_path / "project"
+    shutil.copytree(CORPUS / "route_parameter_literal_event", project_dir,
+                    ignore=shutil.ignore_patterns("expected.json"))
+    template = project_dir / "template.yaml"
+    monkeypatch.chdir(project_dir)
+    assert main(["lint", str(template), "--select", "SF4", "--no-cache"]) == 0
+    gateway = Gateway(build_project(load_template(template), template))
+    hello = gateway.request("GET", "/Prod/hello")
+    special = gateway.request("GET", "/Prod/items/special")
+    assert (hello.status, hello.json()) == (200, {"hello": "hello"})
+    assert (special.status, special.json()) == (200, {"special": True})
