@@ -373,7 +373,6 @@ def test_routes_under_another_prefix_are_unreachable(tmp_path: Path) -> None:
     assert summary(findings, tmp_path) == [
         ("SF401", "svc/app/main.py", line_of(main_py, '@router.get("/")')),
         ("SF402", "template.yaml", line_of(tmp_path / "template.yaml", "Path: /casts")),
-        ("SF403", "template.yaml", line_of(tmp_path / "template.yaml", "Path: /casts")),
     ]
     sf401 = next(f for f in findings if f.rule == "SF401")
     assert sf401.severity is Severity.ERROR
@@ -515,14 +514,17 @@ def test_recorded_event_without_a_route(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("kind", ["Api", "HttpApi"])
 def test_proxy_without_its_root(tmp_path: Path, kind: str) -> None:
-    write(tmp_path, {"svc/app/__init__.py": "", "svc/app/main.py": MAIN.replace(
-        '"/casts"', '"/casts/all"')})
+    write(tmp_path, {"svc/app/__init__.py": "", "svc/app/main.py": MAIN})
     write(tmp_path, {"template.yaml": template(function(
         "Fn", {"Any": ("/casts/{proxy+}", "ANY", "")}, api=kind))})
     findings = lint(tmp_path)
     assert summary(findings, tmp_path) == [
+        ("SF401", "svc/app/main.py", line_of(tmp_path / "svc/app/main.py", '"/casts")')),
         ("SF403", "template.yaml", line_of(tmp_path / "template.yaml", "Path: /casts/{proxy+}"))]
-    assert findings[0].severity is Severity.WARNING
+    assert findings[1].severity is Severity.WARNING
+    # Nothing at /casts itself: the missing event loses no request.
+    write(tmp_path, {"svc/app/main.py": MAIN.replace('"/casts"', '"/casts/all"')})
+    assert lint(tmp_path) == []
     write(tmp_path, {"template.yaml": template(function(
         "Fn", {"Root": ("/casts", "GET", ""), "Any": ("/casts/{proxy+}", "ANY", "")}, api=kind))})
     assert summary(lint(tmp_path), tmp_path) == [
