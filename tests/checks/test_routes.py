@@ -7,6 +7,7 @@ it in a subprocess. Lint runs select SF4 only, which skips cfn-lint and the SAM 
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from dataclasses import replace
 from pathlib import Path
@@ -539,7 +540,8 @@ DOCS_APP = MAIN.replace("app = FastAPI()", "app = FastAPI(SETTINGS)")
 @pytest.mark.parametrize(("settings", "mangum", "reported"), [
     ("", "", True),
     ('root_path="/Prod"', "", False),
-    ("", ', api_gateway_base_path="/Prod"', False),
+    # Mangum strips the stage from the path but leaves root_path empty: the docs still break.
+    ("", ', api_gateway_base_path="/Prod"', True),
     ("docs_url=None", "", False),
     ('root_path="/Dev"', "", True),
 ])
@@ -555,6 +557,46 @@ def test_docs_behind_the_rest_stage(tmp_path: Path, settings: str, mangum: str,
     if reported:
         assert findings[0].severity is Severity.WARNING
         assert "at /Prod/docs" in findings[0].message
+
+
+def sf404_advice() -> str:
+    """The code SF404's docs give as the fix, in an app with one route."""
+    from sam_fastapi.plugins import registered_rules
+
+    docs = registered_rules(get_plugin_manager(entry_points=False))["SF404"].docs
+    block = re.search(r"## Use instead\n.*?```python\n(.*?)```", docs, re.S)[1]
+    return ("from fastapi import FastAPI\nfrom mangum import Mangum\n\n\n" + block
+            + '\n\n@app.get("/casts")\ndef list_casts():\n    return []\n')
+
+
+def test_sf404_advice_serves_the_docs_behind_the_stage_without_deprecation(tmp_path: Path):
+    """What SF404 advises, as its docs write it: lint accepts it, importing it warns of nothing
+    on the installed FastAPI, and through the real gateway the docs page loads its schema
+    from behind the stage on a REST API and on an HTTP API's named stage."""
+    import subprocess
+    import sys
+
+    from sam_fastapi.gateway import Gateway
+
+    write(tmp_path, {"svc/app/__init__.py": "", "svc/app/main.py": sf404_advice()})
+    write(tmp_path, {"template.yaml": template(
+        function("Rest", {"Any": ("/{proxy+}", "ANY", "")}),
+        function("Named", {"Any": ("/{proxy+}", "ANY", "Http")}, api="HttpApi"),
+        extra="  Http:\n    Type: AWS::Serverless::HttpApi\n    Properties: {StageName: Prod}\n")})
+    assert lint(tmp_path) == []
+    assert lint(tmp_path, import_apps=True) == []
+    imported = subprocess.run(
+        [sys.executable, "-W", "error::DeprecationWarning", "-c", "import app.main"],
+        cwd=tmp_path / "svc", capture_output=True, text=True, timeout=60)
+    assert imported.returncode == 0, imported.stderr
+    template_path = tmp_path / "template.yaml"
+    gateway = Gateway(build_project(load_template(template_path), template_path))
+    for api in ("ServerlessRestApi", "Http"):
+        page = gateway.request("GET", "/Prod/docs", api_id=api)
+        assert page.status == 200
+        schema_url = re.search(r"url: '([^']+)'", page.body.decode())[1]
+        assert schema_url == "/Prod/openapi.json"
+        assert gateway.request("GET", schema_url, api_id=api).status == 200
 
 
 def test_docs_not_delivered_or_on_the_default_stage_are_fine(tmp_path: Path) -> None:
