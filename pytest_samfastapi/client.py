@@ -109,6 +109,9 @@ class SamClient:
         self.authorize = authorize
         self.headers = _pairs(headers)
 
+    def __repr__(self) -> str:
+        return f"<SamClient {self.gateway.project.template_path.name}>"
+
     def without_auth(self) -> SamClient:
         """A client whose requests skip every authorizer, for tests that do not care."""
         return SamClient(self.gateway, authorize=False, headers=self.headers)
@@ -146,8 +149,16 @@ class SamClient:
         """Send one request; ``api_id`` picks the API when several serve the same path.
 
         ``claims`` are taken as a verified JWT/Cognito token's claims; ``auth=False`` skips
-        the route's authorizer (default: the client's, see ``without_auth``).
+        the route's authorizer (default: the client's, see ``without_auth``). A template
+        without an API raises ``GatewayError`` saying so: use ``invoke`` there.
         """
+        __tracebackhide__ = True
+        reason = self.gateway.nothing_to_route
+        if reason is not None:
+            from sam_fastapi.gateway import GatewayError
+
+            raise GatewayError(f"sam_client.{method.lower()}({path!r}): {reason}; call them "
+                               "with sam_client.invoke(logical_id, event)")
         header_pairs = _pairs(headers)
         given = {k.lower() for k, _ in header_pairs}
         header_pairs[0:0] = [(k, v) for k, v in self.headers if k.lower() not in given]
@@ -164,24 +175,31 @@ class SamClient:
         return Response(exchange)
 
     def get(self, path: str, **kwargs: Any) -> Response:
+        __tracebackhide__ = True
         return self.request("GET", path, **kwargs)
 
     def head(self, path: str, **kwargs: Any) -> Response:
+        __tracebackhide__ = True
         return self.request("HEAD", path, **kwargs)
 
     def options(self, path: str, **kwargs: Any) -> Response:
+        __tracebackhide__ = True
         return self.request("OPTIONS", path, **kwargs)
 
     def post(self, path: str, **kwargs: Any) -> Response:
+        __tracebackhide__ = True
         return self.request("POST", path, **kwargs)
 
     def put(self, path: str, **kwargs: Any) -> Response:
+        __tracebackhide__ = True
         return self.request("PUT", path, **kwargs)
 
     def patch(self, path: str, **kwargs: Any) -> Response:
+        __tracebackhide__ = True
         return self.request("PATCH", path, **kwargs)
 
     def delete(self, path: str, **kwargs: Any) -> Response:
+        __tracebackhide__ = True
         return self.request("DELETE", path, **kwargs)
 
     def invoke(self, logical_id: str, event: Any) -> Invocation:

@@ -90,6 +90,10 @@ def run(args: argparse.Namespace) -> int:
              host if ":" not in host else f"[{host}]", port, args.template, functions,
              "" if functions == 1 else "s", ", reload" if args.reload else "",
              f", recording to {args.record}" if args.record else "")
+    nothing = app.gateway.nothing_to_route
+    if nothing:
+        log.warning("sam-fastapi serve: nothing to route: %s; every request is answered 404 "
+                    "(pytest --sam's sam_client.invoke(logical_id, event) calls them)", nothing)
     saved = sys.stdout, sys.stderr
     sys.stdout = FunctionOutput(sys.stdout, app)
     sys.stderr = FunctionOutput(sys.stderr, app)

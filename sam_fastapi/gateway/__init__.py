@@ -185,6 +185,15 @@ class Gateway:
                           None)
         return self._exchange(kind, route, dict(event), accept, method)
 
+    @property
+    def nothing_to_route(self) -> str | None:
+        """Why no request can reach a function (the template has no API), or None."""
+        if self.router.apis:
+            return None
+        functions = ", ".join(self.project.functions) or "none"
+        return (f"{self.project.template_path.name} has no API: no function has an Api or "
+                f"HttpApi event (functions: {functions})")
+
     def invoke(self, logical_id: str, event: Any) -> Invocation:
         """Raw invocation of a function, as ``aws lambda invoke`` would."""
         return self.invoker.invoke(logical_id, event)
@@ -195,6 +204,9 @@ class Gateway:
 
     def _match(self, method: str, path: str, *, api_id: str | None,
                kinds: tuple[str, ...] = ("rest", "http")) -> Match | Miss:
+        reason = self.nothing_to_route
+        if reason is not None:
+            raise GatewayError(f"{method} {path}: {reason}; invoke them directly instead")
         try:
             return self.router.match(method, path, api_id=api_id, kinds=kinds)
         except LookupError as exc:

@@ -158,11 +158,14 @@ class GatewayApp:
         body = await _read_body(receive)
         request = Request.build(scope["method"], _target(scope), headers=_headers(scope),
                                 body=body)
-        found = self.gateway.router.match(request.method, request.path)
+        nothing = self.gateway.nothing_to_route
+        found = None if nothing else self.gateway.router.match(request.method, request.path)
         if isinstance(found, Match):
             exchange = await self._invoke(found, request)
-        else:  # the gateway answers by itself, no function runs
+        elif found is not None:  # the gateway answers by itself, no function runs
             exchange = self.gateway.send(request, found=found)
+        else:  # there is no API: nothing at any path
+            exchange = Exchange.answered(answers.no_route(True), "no API")
         if self.recorder is not None and exchange.event is not None:
             # Written before the answer: a client that got it finds the files.
             await anyio.to_thread.run_sync(self.recorder.record, exchange)
