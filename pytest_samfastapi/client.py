@@ -95,7 +95,9 @@ class Response:
 
     def __repr__(self) -> str:
         served = f" from {self.function}" if self.function else " from the gateway"
-        return f"<Response [{self.status_code} {self.reason_phrase}]{served}>"
+        # Why the gateway answered by itself, so that a failed assertion on the status says it.
+        why = f" ({self.error})" if self.error and self.status_code >= 500 else ""
+        return f"<Response [{self.status_code} {self.reason_phrase}]{served}{why}>"
 
 
 class SamClient:
@@ -167,11 +169,18 @@ class SamClient:
             header_pairs.append(("content-type", content_type))
         if cookies:
             header_pairs.append(("cookie", "; ".join(f"{k}={v}" for k, v in cookies.items())))
-        exchange = self.gateway.request(
-            method.upper(), path if path.startswith("/") else f"/{path}",
-            query=_pairs(params), headers=header_pairs, body=body, api_id=api_id,
-            claims=claims, authorize=self.authorize if auth is None else auth,
-        )
+        from sam_fastapi.gateway import GatewayError
+
+        try:
+            exchange = self.gateway.request(
+                method.upper(), path if path.startswith("/") else f"/{path}",
+                query=_pairs(params), headers=header_pairs, body=body, api_id=api_id,
+                claims=claims, authorize=self.authorize if auth is None else auth,
+            )
+        except GatewayError as exc:
+            # Raised again here, where the traceback is hidden: the test's line shows, with
+            # the cause, and no frame of the gateway's own.
+            raise GatewayError(str(exc)) from None
         return Response(exchange)
 
     def get(self, path: str, **kwargs: Any) -> Response:
@@ -204,7 +213,13 @@ class SamClient:
 
     def invoke(self, logical_id: str, event: Any) -> Invocation:
         """Invoke a function directly with any event, as ``aws lambda invoke`` would."""
-        return self.gateway.invoke(logical_id, event)
+        __tracebackhide__ = True
+        from sam_fastapi.gateway import GatewayError
+
+        try:
+            return self.gateway.invoke(logical_id, event)
+        except GatewayError as exc:
+            raise GatewayError(str(exc)) from None
 
 
 def _pairs(values: Pairs | None) -> list[tuple[str, str]]:

@@ -236,7 +236,8 @@ class Gateway:
             return Exchange.answered(answers.integration_timed_out(api.is_http), reason,
                                      function=function, event=event, invocation=invocation)
         if invocation.error is not None:
-            reason = f"{function} failed: {_describe_error(invocation.error)}"
+            failed = "failed" if invocation.initialized else "failed to start"
+            reason = f"{function} {failed}: {_describe_error(invocation.error)}"
             return Exchange.answered(answers.integration_failed(api.is_http), reason,
                                      function=function, event=event, invocation=invocation)
         try:

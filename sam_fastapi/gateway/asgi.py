@@ -24,6 +24,7 @@ import functools
 import logging
 import os
 import queue
+import re
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
@@ -52,6 +53,8 @@ Send = Callable[[Message], Awaitable[None]]
 
 #: Folders under a CodeUri that are not the function's code (a virtualenv, caches, VCS).
 _NOT_CODE = frozenset({"__pycache__", "node_modules", ".aws-sam", ".git", ".venv", "venv"})
+#: Frames of Python's import system in an init error's trace: the same in every one.
+_IMPORT_MACHINERY = re.compile(r'File "(<frozen importlib\.|.*[/\\]importlib[/\\]__init__\.py")')
 #: Headers a server computes for the body it sends; the function's values do not apply.
 _HOP_BY_HOP = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive"})
 
@@ -128,6 +131,8 @@ class GatewayApp:
         self._limit = limit
         self._slots: dict[str, _Slots] = {}
         self._signatures: dict[str, tuple[tuple[str, int, int], ...]] = {}
+        # Why each function could not start, as last logged: logged again only when it changes.
+        self._start_failures: dict[str, str] = {}
         # The invoker swaps process-wide state around a call: one call at a time, whatever
         # the Gateway it belongs to, made by one thread in the order requests came.
         self._caller = _Caller()
@@ -217,9 +222,33 @@ class GatewayApp:
         start = "" if invocation is None else (" cold" if invocation.cold else " warm")
         line = (f"{request.method} {request.path} -> {exchange.function or 'gateway'} "
                 f"{exchange.status} {seconds * 1000:.1f} ms{start}")
-        if exchange.error:
+        function = exchange.function
+        trace: list[str] = []
+        if function is not None and _cannot_start(exchange):
+            # The same cause on every request says nothing new: once, with the user's trace.
+            if self._start_failures.get(function) == exchange.error:
+                line += f" ({function} cannot start, as logged above)"
+            else:
+                self._start_failures[function] = exchange.error or ""
+                line += f" ({exchange.error})"
+                error = invocation.error if invocation is not None else None
+                trace = [str(t).rstrip() for t in (error or {}).get("stackTrace") or []
+                         if not _IMPORT_MACHINERY.search(str(t))]
+        elif exchange.error:
             line += f" ({exchange.error})"
+        if function is not None and invocation is not None and invocation.initialized:
+            self._start_failures.pop(function, None)
         logger.info(line)
+        for frame in trace:
+            logger.info(frame)
+
+
+def _cannot_start(exchange: Exchange) -> bool:
+    """The function never got the event: it cannot run here, or its init failed."""
+    invocation = exchange.invocation
+    if invocation is None:
+        return exchange.status >= 500  # a GatewayError: no instance could be made
+    return not invocation.initialized
 
 
 class _Caller:
