@@ -63,12 +63,14 @@ def create_app(template_path: str | os.PathLike[str], *, stage: str | None = Non
                parameter_overrides: dict[str, str] | None = None,
                record_dir: str | os.PathLike[str] | None = None,
                redact: Iterable[str] | None = DEFAULT_REDACTED,
-               concurrency: str = "queue", reload: bool = False) -> GatewayApp:
+               concurrency: str = "queue", reload: bool = False,
+               check_tokens: bool = True) -> GatewayApp:
     """An ASGI application serving every API event of the template.
 
     ``record_dir`` writes each request's event and response snapshot there (see
     ``recording``); ``redact`` names the headers whose values are replaced (None: none).
     ``reload`` starts a function cold when a file under its CodeUri or layers changed.
+    ``check_tokens=False`` lets every request through JWT and Cognito authorizers.
     Raises ``GatewayError`` (one line) when the template cannot be served.
     """
     if concurrency not in CONCURRENCY:
@@ -86,7 +88,8 @@ def create_app(template_path: str | os.PathLike[str], *, stage: str | None = Non
     if record_dir is not None:
         recorder = Recorder(Path(record_dir), redact=() if redact is None else redact)
     return GatewayApp(project, stage=stage, recorder=recorder,
-                      limit=1 if concurrency == "queue" else None, reload=reload)
+                      limit=1 if concurrency == "queue" else None, reload=reload,
+                      check_tokens=check_tokens)
 
 
 def from_environment() -> GatewayApp:
@@ -121,12 +124,12 @@ class GatewayApp:
     """
 
     def __init__(self, project: Project, *, stage: str | None, recorder: Recorder | None,
-                 limit: int | None, reload: bool) -> None:
+                 limit: int | None, reload: bool, check_tokens: bool = True) -> None:
         self.project = project
         self.stage = stage
         self.recorder = recorder
         self.reload = reload
-        self.gateway = Gateway(project, stage=stage)
+        self.gateway = Gateway(project, stage=stage, check_tokens=check_tokens)
         self.running: str | None = None
         self._limit = limit
         self._slots: dict[str, _Slots] = {}
