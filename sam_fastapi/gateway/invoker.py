@@ -41,13 +41,14 @@ import time
 import traceback
 import uuid
 import warnings
+import weakref
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 from sam_fastapi.gateway.context import LambdaContext
-from sam_fastapi.gateway.environment import FunctionEnvironment
+from sam_fastapi.gateway.environment import FunctionEnvironment, is_utc
 from sam_fastapi.gateway.events import ACCOUNT_ID, request_id
 from sam_fastapi.template.model import Function, Intrinsic, Project
 
@@ -69,6 +70,14 @@ _RUNNING: contextvars.ContextVar[tuple[Invoker, _Instance] | None] = contextvars
 
 class GatewayError(Exception):
     """A function cannot be run in-process at all (unknown, code not local, not Python...)."""
+
+
+class ThreadLeftRunningWarning(RuntimeWarning):
+    """A thread a function started still runs after the call returned.
+
+    Lambda freezes a sandbox between calls; in-process such a thread runs on outside the
+    function's environment, reading and writing the caller's (or another function's).
+    """
 
 
 @dataclass(frozen=True)
@@ -133,8 +142,8 @@ class _Instance:
         self.env = FunctionEnvironment({"TZ": ":UTC", **self.environment})
         self.inbox: queue.SimpleQueue[Callable[[], Any] | None] = queue.SimpleQueue()
         self.outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self.thread = threading.Thread(target=self._serve, name=f"lambda:{spec.logical_id}",
-                                       daemon=True)
+        self.thread = _InstanceThread(target=self._serve, name=f"lambda:{spec.logical_id}",
+                                      daemon=True)
         self.thread.start()
 
     def _serve(self) -> None:
@@ -226,6 +235,8 @@ class Invoker:
         self._specs: dict[str, _Spec] = {}
         self._instances: dict[str, _Instance] = {}
         self._lock = _SWAP_LOCK
+        self._strays: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+        self.strays_reported = 0  # how many stray threads were ever reported
         # Here rather than at the first call: importing boto3 takes a while, and a function's
         # Timeout should not pay for it.
         _install_call_hooks()
@@ -286,8 +297,31 @@ class Invoker:
                 if instance is not None:
                     instance.stop()
 
+    def stray_threads(self) -> list[threading.Thread]:
+        """Threads functions started that outlived their call and still run."""
+        return [thread for thread in self._strays if thread.is_alive()]
+
     def _invoke(self, instance: _Instance, event: Any, cold: bool,
                 wait: float | None) -> Invocation:
+        before = set(threading.enumerate())
+        try:
+            return self._invoke_instance(instance, event, cold, wait)
+        finally:
+            self._report_strays(instance, before)
+
+    def _report_strays(self, instance: _Instance, before: set[threading.Thread]) -> None:
+        for thread in threading.enumerate():
+            if thread in before or thread in self._strays or not _stray(thread):
+                continue
+            self._strays.add(thread)
+            self.strays_reported += 1
+            warnings.warn(ThreadLeftRunningWarning(
+                f"{instance.spec.logical_id} started thread {thread.name!r}, which still runs "
+                "after the call returned: it sees and changes the environment of whatever runs "
+                "next (Lambda would freeze it); join it before returning"), stacklevel=1)
+
+    def _invoke_instance(self, instance: _Instance, event: Any, cold: bool,
+                         wait: float | None) -> Invocation:
         spec = instance.spec
         aws_request_id = request_id()
         start = time.perf_counter()
@@ -464,6 +498,24 @@ def _abandon_imports(instance: _Instance) -> None:
         _imp.release_lock()
 
 
+class _InstanceThread(threading.Thread):
+    """The thread an instance's loads and calls run on."""
+
+
+def _stray(thread: threading.Thread) -> bool:
+    """Whether a thread that outlived a call runs on its own rather than idling in a pool.
+
+    An executor's workers (asyncio's, anyio's, which FastAPI runs ``def`` endpoints on) wait
+    for the next job of a later call, as in Lambda.
+    """
+    if isinstance(thread, _InstanceThread) or not thread.is_alive():
+        return False
+    if type(thread).__module__.startswith("anyio."):
+        return False
+    target = getattr(thread, "_target", None)  # Thread keeps it only there
+    return getattr(target, "__module__", None) != "concurrent.futures.thread"
+
+
 class _Inside:
     """Swap an instance's modules, path, environment and working directory in, then out."""
 
@@ -474,10 +526,10 @@ class _Inside:
         instance = self.instance
         trace = f"Root=1-{int(time.time()):08x}-{random.getrandbits(96):024x};Sampled=0"
         self.entered = instance.env.enter(trace)
-        # The runtime runs in UTC; localtime() only follows TZ after tzset(), which is slow
-        # enough to skip when local time already is UTC.
-        self.retime = (_HAS_TZSET and self.entered.tz_changed
-                       and (time.timezone, time.altzone, time.daylight) != (0, 0, 0))
+        # localtime() only follows TZ after tzset(), which reads a zone file: skipped when
+        # the function's zone and the caller's local time both are UTC.
+        self.retime = _HAS_TZSET and self.entered.tz_changed and not (
+            is_utc(self.entered.tz) and (time.timezone, time.altzone, time.daylight) == (0, 0, 0))
         if self.retime:
             time.tzset()
         self.saved_path = sys.path[:]
@@ -513,8 +565,9 @@ class _Inside:
             instance.paths = list(dict.fromkeys([*added, *instance.spec.paths]))
         sys.path[:] = self.saved_path
         # What the function did to its environment stays its own, for its next calls.
+        tz_set_itself = _HAS_TZSET and instance.env.current_tz() != self.entered.tz
         instance.env.leave(self.entered)
-        if self.retime:
+        if self.retime or tz_set_itself:
             time.tzset()
 
 
