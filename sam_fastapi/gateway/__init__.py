@@ -35,6 +35,9 @@ Notes for callers:
   ``Exchange.event``/``invocation`` those of the Lambda authorizer when one ran).
 - A handler's ``boto3`` ``lambda.invoke`` of a template function, and (opt-in) its HTTP calls
   to the template's APIs, are answered in-process (``lambda_calls``, ``http_calls``).
+- A body over API Gateway's 10 MB quota is answered 413 before routing; an event over
+  Lambda's 6 MB invocation limit is answered 413 ``{"message": "Request Too Long"}`` (REST
+  observed, HTTP APIs unconfirmed: answered the same).
 - ``Exchange.header(name)`` and ``Exchange.json()`` are conveniences.
 - Setup problems that no request could fix (unknown ``api_id`` or function, S3 or image code,
   a non-Python runtime, an event that is not an HTTP proxy event for ``replay``) raise
@@ -63,17 +66,20 @@ from sam_fastapi.gateway.auth import Authorizers
 from sam_fastapi.gateway.events import BUILDERS, EventKind, Request, classify, describe_non_proxy
 from sam_fastapi.gateway.invoker import GatewayError, Invocation, Invoker
 from sam_fastapi.gateway.response import (
+    MAX_BODY_BYTES,
     HttpResponse,
     InvalidResponse,
     error_response,
+    event_too_large_response,
     from_v1,
     from_v2,
+    payload_too_large_response,
     timeout_response,
 )
 from sam_fastapi.gateway.router import ApiInfo, Match, Miss, Route, Router
 from sam_fastapi.template.model import Project
 
-__all__ = ["Exchange", "Gateway", "GatewayError", "Invocation"]
+__all__ = ["Exchange", "Gateway", "GatewayError", "Invocation", "body_too_large"]
 
 #: How long API Gateway waits for Lambda before answering itself (§4.3: REST 29 s, HTTP 30 s).
 INTEGRATION_TIMEOUTS = {"rest": 29.0, "http": 30.0}
@@ -141,6 +147,8 @@ class Gateway:
              claims: Mapping[str, Any] | None = None, authorize: bool = True) -> Exchange:
         """``request`` for a request already read; ``found`` is its route when the caller
         matched it already (with this gateway's router, or one of the same project)."""
+        if len(request.body) > MAX_BODY_BYTES:
+            return body_too_large()
         if found is None:
             found = self._match(request.method, request.path, api_id=api_id)
         if isinstance(found, Miss):
@@ -217,6 +225,11 @@ class Gateway:
                             event, invocation, reason)
         if invocation.error is not None:
             reason = f"{route.function} failed: {_describe_error(invocation.error)}"
+            if invocation.error.get("errorType") == "RequestTooLargeException":
+                # Lambda refused the event: API Gateway says so itself, no function ran.
+                response = event_too_large_response(api.is_http)
+                return Exchange(response.status, response.headers, response.body,
+                                route.function, event, invocation, reason)
             return _failed(api, route, event, invocation, reason)
         try:
             response = _convert(kind, api, invocation.result, accept)
@@ -241,6 +254,13 @@ def _failed(api: ApiInfo, route: Route, event: dict[str, Any], invocation: Invoc
     response = error_response(api.is_http)
     return Exchange(response.status, response.headers, response.body, route.function, event,
                     invocation, reason)
+
+
+def body_too_large() -> Exchange:
+    """API Gateway's answer to a request body over its 10 MB quota, before any routing."""
+    response = payload_too_large_response()
+    return Exchange(response.status, response.headers, response.body, None, None, None,
+                    f"the request body is over API Gateway's {MAX_BODY_BYTES} byte quota")
 
 
 def _miss(miss: Miss) -> Exchange:

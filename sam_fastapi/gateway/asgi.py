@@ -30,10 +30,10 @@ from typing import Any
 
 import anyio.to_thread
 
-from sam_fastapi.gateway import Exchange, Gateway, GatewayError
+from sam_fastapi.gateway import Exchange, Gateway, GatewayError, body_too_large
 from sam_fastapi.gateway.events import Request
 from sam_fastapi.gateway.recording import DEFAULT_REDACTED, Recorder
-from sam_fastapi.gateway.response import error_response
+from sam_fastapi.gateway.response import MAX_BODY_BYTES, error_response
 from sam_fastapi.gateway.router import Match
 from sam_fastapi.template import TemplateError, build_project, load_template
 from sam_fastapi.template.model import Project
@@ -156,9 +156,14 @@ class GatewayApp:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         start = time.perf_counter()
-        body = await _read_body(receive)
-        request = Request.build(scope["method"], _target(scope), headers=_headers(scope),
-                                body=body)
+        headers = _headers(scope)
+        body = await _read_body(receive, headers, MAX_BODY_BYTES)
+        if body is None:
+            exchange = body_too_large()
+            self._log(scope["method"], scope["path"], exchange, time.perf_counter() - start)
+            await _respond(send, exchange, head=scope["method"] == "HEAD")
+            return
+        request = Request.build(scope["method"], _target(scope), headers=headers, body=body)
         found = self.gateways[0].router.match(request.method, request.path)
         if isinstance(found, Match):
             exchange = await self._invoke(found, request)
@@ -169,7 +174,7 @@ class GatewayApp:
             # Written before the answer: a client that got it finds the files.
             await anyio.to_thread.run_sync(self.recorder.record, exchange)
         # Logged before the answer too, so a client that got it finds the line.
-        self._log(request, exchange, time.perf_counter() - start)
+        self._log(request.method, request.path, exchange, time.perf_counter() - start)
         await _respond(send, exchange, head=request.method == "HEAD")
 
     async def _invoke(self, found: Match, request: Request) -> Exchange:
@@ -216,10 +221,10 @@ class GatewayApp:
                     if layer.content_dir is not None]
         return folders
 
-    def _log(self, request: Request, exchange: Exchange, seconds: float) -> None:
+    def _log(self, method: str, path: str, exchange: Exchange, seconds: float) -> None:
         invocation = exchange.invocation
         start = "" if invocation is None else (" cold" if invocation.cold else " warm")
-        line = (f"{request.method} {request.path} -> {exchange.function or 'gateway'} "
+        line = (f"{method} {path} -> {exchange.function or 'gateway'} "
                 f"{exchange.status} {seconds * 1000:.1f} ms{start}")
         if exchange.error:
             line += f" ({exchange.error})"
@@ -288,13 +293,23 @@ def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | Non
         future.set_result(result)
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _read_body(receive: Receive, headers: list[tuple[str, str]],
+                     limit: int) -> bytes | None:
+    """The request body; None, without reading the rest, once it is over ``limit`` bytes."""
+    length = next((v for k, v in headers if k.lower() == "content-length"), None)
+    if length is not None and length.strip().isdigit() and int(length) > limit:
+        return None
     chunks = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             break
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
