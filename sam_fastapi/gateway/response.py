@@ -3,7 +3,7 @@
 Payload 1.0 (REST, and HTTP API 1.0) must be a proxy response object; REST rejects unknown keys,
 HTTP API ignores them. Payload 2.0 also accepts any JSON value without ``statusCode`` as the body
 of a 200 ``application/json`` response. A result API Gateway would refuse raises
-``InvalidResponse`` with the reason; the gateway then answers with ``error_response``.
+``InvalidResponse`` with the reason; the gateway then answers by itself (``answers``).
 Results arrive decoded from JSON, so objects are plain ``dict``s.
 """
 
@@ -15,9 +15,6 @@ import fnmatch
 import json
 from dataclasses import dataclass
 from typing import Any
-
-#: API Gateway's request payload quota (REST and HTTP APIs).
-MAX_BODY_BYTES = 10 * 1024 * 1024
 
 Headers = tuple[tuple[str, str], ...]
 _V1_KEYS = frozenset({"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"})
@@ -69,47 +66,6 @@ def from_v2(result: Any) -> HttpResponse:
         headers.extend(("set-cookie", c) for c in cookies)
     return HttpResponse(status, tuple(headers),
                         _body(result.get("body"), _flag(result.get("isBase64Encoded"))))
-
-
-def error_response(http_api: bool) -> HttpResponse:
-    """What the client gets when the function failed or answered something invalid (§4.3).
-
-    REST answers 502; HTTP APIs answer 500 (APIGW-BEHAVIOR marks the HTTP API status unconfirmed).
-    """
-    if http_api:
-        return HttpResponse(500, (("content-type", "application/json"),),
-                            b'{"message":"Internal Server Error"}')
-    return HttpResponse(502, (("Content-Type", "application/json"),
-                              ("x-amzn-ErrorType", "InternalServerErrorException")),
-                        b'{"message": "Internal server error"}')
-
-
-def payload_too_large_response() -> HttpResponse:
-    """A request body over API Gateway's 10 MB quota, before any routing (LWA-BEHAVIOR: REST
-    observed; HTTP APIs unconfirmed, answered the same)."""
-    return HttpResponse(413, (("Content-Type", "text; charset=utf-8"),),
-                        f"HTTP content length exceeded {MAX_BODY_BYTES} bytes.".encode())
-
-
-def event_too_large_response(http_api: bool) -> HttpResponse:
-    """An event over Lambda's 6 MB invocation limit (LWA-BEHAVIOR: REST observed; HTTP APIs
-    unconfirmed, answered 413 too, in their own message style)."""
-    if http_api:
-        return HttpResponse(413, (("content-type", "application/json"),),
-                            b'{"message":"Request Too Long"}')
-    return HttpResponse(413, (("Content-Type", "application/json"),
-                              ("x-amzn-ErrorType", "BadRequestException")),
-                        b'{"message": "Request Too Long"}')
-
-
-def timeout_response(http_api: bool) -> HttpResponse:
-    """What the client gets when the integration timeout passes first (§4.3)."""
-    if http_api:
-        return HttpResponse(503, (("content-type", "application/json"),),
-                            b'{"message":"Service Unavailable"}')
-    return HttpResponse(504, (("Content-Type", "application/json"),
-                              ("x-amzn-ErrorType", "InternalServerErrorException")),
-                        b'{"message": "Endpoint request timed out"}')
 
 
 def _status(value: Any) -> int:

@@ -173,7 +173,7 @@ NESTED_FILES = {
 NESTED_RUN = """\
 import os, subprocess, sys
 from pathlib import Path
-from sam_fastapi.gateway.invoker import Invoker, ThreadLeftRunningWarning
+from sam_fastapi.gateway.invoker import Invoker
 from sam_fastapi.template import build_project, load_template
 
 template = Path(sys.argv[1])
