@@ -316,8 +316,14 @@ def _target(scope: Scope) -> str:
 
 
 def _headers(scope: Scope) -> list[tuple[str, str]]:
-    """The client's headers, plus what a proxy in front of the function would add."""
-    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+    """The client's headers, plus what a proxy in front of the function would add.
+
+    ASGI servers lowercase header names; REST APIs pass the client's casing through, which
+    is most often the canonical one (``Content-Type``), so names get that back. (HTTP APIs
+    lowercase them in the event themselves.)
+    """
+    headers = [(_canonical(k.decode("latin-1")), v.decode("latin-1"))
+               for k, v in scope["headers"]]
     present = {k.lower() for k, _ in headers}
     server = scope.get("server") or (None, None)
     client = scope.get("client") or (None, None)
@@ -327,6 +333,11 @@ def _headers(scope: Scope) -> list[tuple[str, str]]:
              ("X-Forwarded-Port", server[1]), ("X-Forwarded-For", client[0]))
     headers.extend((k, str(v)) for k, v in added if v is not None and k.lower() not in present)
     return headers
+
+
+@functools.lru_cache(maxsize=256)
+def _canonical(name: str) -> str:
+    return "-".join(part[:1].upper() + part[1:] for part in name.split("-"))
 
 
 async def _respond(send: Send, exchange: Exchange, *, head: bool) -> None:

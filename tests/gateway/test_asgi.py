@@ -574,3 +574,14 @@ def test_a_body_over_10_mb_is_not_read_whole(tmp_path: Path) -> None:
 
     assert sent[0]["status"] == 413
     assert sum(read) <= 11 * (1 << 20)
+
+
+def test_rest_functions_get_canonical_header_names(serve, tmp_path: Path) -> None:
+    events = tmp_path / "p0" / "events"
+    server = serve(record_dir=events)
+
+    server.client.get("/Prod/echo/x", headers={"x-custom-thing": "1", "ACCEPT": "text/plain"})
+
+    event = json.loads((events / "get_echo_x_0001.json").read_text(encoding="utf-8"))
+    assert {"X-Custom-Thing", "Accept", "Host", "User-Agent"} <= set(event["headers"])
+    assert not [name for name in event["headers"] if name.islower()]
