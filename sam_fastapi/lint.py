@@ -18,7 +18,7 @@ import pluggy
 from sam_fastapi import __version__, hookimpl
 from sam_fastapi.cache import Cache, digest
 from sam_fastapi.cfn import CfnLintJob
-from sam_fastapi.checks.base import Check
+from sam_fastapi.checks.base import Check, CheckContext
 from sam_fastapi.config import LintConfig
 from sam_fastapi.findings import Finding, Location, Rule, Severity, Violation
 from sam_fastapi.plugins import registered_checks, registered_rules
@@ -149,10 +149,6 @@ class Linter:
         self.check_time_limit = check_time_limit
         self.checks: list[Check] = registered_checks(pm)
         self.rules: dict[str, Rule] = registered_rules(pm)
-        for check in self.checks:
-            # Checks with options of their own (the route rules' --import) read the config.
-            if callable(getattr(check, "configure", None)):
-                check.configure(config)
         self.cache = Cache("lint") if config.use_cache else None
         # Analyses whose rules are all deselected are not run at all (``--select SF``).
         self.runs_transform = config.is_selected(TRANSFORM_FAILED.id)
@@ -282,12 +278,14 @@ class Linter:
     # -- our own checks -------------------------------------------------------------------
 
     def _run_checks(self, project: Project) -> Iterable[Finding]:
+        # One context per template: what a check computes for several rules is made once.
+        ctx = CheckContext(self.config)
         for check in self.checks:
             rule = check.rule
             if not self.config.is_selected(rule.id):
                 continue
             try:
-                violations = _run_bounded(check, project, self.check_time_limit)
+                violations = _run_bounded(check, project, ctx, self.check_time_limit)
             except Exception as exc:
                 name = f"{type(check).__module__}.{type(check).__qualname__}"
                 yield self._finding(
@@ -343,7 +341,8 @@ class CheckTimedOut(Exception):
     pass
 
 
-def _run_bounded(check: Check, project: Project, limit: float) -> list[Violation]:
+def _run_bounded(check: Check, project: Project, ctx: CheckContext,
+                 limit: float) -> list[Violation]:
     """Run a check in a daemon thread: a check that hangs is abandoned at ``limit`` seconds.
 
     The thread cannot be stopped, only left behind; being a daemon, it does not keep the
@@ -353,7 +352,7 @@ def _run_bounded(check: Check, project: Project, limit: float) -> list[Violation
 
     def target() -> None:
         try:
-            outcome.append(list(check.run(project)))
+            outcome.append(list(check.run(project, ctx)))
         except BaseException as exc:  # reported by the caller as SF000
             outcome.append(exc)
 

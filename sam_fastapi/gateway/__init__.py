@@ -5,7 +5,7 @@ Contract with the pytest plugin (and the later ``serve`` command)::
     gateway = Gateway(project, stage=None, parameter_overrides=None, clock=time.time,
                       integration_timeout=None)
     gateway.request(method, path, query=(), headers=(), body=b"", api_id=None) -> Exchange
-    gateway.send(request, found=None, api_id=None) -> Exchange   (an events.Request)
+    gateway.send(request, found=None, api_id=None, slot=0) -> Exchange   (an events.Request)
     gateway.replay(event) -> Exchange
     gateway.invoke(logical_id, event) -> Invocation
     gateway.cold_start(logical_id=None) -> None
@@ -22,6 +22,11 @@ Notes for callers:
   (``ServerlessRestApi``/``ServerlessHttpApi`` for the implicit ones).
 - ``stage`` replaces the stage name of every API (REST default ``Prod``, HTTP ``$default``).
 - ``parameter_overrides`` win over ``samconfig.toml`` (the template is read again).
+- One ``Gateway`` per project: its ``invoker`` keeps each function's pool of instances
+  (``slot`` picks one; ``serve --concurrency instances`` uses several), so every request shares
+  one router, one authorizer cache and one JWT key.
+- Every answer the gateway makes by itself comes from ``answers``; each event kind
+  (``events``) converts the function's result for its own payload format.
 - The gateway answers by itself (``Exchange.function`` is None) with 403
   ``{"message":"Missing Authentication Token"}`` (REST) or 404 ``{"message":"Not Found"}`` (HTTP
   API) when no route matches; ``Exchange.error`` then says why.
@@ -58,19 +63,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sam_fastapi.gateway import http_calls
+from sam_fastapi.gateway import answers
 from sam_fastapi.gateway.auth import Authorizers
+from sam_fastapi.gateway.errors import GatewayError
 from sam_fastapi.gateway.events import BUILDERS, EventKind, Request, classify, describe_non_proxy
-from sam_fastapi.gateway.invoker import GatewayError, Invocation, Invoker
-from sam_fastapi.gateway.response import (
-    HttpResponse,
-    InvalidResponse,
-    error_response,
-    from_v1,
-    from_v2,
-    timeout_response,
-)
-from sam_fastapi.gateway.router import ApiInfo, Match, Miss, Route, Router
+from sam_fastapi.gateway.invoker import Invocation, Invoker
+from sam_fastapi.gateway.response import HttpResponse, InvalidResponse
+from sam_fastapi.gateway.router import Match, Miss, Route, Router
 from sam_fastapi.template.model import Project
 
 __all__ = ["Exchange", "Gateway", "GatewayError", "Invocation"]
@@ -90,6 +89,14 @@ class Exchange:
     event: dict[str, Any] | None  # the event sent to the function
     invocation: Invocation | None
     error: str | None  # why the gateway answered with an error itself
+
+    @classmethod
+    def answered(cls, response: HttpResponse, reason: str | None, *,
+                 function: str | None = None, event: dict[str, Any] | None = None,
+                 invocation: Invocation | None = None) -> Exchange:
+        """The gateway's own answer (``answers``), with why it made it."""
+        return cls(response.status, response.headers, response.body, function, event,
+                   invocation, reason)
 
     def header(self, name: str) -> str | None:
         """The first value of a header, by case-insensitive name."""
@@ -117,11 +124,10 @@ class Gateway:
                                              for k, a in project.apis.items()})
         self.project = project
         self.clock = clock
-        self.invoker = Invoker(project, clock=clock)
+        self.invoker = Invoker(project, clock=clock, gateway=self)
         self.authorizers = Authorizers(project, self.invoker, clock=clock)
         self.router = Router.from_project(project, region=self.invoker.region)
         self.integration_timeout = integration_timeout
-        http_calls.register(self)
 
     def request(self, method: str, path: str, *,
                 query: Sequence[tuple[str, str]] | Mapping[str, str] = (),
@@ -137,10 +143,12 @@ class Gateway:
                                 now=self.clock())
         return self.send(request, api_id=api_id, claims=claims, authorize=authorize)
 
-    def send(self, request: Request, *, found: Match | None = None, api_id: str | None = None,
-             claims: Mapping[str, Any] | None = None, authorize: bool = True) -> Exchange:
+    def send(self, request: Request, *, found: Match | Miss | None = None,
+             api_id: str | None = None, claims: Mapping[str, Any] | None = None,
+             authorize: bool = True, slot: int = 0) -> Exchange:
         """``request`` for a request already read; ``found`` is its route when the caller
-        matched it already (with this gateway's router, or one of the same project)."""
+        matched it already (with this gateway's router, or one of the same project); ``slot``
+        the instance of the function's pool that serves it (see ``invoker``)."""
         if found is None:
             found = self._match(request.method, request.path, api_id=api_id)
         if isinstance(found, Miss):
@@ -150,13 +158,12 @@ class Gateway:
         if authorize:
             decision = self.authorizers.check(found, event, request, claims=claims)
             if decision is not None and decision.response is not None:
-                refused = decision.response
-                return Exchange(refused.status, refused.headers, refused.body, None,
-                                decision.event, decision.invocation, decision.reason)
+                return Exchange.answered(decision.response, decision.reason,
+                                         event=decision.event, invocation=decision.invocation)
             if decision is not None:
                 event["requestContext"]["authorizer"] = decision.authorizer
         return self._exchange(kind, found.route, event, request.header("accept"), request.method,
-                              fresh=True)
+                              fresh=True, slot=slot)
 
     def replay(self, event: Mapping[str, Any]) -> Exchange:
         """Route a recorded proxy event by its own method and path (or route) and invoke it."""
@@ -206,45 +213,33 @@ class Gateway:
         return None
 
     def _exchange(self, kind: type[EventKind], route: Route, event: dict[str, Any],
-                  accept: str | None, method: str, *, fresh: bool = False) -> Exchange:
+                  accept: str | None, method: str, *, fresh: bool = False,
+                  slot: int = 0) -> Exchange:
         api = route.api
+        function = route.function
         wait = self.integration_timeout or INTEGRATION_TIMEOUTS[api.kind]
-        invocation = self.invoker.invoke(route.function, event, fresh=fresh, wait=wait)
+        invocation = self.invoker.invoke(function, event, fresh=fresh, wait=wait, slot=slot)
         if not invocation.finished:
-            response = timeout_response(api.is_http)
-            reason = f"{route.function} did not answer within the integration timeout ({wait:g} s)"
-            return Exchange(response.status, response.headers, response.body, route.function,
-                            event, invocation, reason)
+            reason = f"{function} did not answer within the integration timeout ({wait:g} s)"
+            return Exchange.answered(answers.integration_timed_out(api.is_http), reason,
+                                     function=function, event=event, invocation=invocation)
         if invocation.error is not None:
-            reason = f"{route.function} failed: {_describe_error(invocation.error)}"
-            return _failed(api, route, event, invocation, reason)
+            reason = f"{function} failed: {_describe_error(invocation.error)}"
+            return Exchange.answered(answers.integration_failed(api.is_http), reason,
+                                     function=function, event=event, invocation=invocation)
         try:
-            response = _convert(kind, api, invocation.result, accept)
+            response = kind.response(invocation.result, api, accept)
         except InvalidResponse as exc:
-            reason = f"{route.function} returned an invalid proxy response: {exc}"
-            return _failed(api, route, event, invocation, reason)
+            reason = f"{function} returned an invalid proxy response: {exc}"
+            return Exchange.answered(answers.integration_failed(api.is_http), reason,
+                                     function=function, event=event, invocation=invocation)
         body = b"" if method == "HEAD" else response.body
-        return Exchange(response.status, response.headers, body, route.function, event,
+        return Exchange(response.status, response.headers, body, function, event,
                         invocation, None)
 
 
-def _convert(kind: type[EventKind], api: ApiInfo, result: Any,
-             accept: str | None) -> HttpResponse:
-    if kind.payload_format_version == "2.0":
-        return from_v2(result)
-    return from_v1(result, http_api=api.is_http, binary_media_types=api.binary_media_types,
-                   accept=accept)
-
-
-def _failed(api: ApiInfo, route: Route, event: dict[str, Any], invocation: Invocation,
-            reason: str) -> Exchange:
-    response = error_response(api.is_http)
-    return Exchange(response.status, response.headers, response.body, route.function, event,
-                    invocation, reason)
-
-
 def _miss(miss: Miss) -> Exchange:
-    return Exchange(miss.status, miss.headers, miss.body, None, None, None, miss.reason)
+    return Exchange.answered(answers.no_route(miss.api.is_http), miss.reason)
 
 
 def _describe_error(error: Mapping[str, Any]) -> str:

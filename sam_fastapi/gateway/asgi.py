@@ -6,12 +6,14 @@ container: ``uvicorn --factory 'sam_fastapi.gateway.asgi:from_environment'`` rea
 from ``SAM_FASTAPI_TEMPLATE``.
 
 Each request is routed, turned into the event API Gateway would send, and invoked on a thread
-(the event loop never waits for a handler). A function has logical instances like Lambda's
-execution environments, never running two invocations at once: with ``concurrency="queue"``
-(reserved concurrency 1) requests for a busy function wait for its one instance; with
-``"instances"`` a request that finds every instance busy starts another one, cold. The invoker
-swaps process-wide state (``sys.modules``, ``os.environ``, the working directory) around a
-call, so handlers themselves still run one at a time in the process.
+(the event loop never waits for a handler). One ``Gateway`` serves every request (one router,
+one authorizer cache, one JWT key). A function has instances like Lambda's execution
+environments, kept in its pool by the invoker and never running two invocations at once:
+with ``concurrency="queue"`` (reserved concurrency 1) requests for a busy function wait for
+slot 0; with ``"instances"`` a request that finds every slot taken takes a new one, whose
+instance starts cold. The invoker swaps process-wide state (``sys.modules``, ``os.environ``,
+the working directory) around a call, so handlers themselves still run one at a time in the
+process.
 """
 
 from __future__ import annotations
@@ -30,10 +32,9 @@ from typing import Any
 
 import anyio.to_thread
 
-from sam_fastapi.gateway import Exchange, Gateway, GatewayError
+from sam_fastapi.gateway import Exchange, Gateway, GatewayError, answers
 from sam_fastapi.gateway.events import Request
 from sam_fastapi.gateway.recording import DEFAULT_REDACTED, Recorder
-from sam_fastapi.gateway.response import error_response
 from sam_fastapi.gateway.router import Match
 from sam_fastapi.template import TemplateError, build_project, load_template
 from sam_fastapi.template.model import Project
@@ -92,8 +93,8 @@ def from_environment() -> GatewayApp:
                       stage=os.environ.get("SAM_FASTAPI_STAGE") or None)
 
 
-class _Instances:
-    """The logical instances of one function: which are idle, and who waits for one."""
+class _Slots:
+    """Which slots of one function's pool are idle, and who waits for one."""
 
     def __init__(self, limit: int | None) -> None:
         self.limit = limit
@@ -113,7 +114,6 @@ class _Instances:
 class GatewayApp:
     """The ASGI application ``create_app`` returns.
 
-    Instance ``n`` of every function lives in ``gateways[n]`` (one Invoker each);
     ``running`` names the function whose handler runs right now, for output prefixes.
     """
 
@@ -123,10 +123,10 @@ class GatewayApp:
         self.stage = stage
         self.recorder = recorder
         self.reload = reload
-        self.gateways = [Gateway(project, stage=stage)]
+        self.gateway = Gateway(project, stage=stage)
         self.running: str | None = None
         self._limit = limit
-        self._instances: dict[str, _Instances] = {}
+        self._slots: dict[str, _Slots] = {}
         self._signatures: dict[str, tuple[tuple[str, int, int], ...]] = {}
         # The invoker swaps process-wide state around a call: one call at a time, whatever
         # the Gateway it belongs to, made by one thread in the order requests came.
@@ -141,8 +141,7 @@ class GatewayApp:
     def close(self) -> None:
         """Stop every instance's thread."""
         self._caller.stop()
-        for gateway in self.gateways:
-            gateway.cold_start()
+        self.gateway.cold_start()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -159,12 +158,11 @@ class GatewayApp:
         body = await _read_body(receive)
         request = Request.build(scope["method"], _target(scope), headers=_headers(scope),
                                 body=body)
-        found = self.gateways[0].router.match(request.method, request.path)
+        found = self.gateway.router.match(request.method, request.path)
         if isinstance(found, Match):
             exchange = await self._invoke(found, request)
         else:  # the gateway answers by itself, no function runs
-            exchange = self.gateways[0].request(request.method, _query_path(request),
-                                                headers=request.headers, body=request.body)
+            exchange = self.gateway.send(request, found=found)
         if self.recorder is not None and exchange.event is not None:
             # Written before the answer: a client that got it finds the files.
             await anyio.to_thread.run_sync(self.recorder.record, exchange)
@@ -174,30 +172,26 @@ class GatewayApp:
 
     async def _invoke(self, found: Match, request: Request) -> Exchange:
         function = found.route.function
-        instances = self._instances.get(function)
-        if instances is None:
-            instances = self._instances[function] = _Instances(self._limit)
-        slot = await instances.acquire()
+        slots = self._slots.get(function)
+        if slots is None:
+            slots = self._slots[function] = _Slots(self._limit)
+        slot = await slots.acquire()
         try:
             return await self._caller.call(functools.partial(self._call, slot, found, request))
         finally:
-            instances.release(slot)
+            slots.release(slot)
 
     def _call(self, slot: int, found: Match, request: Request) -> Exchange:
         function = found.route.function
-        while len(self.gateways) <= slot:
-            self.gateways.append(Gateway(self.project, stage=self.stage))
-        gateway = self.gateways[slot]
         if self.reload:
             self._reload(function)
         self.running = function
         try:
-            return gateway.send(request, found=found)
+            return self.gateway.send(request, found=found, slot=slot)
         except GatewayError as exc:
             # The function cannot run here at all; other functions still can.
-            response = error_response(found.route.api.is_http)
-            return Exchange(response.status, response.headers, response.body, function,
-                            None, None, str(exc))
+            return Exchange.answered(answers.integration_failed(found.route.api.is_http),
+                                     str(exc), function=function)
         finally:
             self.running = None
 
@@ -206,8 +200,7 @@ class GatewayApp:
         previous = self._signatures.get(function)
         self._signatures[function] = signature
         if previous is not None and previous != signature:
-            for gateway in self.gateways:
-                gateway.cold_start(function)
+            self.gateway.cold_start(function)
 
     def _folders(self, function: str) -> list[Path]:
         spec = self.project.functions[function]
@@ -305,10 +298,6 @@ def _target(scope: Scope) -> str:
     path = raw.decode("latin-1") if raw else scope["path"]
     query = scope.get("query_string", b"").decode("latin-1")
     return f"{path}?{query}" if query else path
-
-
-def _query_path(request: Request) -> str:
-    return f"{request.path}?{request.raw_query}" if request.raw_query else request.path
 
 
 def _headers(scope: Scope) -> list[tuple[str, str]]:

@@ -85,23 +85,6 @@ class Miss:
     api: ApiInfo
     reason: str
 
-    @property
-    def status(self) -> int:
-        return 404 if self.api.is_http else 403
-
-    @property
-    def body(self) -> bytes:
-        if self.api.is_http:
-            return b'{"message":"Not Found"}'
-        return b'{"message":"Missing Authentication Token"}'
-
-    @property
-    def headers(self) -> tuple[tuple[str, str], ...]:
-        if self.api.is_http:
-            return (("content-type", "application/json"),)
-        return (("Content-Type", "application/json"),
-                ("x-amzn-ErrorType", "MissingAuthenticationTokenException"))
-
 
 @dataclass
 class _Node:

@@ -226,6 +226,43 @@ def test_instances_mode_starts_extra_cold_instances_under_concurrency(
     assert max(a["most_at_once"] for a in answers) == 1
 
 
+JWT_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: Jwt
+        Authorizers:
+          Jwt:
+            IdentitySource: $request.header.Authorization
+            JwtConfiguration: {issuer: "https://issuer.example", audience: [app]}
+  App:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: app/
+      Handler: main.handler
+      Events:
+        Proxy:
+          Type: HttpApi
+          Properties: {ApiId: !Ref Api, Path: "/{proxy+}", Method: GET}
+"""
+
+
+def test_every_instance_accepts_the_one_token_of_the_run(serve) -> None:
+    server = serve(JWT_TEMPLATE, concurrency="instances")
+    token = server.app.gateway.authorizers.token({"sub": "u1", "iss": "https://issuer.example",
+                                                  "aud": "app", "exp": time.time() + 600})
+    headers = {"Authorization": f"Bearer {token}"}
+    answers = asyncio.run(_concurrently(server.url, ["/slow?ms=200"] * 4, headers=headers))
+    # Several instances served, and each accepted the token: one gateway, one signing key.
+    assert len({a["instance"] for a in answers}) > 1
+    assert server.client.get("/slow?ms=1").status_code == 401
+
+
 def test_a_stopped_server_leaves_no_gateway_thread_running(serve) -> None:
     before = set(threading.enumerate())
     server = serve()
@@ -338,9 +375,11 @@ def test_create_app_errors_are_one_line(tmp_path: Path) -> None:
         create_app(write(tmp_path / "p"), concurrency="many")
 
 
-async def _concurrently(url: str, paths: list[str], connections: int = 10) -> list[dict]:
+async def _concurrently(url: str, paths: list[str], connections: int = 10,
+                        headers: dict[str, str] | None = None) -> list[dict]:
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60,
+                                 headers=headers) as client:
         responses = await asyncio.gather(*(client.get(path) for path in paths))
     assert [r.status_code for r in responses] == [200] * len(paths)
     return [r.json() for r in responses]

@@ -12,20 +12,18 @@ HTTP API events with it; Mangum strips ``api_gateway_base_path`` and Starlette t
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sam_fastapi.checks.handler.analysis import python_functions
+from sam_fastapi.checks.base import CheckContext
+from sam_fastapi.checks.functions import python_functions
 from sam_fastapi.checks.platform.artifacts import inside
 from sam_fastapi.checks.routes.app import AppInfo, AppRoute, sample_path
 from sam_fastapi.checks.routes.imported import ImportFailed, import_app
 from sam_fastapi.checks.routes.static import read_app
-from sam_fastapi.config import LintConfig
 from sam_fastapi.template.model import ApiEvent, Function, Project
 
 if TYPE_CHECKING:  # the gateway is imported when coverage is first computed, not at start-up
@@ -77,32 +75,12 @@ class Coverage:
     router: Router
 
 
-def coverage(project: Project, *, import_apps: bool = False) -> Coverage:
-    """The route coverage of ``project``; computed once per project object and mode, since
-    six rules and the routes command each ask for it. A rule that asks while another one's
-    computation (imports included) is under way waits for it rather than starting over."""
-    key = (id(project), import_apps)
-    with _lock:
-        cached = _cache.get(key)
-        owner = cached is None or cached[0] is not project
-        if owner:
-            cached = (project, Future())
-            _cache[key] = cached
-            while len(_cache) > 4:
-                _cache.popitem(last=False)
-    assert cached is not None
-    future = cached[1]
-    if owner:
-        try:
-            future.set_result(_coverage(project, import_apps))
-        except BaseException as exc:
-            future.set_exception(exc)
-            raise
-    return future.result()
-
-
-_lock = threading.Lock()
-_cache: OrderedDict[tuple[int, bool], tuple[Project, Future[Coverage]]] = OrderedDict()
+def coverage(project: Project, ctx: CheckContext) -> Coverage:
+    """The route coverage of ``project``, with ``--import`` as ``ctx.config`` says; computed
+    once per run (``ctx.memo``), since six rules and the routes command each ask for it."""
+    import_apps = ctx.config.import_apps
+    return ctx.memo.get(("route-coverage", import_apps),
+                        lambda: _coverage(project, import_apps))
 
 
 def _coverage(project: Project, import_apps: bool) -> Coverage:
@@ -240,16 +218,3 @@ def _recorded(project: Project, router: Router,
         seen = api.stage_prefix + "/" + match.path.lstrip("/") if api.is_http else match.path
         yield RecordedEvent(path, method, request_path, function,
                             served.app.served(method, seen))
-
-
-class CoverageCheck:
-    """Base of the route rules: they read ``--import`` (``LintConfig.import_apps``) from the
-    lint configuration, given to them by ``configure`` before a run."""
-
-    import_apps: bool = False
-
-    def configure(self, config: LintConfig) -> None:
-        self.import_apps = config.import_apps
-
-    def coverage(self, project: Project) -> Coverage:
-        return coverage(project, import_apps=self.import_apps)

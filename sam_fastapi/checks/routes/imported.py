@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sam_fastapi.checks.handler.analysis import lambda_sys_path
 from sam_fastapi.checks.routes.app import AppInfo, AppRoute
 from sam_fastapi.findings import Location
+from sam_fastapi.pysource import lambda_sys_path
 from sam_fastapi.template.model import Function, Project
 
 #: Seconds an app may take to import; below the lint runner's limit for one check (30 s).

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sam_fastapi import hookimpl
+from sam_fastapi.checks.base import CheckContext
 from sam_fastapi.checks.routes.app import sample_path
 from sam_fastapi.findings import Rule, Severity, Violation
 from sam_fastapi.template.model import Project
@@ -47,7 +48,7 @@ Events:
 """,
     )
 
-    def run(self, project: Project) -> Iterator[Violation]:
+    def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
         from sam_fastapi.gateway.router import Router  # not at start-up: only when linting
 
         router = Router.from_project(project)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sam_fastapi import hookimpl
+from sam_fastapi.checks.base import CheckContext
 from sam_fastapi.checks.routes.app import AppRoute
-from sam_fastapi.checks.routes.coverage import CoverageCheck, deliveries
+from sam_fastapi.checks.routes.coverage import coverage, deliveries
 from sam_fastapi.findings import Rule, Severity, Violation
 from sam_fastapi.template.model import Project
 
 
-class StageBasePath(CoverageCheck):
+class StageBasePath:
     rule = Rule(
         id="SF404",
         name="stage-base-path",
@@ -43,14 +44,14 @@ or turn the docs off where they are not wanted (`docs_url=None, redoc_url=None`)
 """,
     )
 
-    def run(self, project: Project) -> Iterator[Violation]:
-        coverage = self.coverage(project)
-        for routes in coverage.functions.values():
+    def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
+        found = coverage(project, ctx)
+        for routes in found.functions.values():
             app = routes.app
             if app.docs_url is None or app.root_path is None or app.base_path is None:
                 continue
             docs = AppRoute(("GET",), app.docs_url, "fastapi:docs")
-            for delivery in deliveries(coverage.router, routes.function, app, docs, "GET"):
+            for delivery in deliveries(found.router, routes.function, app, docs, "GET"):
                 api = delivery.api
                 assert api is not None
                 prefix = api.stage_prefix

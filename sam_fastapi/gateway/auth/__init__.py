@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sam_fastapi.gateway import answers
 from sam_fastapi.gateway.auth import jwt
 from sam_fastapi.gateway.auth.cache import ResultCache
 from sam_fastapi.gateway.auth.lambda_authorizer import (
@@ -34,8 +35,9 @@ from sam_fastapi.gateway.auth.model import (
     route_auth,
 )
 from sam_fastapi.gateway.auth.policy import Effect, method_arn
+from sam_fastapi.gateway.errors import GatewayError
 from sam_fastapi.gateway.events import ACCOUNT_ID, Request
-from sam_fastapi.gateway.invoker import GatewayError, Invocation, Invoker
+from sam_fastapi.gateway.invoker import Invocation, Invoker
 from sam_fastapi.gateway.response import HttpResponse
 from sam_fastapi.gateway.router import Match, Route
 from sam_fastapi.template.model import Project
@@ -113,7 +115,8 @@ class Authorizers:
                                "is a Lambda authorizer (send what it reads instead)")
         identity = _identity(authorizer, request, event)
         if identity is None:
-            return _refused(_unauthorized(http), f"{authorizer.name}: identity source missing")
+            return _refused(answers.unauthorized(http),
+                            f"{authorizer.name}: identity source missing")
         api = match.route.api
         arn = method_arn(api.region, ACCOUNT_ID, api.api_id, api.stage, request.method,
                          match.path)
@@ -133,7 +136,7 @@ class Authorizers:
             try:
                 answer = read_answer(authorizer, invocation.result)
             except MalformedAnswer as exc:
-                return Decision(_configuration_error(http), None,
+                return Decision(answers.authorizer_failed(http), None,
                                 f"{authorizer.name} answered malformed: {exc}", auth_event,
                                 invocation)
             if identity:
@@ -143,11 +146,11 @@ class Authorizers:
         try:
             effect = answer.effect(arn)
         except MalformedAnswer as exc:
-            return Decision(_configuration_error(http), None,
+            return Decision(answers.authorizer_failed(http), None,
                             f"{authorizer.name} answered malformed: {exc}", auth_event,
                             invocation)
         if effect is not Effect.ALLOW:
-            return Decision(_forbidden(http, effect), None,
+            return Decision(answers.forbidden(http, explicit=effect is Effect.DENY), None,
                             f"{authorizer.name} denied {arn} ({effect.value})", auth_event,
                             invocation, cached is not None)
         return Decision(None, authorizer_context(authorizer, answer, latency), None, auth_event,
@@ -164,21 +167,21 @@ class Authorizers:
             token = request.header(source.name) if source.kind == "header" else next(
                 (v for k, v in reversed(request.query) if k == source.name), None)
             if not token:
-                return _refused(_unauthorized(http), f"{authorizer.name}: no token in "
+                return _refused(answers.unauthorized(http), f"{authorizer.name}: no token in "
                                 f"{source.kind} {source.name}")
             try:
                 claims = jwt.verify(token, self.key)
             except jwt.InvalidToken as exc:
-                return _refused(_unauthorized(http), f"{authorizer.name}: {exc}")
+                return _refused(answers.unauthorized(http), f"{authorizer.name}: {exc}")
         try:
             jwt.check_claims(claims, now=self.clock(),
                              issuer=None if given else authorizer.issuer,
                              audience=() if given else authorizer.audience, scopes=guard.scopes)
         except jwt.InvalidToken as exc:
-            return _refused(_unauthorized(http), f"{authorizer.name}: {exc}")
+            return _refused(answers.unauthorized(http), f"{authorizer.name}: {exc}")
         except jwt.MissingScope as exc:
             # REST Cognito answers 401 for a missing scope too; HTTP APIs answer 403.
-            response = _forbidden(http, Effect.IMPLICIT_DENY) if http else _unauthorized(http)
+            response = answers.forbidden(http) if http else answers.unauthorized(http)
             return _refused(response, f"{authorizer.name}: {exc}")
         shown = jwt.stringified(claims)
         if authorizer.kind == "cognito":
@@ -219,46 +222,16 @@ def _identity(authorizer: Authorizer, request: Request,
 def _failure(authorizer: Authorizer, invocation: Invocation,
              http: bool) -> tuple[HttpResponse, str] | None:
     if not invocation.finished:
-        return _configuration_error(http), f"{authorizer.name} timed out"
+        return answers.authorizer_failed(http), f"{authorizer.name} timed out"
     error = invocation.error
     if error is None:
         return None
     if error.get("errorMessage") == "Unauthorized":
         # The documented way for an authorizer to refuse a token: raise Exception("Unauthorized").
-        return _unauthorized(http), f"{authorizer.name} raised Unauthorized"
-    return (_configuration_error(http),
+        return answers.unauthorized(http), f"{authorizer.name} raised Unauthorized"
+    return (answers.authorizer_failed(http),
             f"{authorizer.name} failed: {error.get('errorType')}: {error.get('errorMessage')}")
 
 
 def _refused(response: HttpResponse, reason: str) -> Decision:
     return Decision(response, None, reason)
-
-
-def _unauthorized(http: bool) -> HttpResponse:
-    if http:
-        return HttpResponse(401, (("content-type", "application/json"),),
-                            b'{"message":"Unauthorized"}')
-    return HttpResponse(401, (("Content-Type", "application/json"),
-                              ("x-amzn-ErrorType", "UnauthorizedException")),
-                        b'{"message":"Unauthorized"}')
-
-
-def _forbidden(http: bool, effect: Effect) -> HttpResponse:
-    if http:
-        return HttpResponse(403, (("content-type", "application/json"),),
-                            b'{"message":"Forbidden"}')
-    message = "User is not authorized to access this resource"
-    if effect is Effect.DENY:
-        message += " with an explicit deny"
-    return HttpResponse(403, (("Content-Type", "application/json"),
-                              ("x-amzn-ErrorType", "AccessDeniedException")),
-                        b'{"Message":"' + message.encode() + b'"}')
-
-
-def _configuration_error(http: bool) -> HttpResponse:
-    if http:
-        return HttpResponse(500, (("content-type", "application/json"),),
-                            b'{"message":"Internal Server Error"}')
-    return HttpResponse(500, (("Content-Type", "application/json"),
-                              ("x-amzn-ErrorType", "AuthorizerConfigurationException")),
-                        b'{"message": null}')
