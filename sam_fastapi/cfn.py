@@ -29,8 +29,9 @@ def run_cfn_lint(template_path: Path, template: dict[str, Any]) -> list[Finding]
 
     The configuration comes from the same places the ``cfn-lint`` command reads it:
     ``.cfnlintrc`` in the working and home folders and the template's ``Metadata: cfn-lint``.
-    The template is the one ``load_template`` decoded, so it is not parsed twice; cfn-lint
-    changes it while it runs (it merges SAM Globals into resources).
+    The template is the one cfn-lint's own decoder gave (its rules rely on its node types,
+    such as the aliases it records); cfn-lint changes it while it runs (it merges SAM Globals
+    into resources).
     """
     from cfnlint.config import ConfigMixIn
     from cfnlint.exceptions import CfnLintExitException
@@ -172,14 +173,19 @@ def _ratio(a: str, b: str) -> float:
 
 
 def main(argv: list[str]) -> int:
-    from sam_fastapi.template.loader import TemplateError, load_template
+    from cfnlint.decode import decode
 
     remember_repeated_work()
     path = Path(argv[0])
+    logging.getLogger("cfnlint").setLevel(logging.CRITICAL)
     try:
-        findings = run_cfn_lint(path, load_template(path))
-    except TemplateError:
-        findings = []  # the parent reports SF001 from its own reading
+        template, problems = decode(str(path))
+    except RecursionError:
+        template, problems = None, ["too deep"]
+    try:
+        # An unreadable template is the parent's SF001, from its own reading.
+        findings = [] if problems or not isinstance(template, dict) else run_cfn_lint(
+            path, template)
     except CfnLintError as exc:
         print(exc, file=sys.stderr)
         return 2
