@@ -7,7 +7,6 @@ import functools
 import json
 import logging
 import sys
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +82,7 @@ class CfnLintJob:
     def result(self) -> list[Finding]:
         """The findings; ``CfnLintError`` when cfn-lint could not run, RuntimeError on a crash."""
         try:
-            return [_from_dict(item) for item in self._child.answer()]
+            return [Finding.from_json(item) for item in self._child.answer()]
         except ChildFailed as exc:
             if exc.returncode == 2:
                 raise CfnLintError(exc.last_line) from None
@@ -93,14 +92,6 @@ class CfnLintJob:
 
     def cancel(self) -> None:
         self._child.cancel()
-
-
-def _from_dict(item: dict[str, Any]) -> Finding:
-    return Finding(
-        rule=item["rule"], name=item["name"], severity=Severity(item["severity"]),
-        message=item["message"], location=Location(**item["location"]),
-        resource=item["resource"],
-    )
 
 
 def remember_repeated_work() -> list[str]:
@@ -198,7 +189,7 @@ def main(argv: list[str]) -> int:
     except CfnLintError as exc:
         print(exc, file=sys.stderr)
         return 2
-    json.dump([asdict(f) for f in findings], sys.stdout)
+    json.dump([f.to_json() for f in findings], sys.stdout)
     return 0
 
 
