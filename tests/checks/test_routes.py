@@ -810,3 +810,15 @@ def test_what_lint_calls_reachable_the_gateway_answers(tmp_path, monkeypatch):
     special = gateway.request("GET", "/Prod/items/special")
     assert (hello.status, hello.json()) == (200, {"hello": "hello"})
     assert (special.status, special.json()) == (200, {"special": True})
+
+
+def test_prefixes_from_a_settings_module_are_read_and_listed_by_routes(capsys):
+    """``prefix=settings.API_V1_STR`` and module constants from the code's config module are
+    resolved statically: no SF400, and ``routes`` lists the routes under them."""
+    template = CORPUS / "routes_prefix_from_settings" / "template.yaml"
+    assert main(["routes", str(template), "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["method"], r["path"], r["endpoint"], r["status"]) for r in rows] == [
+        ("GET", "/api/v1/items/{item_id}", "app.api.items:read_item", "ok"),
+        ("GET", "/api/v1/items-owners/{owner}", "app.api.items:read_owner", "ok"),
+    ]
