@@ -141,6 +141,8 @@ class _Evaluator:
             elif isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) \
                     and stmt.name == name:
                 return NOT_CONSTANT
+        if values and _set_on_instances(cls, name):
+            return NOT_CONSTANT  # ``self.name = ...`` in a method: the default may not hold
         if values:
             return self._agreed(values)
         for base in cls.bases:
@@ -168,3 +170,16 @@ def _literal(node: ast.expr) -> object:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
         return NOT_CONSTANT
+
+
+def _set_on_instances(cls: ast.ClassDef, name: str) -> bool:
+    for stmt in cls.body:
+        if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(stmt):
+            targets = node.targets if isinstance(node, ast.Assign) else \
+                [node.target] if isinstance(node, ast.AnnAssign | ast.AugAssign) else []
+            if any(isinstance(t, ast.Attribute) and t.attr == name
+                   and isinstance(t.value, ast.Name) and t.value.id == "self" for t in targets):
+                return True
+    return False

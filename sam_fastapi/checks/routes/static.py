@@ -267,6 +267,7 @@ class _Reader:
                 continue
             owner = self._resolve(decorator.func.value, scope)
             if owner is None:
+                self._on_parameter(decorator, scope)
                 continue
             methods = (verb.upper(),) if verb != "api_route" else self._methods(decorator, scope)
             path = self._argument(decorator, scope, 0, "path")
@@ -280,6 +281,8 @@ class _Reader:
             return
         owner = self._resolve(call.func.value, scope)
         if owner is None:
+            if verb != "add_middleware":
+                self._on_parameter(call, scope)
             return
         if verb == "add_middleware":
             if owner is self.app and self._argument_node(call, None, "root_path") is not None:
@@ -313,6 +316,15 @@ class _Reader:
             self._unknown(call, scope, "the endpoint of this route is not a function of the code")
             return
         self._add_route(owner, call, scope, self._methods(call, scope), path, endpoint)
+
+    def _on_parameter(self, call: ast.Call, scope: Scope) -> None:
+        """A registration on a function's parameter (``def mount_frontend(app): @app.get``):
+        which app or router it reaches is only known when the code runs."""
+        assert isinstance(call.func, ast.Attribute)
+        target = call.func.value
+        if isinstance(target, ast.Name) and target.id in scope.params:
+            self._unknown(call, scope, f"routes are registered on the parameter {target.id}, "
+                                       "whose app or router only running the code would tell")
 
     def _add_route(self, owner: _Object, call: ast.Call, scope: Scope,
                    methods: tuple[str, ...] | None, path: object, endpoint: str) -> None:
