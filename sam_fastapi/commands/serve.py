@@ -52,10 +52,12 @@ def sam_fastapi_register_commands(subparsers: argparse._SubParsersAction) -> Non
                         help="write each request's event and response snapshot to DIR, "
                              "replayable with pytest --sam")
     parser.add_argument("--redact", action="append", default=[], metavar="HEADER",
-                        help="also replace this header's value in recordings (repeatable; "
-                             "Authorization, Cookie and X-Api-Key always are)")
+                        help="also replace this header's value wherever it appears in "
+                             "recordings (repeatable; Authorization, Proxy-Authorization, "
+                             "Cookie, X-Api-Key, X-Amz-Security-Token and credential query "
+                             "parameters always are)")
     parser.add_argument("--no-redact", action="store_true",
-                        help="record header values as they came")
+                        help="record header and query values as they came")
     parser.add_argument("--token", action="store_true",
                         help="print a token that the template's JWT and Cognito authorizers "
                              "accept on every route for this run (12 hours)")

@@ -42,6 +42,9 @@ Notes for callers:
   ``Exchange.event``/``invocation`` those of the Lambda authorizer when one ran).
 - A handler's ``boto3`` ``lambda.invoke`` of a template function, and (opt-in) its HTTP calls
   to the template's APIs, are answered in-process (``lambda_calls``, ``http_calls``).
+- A body over API Gateway's 10 MB quota is answered 413 before routing; an event over
+  Lambda's 6 MB invocation limit is answered 413 ``{"message": "Request Too Long"}`` (REST
+  observed, HTTP APIs unconfirmed: answered the same).
 - ``Exchange.header(name)`` and ``Exchange.json()`` are conveniences.
 - Setup problems that no request could fix (unknown ``api_id`` or function, S3 or image code,
   a non-Python runtime, an event that is not an HTTP proxy event for ``replay``) raise
@@ -74,7 +77,7 @@ from sam_fastapi.gateway.response import HttpResponse, InvalidResponse
 from sam_fastapi.gateway.router import Match, Miss, Route, Router
 from sam_fastapi.template.model import Project
 
-__all__ = ["Exchange", "Gateway", "GatewayError", "Invocation"]
+__all__ = ["Exchange", "Gateway", "GatewayError", "Invocation", "body_too_large"]
 
 #: How long API Gateway waits for Lambda before answering itself (§4.3: REST 29 s, HTTP 30 s).
 INTEGRATION_TIMEOUTS = {"rest": 29.0, "http": 30.0}
@@ -152,6 +155,8 @@ class Gateway:
         """``request`` for a request already read; ``found`` is its route when the caller
         matched it already (with this gateway's router, or one of the same project); ``slot``
         the instance of the function's pool that serves it (see ``invoker``)."""
+        if len(request.body) > answers.MAX_BODY_BYTES:
+            return body_too_large()
         if found is None:
             found = self._match(request.method, request.path, api_id=api_id)
         if isinstance(found, Miss):
@@ -247,7 +252,10 @@ class Gateway:
         if invocation.error is not None:
             failed = "failed" if invocation.initialized else "failed to start"
             reason = f"{function} {failed}: {_describe_error(invocation.error)}"
-            return Exchange.answered(answers.integration_failed(api.is_http), reason,
+            # Lambda refused an event over 6 MB: API Gateway says so itself, no function ran.
+            refused = invocation.error.get("errorType") == "RequestTooLargeException"
+            answer = (answers.event_too_large if refused else answers.integration_failed)
+            return Exchange.answered(answer(api.is_http), reason,
                                      function=function, event=event, invocation=invocation)
         try:
             response = kind.response(invocation.result, api, accept)
@@ -258,6 +266,12 @@ class Gateway:
         body = b"" if method == "HEAD" else response.body
         return Exchange(response.status, response.headers, body, function, event,
                         invocation, None)
+
+
+def body_too_large() -> Exchange:
+    """API Gateway's answer to a request body over its 10 MB quota, before any routing."""
+    return Exchange.answered(answers.body_too_large(), "the request body is over API "
+                             f"Gateway's {answers.MAX_BODY_BYTES} byte quota")
 
 
 def _miss(miss: Miss) -> Exchange:

@@ -33,7 +33,7 @@ from typing import Any
 
 import anyio.to_thread
 
-from sam_fastapi.gateway import Exchange, Gateway, GatewayError, answers
+from sam_fastapi.gateway import Exchange, Gateway, GatewayError, answers, body_too_large
 from sam_fastapi.gateway.events import Request
 from sam_fastapi.gateway.recording import DEFAULT_REDACTED, Recorder
 from sam_fastapi.gateway.router import Match
@@ -163,9 +163,14 @@ class GatewayApp:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         start = time.perf_counter()
-        body = await _read_body(receive)
-        request = Request.build(scope["method"], _target(scope), headers=_headers(scope),
-                                body=body)
+        headers = _headers(scope)
+        body = await _read_body(receive, headers, answers.MAX_BODY_BYTES)
+        if body is None:
+            exchange = body_too_large()
+            self._log(scope["method"], scope["path"], exchange, time.perf_counter() - start)
+            await _respond(send, exchange, head=scope["method"] == "HEAD")
+            return
+        request = Request.build(scope["method"], _target(scope), headers=headers, body=body)
         nothing = self.gateway.nothing_to_route
         found = None if nothing else self.gateway.router.match(request.method, request.path)
         if isinstance(found, Match):
@@ -178,7 +183,7 @@ class GatewayApp:
             # Written before the answer: a client that got it finds the files.
             await anyio.to_thread.run_sync(self.recorder.record, exchange)
         # Logged before the answer too, so a client that got it finds the line.
-        self._log(request, exchange, time.perf_counter() - start)
+        self._log(request.method, request.path, exchange, time.perf_counter() - start)
         await _respond(send, exchange, head=request.method == "HEAD")
 
     async def _invoke(self, found: Match, request: Request) -> Exchange:
@@ -220,10 +225,10 @@ class GatewayApp:
                     if layer.content_dir is not None]
         return folders
 
-    def _log(self, request: Request, exchange: Exchange, seconds: float) -> None:
+    def _log(self, method: str, path: str, exchange: Exchange, seconds: float) -> None:
         invocation = exchange.invocation
         start = "" if invocation is None else (" cold" if invocation.cold else " warm")
-        line = (f"{request.method} {request.path} -> {exchange.function or 'gateway'} "
+        line = (f"{method} {path} -> {exchange.function or 'gateway'} "
                 f"{exchange.status} {seconds * 1000:.1f} ms{start}")
         function = exchange.function
         trace: list[str] = []
@@ -316,13 +321,23 @@ def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | Non
         future.set_result(result)
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _read_body(receive: Receive, headers: list[tuple[str, str]],
+                     limit: int) -> bytes | None:
+    """The request body; None, without reading the rest, once it is over ``limit`` bytes."""
+    length = next((v for k, v in headers if k.lower() == "content-length"), None)
+    if length is not None and length.strip().isdigit() and int(length) > limit:
+        return None
     chunks = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             break
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
@@ -336,8 +351,14 @@ def _target(scope: Scope) -> str:
 
 
 def _headers(scope: Scope) -> list[tuple[str, str]]:
-    """The client's headers, plus what a proxy in front of the function would add."""
-    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+    """The client's headers, plus what a proxy in front of the function would add.
+
+    ASGI servers lowercase header names; REST APIs pass the client's casing through, which
+    is most often the canonical one (``Content-Type``), so names get that back. (HTTP APIs
+    lowercase them in the event themselves.)
+    """
+    headers = [(_canonical(k.decode("latin-1")), v.decode("latin-1"))
+               for k, v in scope["headers"]]
     present = {k.lower() for k, _ in headers}
     server = scope.get("server") or (None, None)
     client = scope.get("client") or (None, None)
@@ -347,6 +368,11 @@ def _headers(scope: Scope) -> list[tuple[str, str]]:
              ("X-Forwarded-Port", server[1]), ("X-Forwarded-For", client[0]))
     headers.extend((k, str(v)) for k, v in added if v is not None and k.lower() not in present)
     return headers
+
+
+@functools.lru_cache(maxsize=256)
+def _canonical(name: str) -> str:
+    return "-".join(part[:1].upper() + part[1:] for part in name.split("-"))
 
 
 async def _respond(send: Send, exchange: Exchange, *, head: bool) -> None:
