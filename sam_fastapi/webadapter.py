@@ -289,9 +289,12 @@ class _Script:
         path = self.cwd / (expanded or name)
         try:
             tree = ast.parse(path.read_bytes())
-        except (OSError, SyntaxError, ValueError):
-            return Unread(f"{self.path.name} line {line} runs {name}, which cannot be read",
-                          self.path, line)
+        except OSError:
+            return Unread(f"{self.path.name} line {line} runs {name}, which is not in "
+                          f"{self.cwd.name}/", self.path, line)
+        except (SyntaxError, ValueError) as exc:
+            return Unread(f"{self.path.name} line {line} runs {name}, which is not valid "
+                          f"Python: {exc}", path, getattr(exc, "lineno", None))
         call = _uvicorn_run(tree)
         if call is None:
             return Unread(f"{name} does not call uvicorn.run(app, ...) where sam-fastapi can "
