@@ -19,6 +19,7 @@ from sam_fastapi.template import Project, TemplateError, build_project, load_tem
 
 if TYPE_CHECKING:
     from sam_fastapi.gateway import Gateway
+    from sam_fastapi.gateway.invoker import Invoker
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,11 @@ class SamSession:
         self.settings = settings
         self.project = project
         self._gateway: Gateway | None = None
+
+    @property
+    def invoker(self) -> Invoker | None:
+        """The gateway's invoker, once a test has used the gateway."""
+        return self._gateway.invoker if self._gateway is not None else None
 
     @property
     def gateway(self) -> Gateway:

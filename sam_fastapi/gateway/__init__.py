@@ -21,6 +21,8 @@ Notes for callers:
 - Several APIs: see ``router`` for how one is picked; ``api_id`` is the API's logical id
   (``ServerlessRestApi``/``ServerlessHttpApi`` for the implicit ones).
 - ``stage`` replaces the stage name of every API (REST default ``Prod``, HTTP ``$default``).
+- ``check_tokens=False`` lets every request through JWT and Cognito authorizers (Lambda
+  authorizers still run); ``gateway.ready_tokens(claims)`` are tokens that pass them.
 - ``parameter_overrides`` win over ``samconfig.toml`` (the template is read again).
 - One ``Gateway`` per project: its ``invoker`` keeps each function's pool of instances
   (``slot`` picks one; ``serve --concurrency instances`` uses several), so every request shares
@@ -40,6 +42,9 @@ Notes for callers:
   ``Exchange.event``/``invocation`` those of the Lambda authorizer when one ran).
 - A handler's ``boto3`` ``lambda.invoke`` of a template function, and (opt-in) its HTTP calls
   to the template's APIs, are answered in-process (``lambda_calls``, ``http_calls``).
+- A body over API Gateway's 10 MB quota is answered 413 before routing; an event over
+  Lambda's 6 MB invocation limit is answered 413 ``{"message": "Request Too Long"}`` (REST
+  observed, HTTP APIs unconfirmed: answered the same).
 - ``Exchange.header(name)`` and ``Exchange.json()`` are conveniences.
 - Setup problems that no request could fix (unknown ``api_id`` or function, S3 or image code,
   a non-Python runtime, an event that is not an HTTP proxy event for ``replay``) raise
@@ -64,7 +69,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sam_fastapi.gateway import answers
-from sam_fastapi.gateway.auth import Authorizers
+from sam_fastapi.gateway.auth import Authorizers, ReadyToken
 from sam_fastapi.gateway.errors import GatewayError
 from sam_fastapi.gateway.events import BUILDERS, EventKind, Request, classify, describe_non_proxy
 from sam_fastapi.gateway.invoker import Invocation, Invoker
@@ -72,7 +77,7 @@ from sam_fastapi.gateway.response import HttpResponse, InvalidResponse
 from sam_fastapi.gateway.router import Match, Miss, Route, Router
 from sam_fastapi.template.model import Project
 
-__all__ = ["Exchange", "Gateway", "GatewayError", "Invocation"]
+__all__ = ["Exchange", "Gateway", "GatewayError", "Invocation", "body_too_large"]
 
 #: How long API Gateway waits for Lambda before answering itself (§4.3: REST 29 s, HTTP 30 s).
 INTEGRATION_TIMEOUTS = {"rest": 29.0, "http": 30.0}
@@ -113,7 +118,7 @@ class Gateway:
     def __init__(self, project: Project, *, stage: str | None = None,
                  parameter_overrides: Mapping[str, str] | None = None,
                  clock: Callable[[], float] = time.time,
-                 integration_timeout: float | None = None) -> None:
+                 integration_timeout: float | None = None, check_tokens: bool = True) -> None:
         if parameter_overrides:
             from sam_fastapi.template import build_project, load_template
 
@@ -125,7 +130,8 @@ class Gateway:
         self.project = project
         self.clock = clock
         self.invoker = Invoker(project, clock=clock, gateway=self)
-        self.authorizers = Authorizers(project, self.invoker, clock=clock)
+        self.authorizers = Authorizers(project, self.invoker, clock=clock,
+                                       check_tokens=check_tokens)
         self.router = Router.from_project(project, region=self.invoker.region)
         self.integration_timeout = integration_timeout
 
@@ -149,6 +155,8 @@ class Gateway:
         """``request`` for a request already read; ``found`` is its route when the caller
         matched it already (with this gateway's router, or one of the same project); ``slot``
         the instance of the function's pool that serves it (see ``invoker``)."""
+        if len(request.body) > answers.MAX_BODY_BYTES:
+            return body_too_large()
         if found is None:
             found = self._match(request.method, request.path, api_id=api_id)
         if isinstance(found, Miss):
@@ -185,6 +193,21 @@ class Gateway:
                           None)
         return self._exchange(kind, route, dict(event), accept, method)
 
+    def ready_tokens(self, claims: Mapping[str, Any] | None = None) -> list[ReadyToken]:
+        """A token for each JWT/Cognito authorizer that guards a route, accepted on all its
+        routes for this gateway's lifetime (see ``Authorizers.ready_tokens``)."""
+        routes = [r for table in self.router.apis.values() for r in table.routes]
+        return self.authorizers.ready_tokens(routes, claims)
+
+    @property
+    def nothing_to_route(self) -> str | None:
+        """Why no request can reach a function (the template has no API), or None."""
+        if self.router.apis:
+            return None
+        functions = ", ".join(self.project.functions) or "none"
+        return (f"{self.project.template_path.name} has no API: no function has an Api or "
+                f"HttpApi event (functions: {functions})")
+
     def invoke(self, logical_id: str, event: Any) -> Invocation:
         """Raw invocation of a function, as ``aws lambda invoke`` would."""
         return self.invoker.invoke(logical_id, event)
@@ -195,6 +218,9 @@ class Gateway:
 
     def _match(self, method: str, path: str, *, api_id: str | None,
                kinds: tuple[str, ...] = ("rest", "http")) -> Match | Miss:
+        reason = self.nothing_to_route
+        if reason is not None:
+            raise GatewayError(f"{method} {path}: {reason}; invoke them directly instead")
         try:
             return self.router.match(method, path, api_id=api_id, kinds=kinds)
         except LookupError as exc:
@@ -224,8 +250,12 @@ class Gateway:
             return Exchange.answered(answers.integration_timed_out(api.is_http), reason,
                                      function=function, event=event, invocation=invocation)
         if invocation.error is not None:
-            reason = f"{function} failed: {_describe_error(invocation.error)}"
-            return Exchange.answered(answers.integration_failed(api.is_http), reason,
+            failed = "failed" if invocation.initialized else "failed to start"
+            reason = f"{function} {failed}: {_describe_error(invocation.error)}"
+            # Lambda refused an event over 6 MB: API Gateway says so itself, no function ran.
+            refused = invocation.error.get("errorType") == "RequestTooLargeException"
+            answer = (answers.event_too_large if refused else answers.integration_failed)
+            return Exchange.answered(answer(api.is_http), reason,
                                      function=function, event=event, invocation=invocation)
         try:
             response = kind.response(invocation.result, api, accept)
@@ -236,6 +266,12 @@ class Gateway:
         body = b"" if method == "HEAD" else response.body
         return Exchange(response.status, response.headers, body, function, event,
                         invocation, None)
+
+
+def body_too_large() -> Exchange:
+    """API Gateway's answer to a request body over its 10 MB quota, before any routing."""
+    return Exchange.answered(answers.body_too_large(), "the request body is over API "
+                             f"Gateway's {answers.MAX_BODY_BYTES} byte quota")
 
 
 def _miss(miss: Miss) -> Exchange:

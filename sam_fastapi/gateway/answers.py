@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from sam_fastapi.gateway.response import HttpResponse
 
+#: API Gateway's request payload quota (REST and HTTP APIs).
+MAX_BODY_BYTES = 10 * 1024 * 1024
+
 
 def no_route(http: bool) -> HttpResponse:
     """No route matches: REST says 403 Missing Authentication Token, HTTP APIs 404."""
@@ -24,6 +27,21 @@ def integration_failed(http: bool) -> HttpResponse:
     if http:
         return _http(500, b'{"message":"Internal Server Error"}')
     return _rest(502, "InternalServerErrorException", b'{"message": "Internal server error"}')
+
+
+def body_too_large() -> HttpResponse:
+    """A request body over API Gateway's 10 MB quota, before any routing (LWA-BEHAVIOR: REST
+    observed; HTTP APIs unconfirmed, answered the same)."""
+    return HttpResponse(413, (("Content-Type", "text; charset=utf-8"),),
+                        f"HTTP content length exceeded {MAX_BODY_BYTES} bytes.".encode())
+
+
+def event_too_large(http: bool) -> HttpResponse:
+    """An event over Lambda's 6 MB invocation limit (LWA-BEHAVIOR: REST observed; HTTP APIs
+    unconfirmed, answered 413 too, in their own message style)."""
+    if http:
+        return _http(413, b'{"message":"Request Too Long"}')
+    return _rest(413, "BadRequestException", b'{"message": "Request Too Long"}')
 
 
 def integration_timed_out(http: bool) -> HttpResponse:

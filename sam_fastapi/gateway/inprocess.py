@@ -30,7 +30,7 @@ from types import ModuleType
 from typing import Any
 
 from sam_fastapi.gateway.context import LambdaContext
-from sam_fastapi.gateway.environment import FunctionEnvironment
+from sam_fastapi.gateway.environment import FunctionEnvironment, is_utc
 from sam_fastapi.gateway.function import FunctionSpec
 from sam_fastapi.gateway.instance import Outcome, exception_error, lambda_error, marshal
 from sam_fastapi.gateway.running import RUNNING, Running
@@ -64,6 +64,10 @@ def new_log_stream() -> str:
     return f"{time.strftime('%Y/%m/%d', time.gmtime())}/[$LATEST]{uuid.uuid4().hex}"
 
 
+class InstanceThread(threading.Thread):
+    """The thread an instance's loads and calls run on (never a stray of the function's)."""
+
+
 class InProcessInstance:
     """A function's execution environment on a thread of this process (see the module)."""
 
@@ -82,8 +86,8 @@ class InProcessInstance:
         self.env = FunctionEnvironment({"TZ": ":UTC", **self.environment})
         self.inbox: queue.SimpleQueue[Callable[[], Any] | None] = queue.SimpleQueue()
         self.outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self.thread = threading.Thread(target=self._serve, name=f"lambda:{spec.logical_id}",
-                                       daemon=True)
+        self.thread = InstanceThread(target=self._serve, name=f"lambda:{spec.logical_id}",
+                                     daemon=True)
         self.thread.start()
 
     def init(self, timeout: float) -> Outcome:
@@ -112,15 +116,26 @@ class InProcessInstance:
         self.inbox.put(None)
 
     def _serve(self) -> None:
-        while True:
-            job = self.inbox.get()
-            if job is None:
-                return
-            try:
-                self.outbox.put(job())
-            except BaseException as exc:  # jobs report user errors; this is our own bug
-                self.outbox.put(exc)
-                raise
+        # Lambda runs the handler on the main thread, where asyncio.get_event_loop() finds a
+        # loop; Mangum before 0.20 counts on that ("There is no current event loop in thread").
+        import asyncio  # here, not at start-up: the function's first call imports it anyway
+
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            while True:
+                job = self.inbox.get()
+                if job is None:
+                    return
+                try:
+                    self.outbox.put(job())
+                except BaseException as exc:  # jobs report user errors; this is our own bug
+                    self.outbox.put(exc)
+                    raise
+        finally:
+            asyncio.set_event_loop(None)
+            if not loop.is_running():
+                loop.close()
 
     def _run(self, job: Callable[[], Any], timeout: float) -> tuple[bool, Any]:
         """Run ``job`` on the instance's thread: (finished, its result)."""
@@ -208,10 +223,10 @@ class _Inside:
         instance = self.instance
         trace = f"Root=1-{int(time.time()):08x}-{random.getrandbits(96):024x};Sampled=0"
         self.entered = instance.env.enter(trace)
-        # The runtime runs in UTC; localtime() only follows TZ after tzset(), which is slow
-        # enough to skip when local time already is UTC.
-        self.retime = (_HAS_TZSET and self.entered.tz_changed
-                       and (time.timezone, time.altzone, time.daylight) != (0, 0, 0))
+        # localtime() only follows TZ after tzset(), which reads a zone file: skipped when
+        # the function's zone and the caller's local time both are UTC.
+        self.retime = _HAS_TZSET and self.entered.tz_changed and not (
+            is_utc(self.entered.tz) and (time.timezone, time.altzone, time.daylight) == (0, 0, 0))
         if self.retime:
             time.tzset()
         self.saved_path = sys.path[:]
@@ -247,8 +262,9 @@ class _Inside:
             instance.paths = list(dict.fromkeys([*added, *instance.spec.paths]))
         sys.path[:] = self.saved_path
         # What the function did to its environment stays its own, for its next calls.
+        tz_set_itself = _HAS_TZSET and instance.env.current_tz() != self.entered.tz
         instance.env.leave(self.entered)
-        if self.retime:
+        if self.retime or tz_set_itself:
             time.tzset()
 
 

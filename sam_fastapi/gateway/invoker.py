@@ -25,6 +25,8 @@ import json
 import os
 import threading
 import time
+import warnings
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -34,7 +36,7 @@ from sam_fastapi.gateway.context import LambdaContext
 from sam_fastapi.gateway.errors import GatewayError
 from sam_fastapi.gateway.events import request_id
 from sam_fastapi.gateway.function import FunctionSpec, function_reference, function_spec
-from sam_fastapi.gateway.inprocess import InProcessInstance
+from sam_fastapi.gateway.inprocess import InProcessInstance, InstanceThread
 from sam_fastapi.gateway.instance import (
     MAX_RESPONSE_BYTES,
     Instance,
@@ -49,7 +51,7 @@ if TYPE_CHECKING:
     from sam_fastapi.gateway import Gateway
 
 __all__ = ["INIT_TIMEOUT", "MAX_REQUEST_BYTES", "MAX_RESPONSE_BYTES", "GatewayError",
-           "Invocation", "Invoker", "Pool", "function_reference"]
+           "Invocation", "Invoker", "Pool", "ThreadLeftRunningWarning", "function_reference"]
 
 #: Synchronous invocation request limit (6 MB).
 MAX_REQUEST_BYTES = 6 * 1024 * 1024
@@ -63,6 +65,14 @@ _SWAP_LOCK = threading.Lock()
 InstanceFactory = Callable[[FunctionSpec], Instance]
 
 
+class ThreadLeftRunningWarning(RuntimeWarning):
+    """A thread a function started still runs after the call returned.
+
+    Lambda freezes a sandbox between calls; in-process such a thread runs on outside the
+    function's environment, reading and writing the caller's (or another function's).
+    """
+
+
 @dataclass(frozen=True)
 class Invocation:
     """What ``aws lambda invoke`` would tell about one call."""
@@ -73,6 +83,8 @@ class Invocation:
     cold: bool
     # False when the caller stopped waiting (``wait``) before the function finished.
     finished: bool = True
+    # False when the function never got the event: its init failed or timed out.
+    initialized: bool = True
 
 
 class Pool:
@@ -120,6 +132,8 @@ class Invoker:
         self.start = start
         self._pools: dict[str, Pool] = {}
         self._lock = _SWAP_LOCK
+        self._strays: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+        self.strays_reported = 0  # how many stray threads were ever reported
         # Here rather than at the first call: importing boto3 takes a while, and a function's
         # Timeout should not pay for it.
         lambda_calls.install()
@@ -187,8 +201,31 @@ class Invoker:
         finally:
             spare.stop()
 
+    def stray_threads(self) -> list[threading.Thread]:
+        """Threads functions started that outlived their call and still run."""
+        return [thread for thread in self._strays if thread.is_alive()]
+
     def _invoke(self, pool: Pool, instance: Instance, event: Any,
                 wait: float | None) -> Invocation:
+        before = set(threading.enumerate())
+        try:
+            return self._invoke_instance(pool, instance, event, wait)
+        finally:
+            self._report_strays(instance, before)
+
+    def _report_strays(self, instance: Instance, before: set[threading.Thread]) -> None:
+        for thread in threading.enumerate():
+            if thread in before or thread in self._strays or not _stray(thread):
+                continue
+            self._strays.add(thread)
+            self.strays_reported += 1
+            warnings.warn(ThreadLeftRunningWarning(
+                f"{instance.spec.logical_id} started thread {thread.name!r}, which still runs "
+                "after the call returned: it sees and changes the environment of whatever runs "
+                "next (Lambda would freeze it); join it before returning"), stacklevel=1)
+
+    def _invoke_instance(self, pool: Pool, instance: Instance, event: Any,
+                         wait: float | None) -> Invocation:
         spec = instance.spec
         aws_request_id = request_id()
         start = time.perf_counter()
@@ -199,7 +236,7 @@ class Invoker:
                 pool.discard(instance)
                 error = loaded.error or timeout_error(aws_request_id,
                                                       time.perf_counter() - start)
-                return Invocation(None, error, _ms_since(start), cold)
+                return Invocation(None, error, _ms_since(start), cold, initialized=False)
         context = self._context(instance, aws_request_id)
         call_start = time.perf_counter()
         limit = spec.timeout if wait is None else min(wait, spec.timeout)
@@ -228,6 +265,20 @@ class Invoker:
             deadline=self.clock() + spec.timeout,
             clock=self.clock,
         )
+
+
+def _stray(thread: threading.Thread) -> bool:
+    """Whether a thread that outlived a call runs on its own rather than idling in a pool.
+
+    An executor's workers (asyncio's, anyio's, which FastAPI runs ``def`` endpoints on) wait
+    for the next job of a later call, as in Lambda.
+    """
+    if isinstance(thread, InstanceThread) or not thread.is_alive():
+        return False
+    if type(thread).__module__.startswith("anyio."):
+        return False
+    target = getattr(thread, "_target", None)  # Thread keeps it only there
+    return getattr(target, "__module__", None) != "concurrent.futures.thread"
 
 
 def _exited(outcome: Outcome) -> bool:

@@ -14,6 +14,8 @@ import logging
 import math
 import re
 import string
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -381,3 +383,52 @@ def test_generated_yaml_reads_alike(tmp_path_factory: pytest.TempPathFactory,
     path = tmp_path_factory.mktemp("y") / "template.yaml"
     path.write_text("".join(parts), encoding="utf-8", newline="")
     assert_reads_alike(path)
+
+
+# -- without libyaml ---------------------------------------------------------------------------
+
+def fingerprint(node: Any) -> Any:
+    """The decoded data with the marks of every node, as plain JSON-able values."""
+    marks = list(_marks(node)) if hasattr(node, "start_mark") else None
+    if isinstance(node, dict):
+        return [marks, [[fingerprint(k), fingerprint(v)] for k, v in node.items()]]
+    if isinstance(node, list):
+        return [marks, [fingerprint(item) for item in node]]
+    return [marks, repr(node)]
+
+
+FINGERPRINTS = """
+import json, sys, yaml
+del yaml.CSafeLoader  # as in a PyYAML built without libyaml
+sys.path.insert(0, sys.argv[1])
+from test_loader_parity import fingerprint
+from sam_fastapi.template import TemplateError, load_template
+from sam_fastapi.template.loader import _BaseLoader
+assert _BaseLoader is yaml.SafeLoader
+out = {}
+for path in sys.argv[2:]:
+    try:
+        out[path] = fingerprint(load_template(path))
+    except TemplateError:
+        out[path] = "unreadable"  # libyaml and PyYAML word their syntax errors differently
+print(json.dumps(out))
+"""
+
+
+def test_pure_python_pyyaml_reads_every_template_alike(tmp_path: Path) -> None:
+    paths = [str(p) for p in repository_documents()]
+    for name, text in CORNERS.items():
+        if "tab" in name:
+            continue  # PyYAML's own scanner accepts tabs where libyaml's refuses them
+        path = tmp_path / f"{len(paths)}.yaml"
+        path.write_text(text, encoding="utf-8", newline="")
+        paths.append(str(path))
+    result = subprocess.run([sys.executable, "-c", FINGERPRINTS, str(Path(__file__).parent),
+                             *paths], capture_output=True, text=True, timeout=300, check=True)
+    python_read = json.loads(result.stdout)
+    for path in paths:
+        try:
+            expected = fingerprint(load_template(path))
+        except TemplateError:
+            expected = "unreadable"
+        assert python_read[path] == json.loads(json.dumps(expected)), path
