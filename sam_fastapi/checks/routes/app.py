@@ -60,6 +60,8 @@ class AppInfo:
     mounts: tuple[str, ...] = ()  # paths where another ASGI app takes over (``app.mount``)
     complete: bool = True
     notes: tuple[Note, ...] = ()
+    #: Behind the Web Adapter: where events other than HTTP ones are POSTed, not an API route.
+    pass_through_path: str | None = None
 
     def app_path(self, path: str) -> str:
         """What the app routes on for a request path: Mangum strips its base path, Starlette

@@ -177,6 +177,8 @@ def _requests(table: ApiRoutes, function: Function, template: str) -> Iterator[s
 def _function_routes(router: Router, function: Function, app: AppInfo) -> FunctionRoutes:
     found: list[Delivery] = []
     for route in app.routes:
+        if route.path == app.pass_through_path:
+            continue  # the Web Adapter's door for other events, never an API's
         for method in route.methods:
             first = next(deliveries(router, function, app, route, method), None)
             found.append(first or Delivery(function.logical_id, route, method))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sam_fastapi.checks.functions import uses_web_adapter
 from sam_fastapi.checks.routes.app import (
@@ -44,6 +44,7 @@ from sam_fastapi.pysource import (
     own_nodes,
 )
 from sam_fastapi.template.model import Function, Project
+from sam_fastapi.webadapter import WebApp, read_web_app
 
 ROUTER_CLASSES = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter"})
 FASTAPI_CLASSES = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI"})
@@ -68,8 +69,11 @@ class _Object:
 
 def read_app(project: Project, function: Function) -> AppInfo | None:
     """The app ``function``'s handler wraps and its routes; None when the handler is not a
-    Mangum object (or function calling one) wrapping an app the analysis can see."""
-    if uses_web_adapter(function) or not isinstance(function.handler, str):
+    Mangum object (or function calling one) wrapping an app the analysis can see, or, behind
+    the Web Adapter, the startup script serves no app the analysis can see."""
+    if uses_web_adapter(function):
+        return _read_web_app(project, function)
+    if not isinstance(function.handler, str):
         return None
     module_name, _, attribute = function.handler.rpartition(".")
     finder = ModuleFinder(lambda_sys_path(project, function), project.project_root)
@@ -84,11 +88,42 @@ def read_app(project: Project, function: Function) -> AppInfo | None:
         mangum = _mangum(analyser, loaded.scope, attribute)
         if mangum is None:
             return None
-        app_call = _app_call(analyser, mangum)
+        app_call = _app_call(analyser, mangum.app)
         if app_call is None:
             return None
         analyser.load_imports(loaded)
         return _Reader(analyser, function).read(mangum, app_call)
+    except RecursionError:
+        return None
+
+
+def _read_web_app(project: Project, function: Function) -> AppInfo | None:
+    """The app a Web Adapter function's startup script serves (``webadapter``): the Adapter
+    hands the app the event's path, less ``AWS_LWA_REMOVE_BASE_PATH``, as Mangum hands it the
+    path less ``api_gateway_base_path``."""
+    web = read_web_app(project, function)
+    if not isinstance(web, WebApp) or web.factory:
+        return None  # an app factory's app is only known by calling it
+    finder = ModuleFinder(((web.app_dir,), *lambda_sys_path(project, function)),
+                          project.project_root)
+    module = finder.find(web.module)
+    if module is None:
+        return None
+    analyser = Analyser(finder)
+    try:
+        loaded = analyser.load(module)
+        if loaded.scope is None:
+            return None
+        sites = loaded.scope.sites(web.attribute)
+        if not sites:
+            return None
+        app_call = _app_call(analyser, analyser.site_value(sites[-1]))
+        if app_call is None:
+            return None
+        analyser.load_imports(loaded)
+        app = _Reader(analyser, function).read(None, app_call,
+                                               base_path=web.settings.remove_base_path or "/")
+        return replace(app, pass_through_path=web.settings.pass_through_path)
     except RecursionError:
         return None
 
@@ -111,9 +146,8 @@ def _mangum(analyser: Analyser, scope: Scope, attribute: str) -> Value | None:
     return None
 
 
-def _app_call(analyser: Analyser, mangum: Value) -> tuple[ast.Call, Scope] | None:
-    """The ``FastAPI(...)`` call behind the app Mangum wraps, through middleware."""
-    app = mangum.app
+def _app_call(analyser: Analyser, app: Value | None) -> tuple[ast.Call, Scope] | None:
+    """The ``FastAPI(...)`` call behind ``app`` (what Mangum wraps), through middleware."""
     for _ in range(8):
         if app is None or app.kind != "app" or not isinstance(app.node, ast.Call) \
                 or app.scope is None:
@@ -137,7 +171,10 @@ class _Reader:
         self.app: _Object | None = None
         self.complete = True
 
-    def read(self, mangum: Value, app_call: tuple[ast.Call, Scope]) -> AppInfo:
+    def read(self, mangum: Value | None, app_call: tuple[ast.Call, Scope], *,
+             base_path: str | None = None) -> AppInfo:
+        """The app's routes; the base path from ``mangum``'s ``api_gateway_base_path``, or
+        ``base_path`` when no Mangum object stands between the event and the app."""
         app = self.app = self._object_for(*app_call, kind="app")
         call, scope = app_call
         # Resolving a router may read a module no module-level import named (an import inside
@@ -156,8 +193,9 @@ class _Reader:
             root_path = self.middleware_root_path
         docs_url = self._keyword(call, scope, "docs_url", DEFAULT_DOCS_URL)
         openapi_url = self._keyword(call, scope, "openapi_url", DEFAULT_OPENAPI_URL)
-        assert isinstance(mangum.node, ast.Call) and mangum.scope is not None
-        base_path = self._keyword(mangum.node, mangum.scope, "api_gateway_base_path", "/")
+        if mangum is not None:
+            assert isinstance(mangum.node, ast.Call) and mangum.scope is not None
+            base_path = self._keyword(mangum.node, mangum.scope, "api_gateway_base_path", "/")
         routes = tuple(self._routes_of(app, set()))
         return AppInfo(
             function=self.function.logical_id,
