@@ -83,18 +83,8 @@ class _Evaluator:
         return "".join(parts)
 
     def _name(self, name: str, scope: Scope, depth: int) -> object:
-        current: Scope | None = scope
-        while current is not None:
-            if name in current.globals:
-                current = scope.loaded.scope
-                continue
-            if name in current.params:
-                return NOT_CONSTANT
-            sites = current.sites(name)
-            if sites:
-                return self._agreed(self._site(site, depth) for site in sites)
-            current = current.parent
-        return NOT_CONSTANT
+        sites = scope.visible_sites(name)
+        return self._agreed(self._site(site, depth) for site in sites)
 
     def _site(self, site: Site, depth: int) -> object:
         if site.kind == "value" and site.expr is not None:

@@ -65,6 +65,22 @@ class Scope:
     def sites(self, name: str) -> list[Site]:
         return self._collected().get(name, [])
 
+    def visible_sites(self, name: str) -> list[Site]:
+        """The sites binding ``name`` where this scope reads it: its own, the module's for a
+        ``global`` name, else an enclosing scope's; empty for a parameter or an unbound name."""
+        current: Scope | None = self
+        while current is not None:
+            if name in current.globals:
+                current = self.loaded.scope
+                continue
+            if name in current.params:
+                return []
+            sites = current.sites(name)
+            if sites:
+                return sites
+            current = current.parent
+        return []
+
     @property
     def star_import(self) -> bool:
         """``from x import *`` binds names nobody can list without importing ``x``."""

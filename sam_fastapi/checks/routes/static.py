@@ -244,22 +244,14 @@ class _Reader:
         return None
 
     def _resolve_name(self, name: str, scope: Scope, depth: int) -> _Object | None:
-        current: Scope | None = scope
-        while current is not None:
-            if name in current.globals:
-                current = scope.loaded.scope
-                continue
-            if name in current.params:
-                return None
-            sites = current.sites(name)
-            if sites:
-                site = sites[-1]
-                if site.kind == "value" and site.expr is not None:
-                    return self._resolve(site.expr, site.scope, depth + 1)
-                if site.kind == "from" and isinstance(site.stmt, ast.ImportFrom):
-                    return self._resolve_import(site.stmt, site.name, site.scope, depth)
-                return None
-            current = current.parent
+        sites = scope.visible_sites(name)
+        if not sites:
+            return None
+        site = sites[-1]
+        if site.kind == "value" and site.expr is not None:
+            return self._resolve(site.expr, site.scope, depth + 1)
+        if site.kind == "from" and isinstance(site.stmt, ast.ImportFrom):
+            return self._resolve_import(site.stmt, site.name, site.scope, depth)
         return None
 
     def _resolve_import(self, stmt: ast.ImportFrom, name: str, scope: Scope,
