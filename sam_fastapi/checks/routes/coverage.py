@@ -183,6 +183,8 @@ def _function_routes(router: Router, function: Function, app: AppInfo) -> Functi
             first = next(deliveries(router, function, app, route, method), None)
             found.append(first or Delivery(function.logical_id, route, method))
     delivering = {d.event for d in found if d.event is not None}
+    for route in app.builtin_routes:  # the docs: served, though no route of the code
+        delivering.update(d.event for d in deliveries(router, function, app, route, "GET"))
     unserved = []
     if app.complete:
         for event in function.events:

@@ -188,14 +188,14 @@ class _Reader:
         if len(self.analyser.loaded_modules) >= MAX_MODULES:
             self._unknown(call, scope, f"the code has more than {MAX_MODULES} modules; routes "
                                        "registered beyond them are not read")
-        root_path = self._keyword(call, "root_path", "")
+        root_path = self._keyword(call, scope, "root_path", "")
         if self.middleware_root_path is not None:
             root_path = self.middleware_root_path
-        docs_url = self._keyword(call, "docs_url", DEFAULT_DOCS_URL)
-        openapi_url = self._keyword(call, "openapi_url", DEFAULT_OPENAPI_URL)
+        docs_url = self._keyword(call, scope, "docs_url", DEFAULT_DOCS_URL)
+        openapi_url = self._keyword(call, scope, "openapi_url", DEFAULT_OPENAPI_URL)
         if mangum is not None:
             assert isinstance(mangum.node, ast.Call) and mangum.scope is not None
-            base_path = self._keyword(mangum.node, "api_gateway_base_path", "/")
+            base_path = self._keyword(mangum.node, mangum.scope, "api_gateway_base_path", "/")
         routes = tuple(self._routes_of(app, set()))
         return AppInfo(
             function=self.function.logical_id,
@@ -217,7 +217,7 @@ class _Reader:
         if found is None:
             found = _Object(kind, call, scope)
             if kind == "router":
-                prefix = self._keyword(call, "prefix", "")
+                prefix = self._keyword(call, scope, "prefix", "")
                 found.prefix = prefix if isinstance(prefix, str) else None
             self.objects[id(call)] = found
         return found
@@ -305,9 +305,10 @@ class _Reader:
                 continue
             owner = self._resolve(decorator.func.value, scope)
             if owner is None:
+                self._on_parameter(decorator, scope)
                 continue
             methods = (verb.upper(),) if verb != "api_route" else self._methods(decorator, scope)
-            path = self._argument(decorator, 0, "path")
+            path = self._argument(decorator, scope, 0, "path")
             endpoint = f"{scope.loaded.module.name}:{qualname}{node.name}"
             self._add_route(owner, decorator, scope, methods, path, endpoint)
 
@@ -318,14 +319,16 @@ class _Reader:
             return
         owner = self._resolve(call.func.value, scope)
         if owner is None:
+            if verb != "add_middleware":
+                self._on_parameter(call, scope)
             return
         if verb == "add_middleware":
             if owner is self.app and self._argument_node(call, None, "root_path") is not None:
                 # An ASGI middleware that sets the scope's root_path, as a server would.
-                self.middleware_root_path = self._keyword(call, "root_path", "")
+                self.middleware_root_path = self._keyword(call, scope, "root_path", "")
             return
         if verb == "mount":
-            path = self._argument(call, 0, "path")
+            path = self._argument(call, scope, 0, "path")
             if owner is not self.app:
                 return  # a router's mounts are not included with it
             if isinstance(path, str):
@@ -337,20 +340,29 @@ class _Reader:
         if verb == "include_router":
             router_expr = self._argument_node(call, 0, "router")
             router = self._resolve(router_expr, scope) if router_expr is not None else None
-            prefix = self._argument(call, 1, "prefix", "")
+            prefix = self._argument(call, scope, 1, "prefix", "")
             if router is None or not isinstance(prefix, str):
                 self._unknown(call, scope, "a router or prefix only running the code would "
                                            "tell is included here")
                 return
             owner.includes.append((call.lineno, router, prefix))
             return
-        path = self._argument(call, 0, "path")
+        path = self._argument(call, scope, 0, "path")
         endpoint_expr = self._argument_node(call, 1, "endpoint")
         endpoint = self._endpoint(endpoint_expr, scope) if endpoint_expr is not None else None
         if endpoint is None:
             self._unknown(call, scope, "the endpoint of this route is not a function of the code")
             return
         self._add_route(owner, call, scope, self._methods(call, scope), path, endpoint)
+
+    def _on_parameter(self, call: ast.Call, scope: Scope) -> None:
+        """A registration on a function's parameter (``def mount_frontend(app): @app.get``):
+        which app or router it reaches is only known when the code runs."""
+        assert isinstance(call.func, ast.Attribute)
+        target = call.func.value
+        if isinstance(target, ast.Name) and target.id in scope.params:
+            self._unknown(call, scope, f"routes are registered on the parameter {target.id}, "
+                                       "whose app or router only running the code would tell")
 
     def _add_route(self, owner: _Object, call: ast.Call, scope: Scope,
                    methods: tuple[str, ...] | None, path: object, endpoint: str) -> None:
@@ -371,7 +383,7 @@ class _Reader:
         return f"{value.scope.loaded.module.name}:{value.node.name}"
 
     def _methods(self, call: ast.Call, scope: Scope) -> tuple[str, ...] | None:
-        value = self._argument(call, None, "methods", None)
+        value = self._argument(call, scope, None, "methods", None)
         if value is None:
             return ("GET",)  # FastAPI's default for api_route and add_api_route
         if isinstance(value, list | tuple | set) and all(isinstance(v, str) for v in value):
@@ -390,18 +402,18 @@ class _Reader:
             return call.args[index]
         return None
 
-    def _argument(self, call: ast.Call, index: int | None, name: str,
+    def _argument(self, call: ast.Call, scope: Scope, index: int | None, name: str,
                   default: object = _UNSET) -> object:
         node = self._argument_node(call, index, name)
         if node is None:
             if any(k.arg is None for k in call.keywords):
                 return _DYNAMIC  # **kwargs may carry it
             return default if default is not _UNSET else _DYNAMIC
-        value = constant(node)
+        value = constant(node, scope, self.analyser)
         return _DYNAMIC if value is NOT_CONSTANT else value
 
-    def _keyword(self, call: ast.Call, name: str, default: str | None) -> object:
-        value = self._argument(call, None, name, default)
+    def _keyword(self, call: ast.Call, scope: Scope, name: str, default: str | None) -> object:
+        value = self._argument(call, scope, None, name, default)
         return value if value is None or isinstance(value, str) else _DYNAMIC
 
     # -- putting it together ----------------------------------------------------------------------
