@@ -198,10 +198,10 @@ def test_good_handlers_are_not_reported(tmp_path: Path) -> None:
                                                "from mangum import Mangum\n\n"
                                                "handler = Mangum(FastAPI())\n",
         # the AWS Lambda Web Adapter runs run.sh, which starts uvicorn
-        "adapter/run.sh": "#!/bin/sh\nexec python -m uvicorn --port=$PORT app.api:app\n",
+        "adapter/run.sh": "#!/bin/sh\nexec python -m uvicorn --port=${PORT:-8080} app.api:app\n",
         "adapter/app/__init__.py": "",
         "adapter/app/api.py": APP,
-        "wrapper/run.sh": "#!/bin/sh\nexec python -m uvicorn app:app\n",
+        "wrapper/run.sh": "#!/bin/sh\nexec python -m uvicorn --port 8080 app:app\n",
         # no Api/HttpApi event: a queue consumer is a plain handler by design
         "consumer/worker.py": "def handler(event, context):\n    return len(event['Records'])\n",
     })
@@ -518,7 +518,8 @@ def test_lint_never_runs_the_handler_module(tmp_path: Path) -> None:
 def test_rules_have_the_four_doc_sections() -> None:
     linter = Linter(get_plugin_manager(entry_points=False), LintConfig(use_cache=False))
     rules = {rule_id: rule for rule_id, rule in linter.rules.items() if rule_id.startswith("SF3")}
-    assert sorted(rules) == ["SF301", "SF302", "SF303", "SF304", "SF305", "SF306", "SF307", "SF308"]
+    assert sorted(rules) == ["SF301", "SF302", "SF303", "SF304", "SF305", "SF306", "SF307", "SF308",
+                            "SF309"]
     for rule in rules.values():
         for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead"):
             assert section in rule.docs, (rule.id, section)
@@ -755,10 +756,15 @@ def test_slashes_in_the_handler_are_dots(tmp_path: Path) -> None:
 def test_web_adapter_detection(tmp_path: Path, layers: list[Any], environment: dict[str, str],
                                expected: bool) -> None:
     project = project_of(tmp_path, {"Fn": {
-        "CodeUri": ".", "Handler": "run.sh", "Layers": layers,
+        "CodeUri": ".", "Handler": "main.handler", "Layers": layers,
         "Environment": {"Variables": environment},
     }})
     assert uses_web_adapter(project.functions["Fn"]) is expected
+
+
+def test_a_shell_script_handler_is_a_web_adapter_startup(tmp_path: Path) -> None:
+    project = project_of(tmp_path, {"Fn": {"CodeUri": ".", "Handler": "run.sh"}})
+    assert uses_web_adapter(project.functions["Fn"]) is True
 
 
 def test_only_python_zip_functions_with_local_code(tmp_path: Path) -> None:

@@ -21,9 +21,10 @@ class WebAdapterAppUnread:
 ## What it does
 For a function behind the AWS Lambda Web Adapter (its layer, `AWS_LAMBDA_EXEC_WRAPPER:
 /opt/bootstrap`, or a `Handler` that is a shell script), reads the startup script the Handler
-names: the command that starts `uvicorn` (or `python -m uvicorn`), `gunicorn` with a uvicorn
-worker, `hypercorn`, or `python main.py` calling `uvicorn.run`, and its `--app-dir`,
-`--port`/`--bind` and `$PORT`. Reports a script that is missing, names no app, runs a WSGI
+names (SF301 reports a missing one): the command that starts `uvicorn` (or `python -m
+uvicorn`), `gunicorn` with a uvicorn worker, `hypercorn`, or `python main.py` calling
+`uvicorn.run`, and its `--app-dir`,
+`--port`/`--bind` and `$PORT`. Reports a script that names no app, runs a WSGI
 app under gunicorn, uses a variable nothing sets, or listens on another port than the one the
 Adapter forwards to (`AWS_LWA_PORT`, then `PORT`, default 8080).
 
@@ -56,9 +57,9 @@ exec python -m uvicorn --port=$PORT main:app
             if function.code_dir is None or not function.code_dir.is_dir():
                 continue  # SF102 says so
             found = read_web_app(project, function)
-            if not isinstance(found, Unread):
-                continue
-            location = Location(str(found.file), found.line or 1) if found.file else None
+            if not isinstance(found, Unread) or found.file is None:
+                continue  # read, or no script at all (SF301 says so)
+            location = Location(str(found.file), found.line or 1)
             yield Violation(found.message, resource=function.logical_id, location=location,
                             path=("Resources", function.logical_id, "Properties", "Handler"))
 
