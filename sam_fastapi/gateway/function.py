@@ -7,7 +7,7 @@ import sys
 import sysconfig
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sam_fastapi.gateway.errors import GatewayError
@@ -31,6 +31,9 @@ class FunctionSpec:
     memory_size: int
     runtime: str
     region: str
+    #: Every function of the template by logical id, with its deployed name: what a
+    #: ``lambda.invoke`` from a sandbox process is resolved against.
+    peers: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def arn(self) -> str:
@@ -82,6 +85,8 @@ def function_spec(project: Project, function: Function, region: str) -> Function
         memory_size=function.memory_size,
         runtime=str(function.runtime),
         region=region,
+        peers={logical_id: f.function_name if isinstance(f.function_name, str) else logical_id
+               for logical_id, f in project.functions.items()},
     )
 
 

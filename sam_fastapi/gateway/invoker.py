@@ -21,6 +21,7 @@ instance, as Lambda starts a second execution environment.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -29,28 +30,24 @@ import warnings
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sam_fastapi.gateway import lambda_calls
-from sam_fastapi.gateway.context import LambdaContext
 from sam_fastapi.gateway.errors import GatewayError
 from sam_fastapi.gateway.events import request_id
 from sam_fastapi.gateway.function import FunctionSpec, function_reference, function_spec
 from sam_fastapi.gateway.inprocess import InProcessInstance, InstanceThread
-from sam_fastapi.gateway.instance import (
-    MAX_RESPONSE_BYTES,
-    Instance,
-    Outcome,
-    lambda_error,
-    timeout_error,
-)
+from sam_fastapi.gateway.instance import Instance
+from sam_fastapi.gateway.process import ProcessInstance
 from sam_fastapi.gateway.running import RUNNING, Running
+from sam_fastapi.runtime.context import LambdaContext
+from sam_fastapi.runtime.handler import MAX_RESPONSE_BYTES, Outcome, lambda_error, timeout_error
 from sam_fastapi.template.model import Project
 
 if TYPE_CHECKING:
     from sam_fastapi.gateway import Gateway
 
-__all__ = ["INIT_TIMEOUT", "MAX_REQUEST_BYTES", "MAX_RESPONSE_BYTES", "GatewayError",
+__all__ = ["INIT_TIMEOUT", "ISOLATION", "MAX_REQUEST_BYTES", "MAX_RESPONSE_BYTES", "GatewayError",
            "Invocation", "Invoker", "Pool", "ThreadLeftRunningWarning", "function_reference"]
 
 #: Synchronous invocation request limit (6 MB).
@@ -62,7 +59,19 @@ INIT_TIMEOUT = 10.0
 _SWAP_LOCK = threading.Lock()
 
 #: Starts an instance of a function.
-InstanceFactory = Callable[[FunctionSpec], Instance]
+class InstanceFactory(Protocol):
+    """A kind of instance (``InProcessInstance``, ``process.ProcessInstance``): started with
+    a function's spec; ``in_process`` says its instances share this process's state."""
+
+    in_process: bool
+
+    def __call__(self, spec: FunctionSpec) -> Instance: ...
+
+
+#: The kinds of instance by the name ``serve --isolation`` and ``--sam-isolation`` give them:
+#: a thread of this process with its state swapped in, or a sandbox process of its own.
+ISOLATION: dict[str, InstanceFactory] = {"thread": InProcessInstance,
+                                         "process": ProcessInstance}
 
 
 class ThreadLeftRunningWarning(RuntimeWarning):
@@ -129,7 +138,11 @@ class Invoker:
         self.gateway = gateway
         self.start = start
         self._pools: dict[str, Pool] = {}
-        self._lock = _SWAP_LOCK
+        # Instances in this process swap process-wide state: one load or call at a time.
+        # Sandbox processes share nothing: calls of different instances run in parallel.
+        self._lock: contextlib.AbstractContextManager[Any] = (
+            _SWAP_LOCK if start.in_process else contextlib.nullcontext())
+        self._pools_lock = threading.Lock()
         self._strays: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
         self.strays_reported = 0  # how many stray threads were ever reported
         # Here rather than at the first call: importing boto3 takes a while, and a function's
@@ -169,7 +182,12 @@ class Invoker:
     def pool(self, logical_id: str) -> Pool:
         """The pool of a function; ``GatewayError`` for one that cannot run here."""
         pool = self._pools.get(logical_id)
-        if pool is None:
+        if pool is not None:
+            return pool
+        with self._pools_lock:
+            pool = self._pools.get(logical_id)
+            if pool is not None:
+                return pool
             function = self.project.functions.get(logical_id)
             if function is None:
                 known = ", ".join(self.project.functions) or "none"
@@ -205,6 +223,8 @@ class Invoker:
 
     def _invoke(self, pool: Pool, instance: Instance, event: Any,
                 wait: float | None) -> Invocation:
+        if not instance.in_process:
+            return self._invoke_instance(pool, instance, event, wait)
         before = set(threading.enumerate())
         try:
             return self._invoke_instance(pool, instance, event, wait)
@@ -280,7 +300,9 @@ def _stray(thread: threading.Thread) -> bool:
 
 
 def _exited(outcome: Outcome) -> bool:
-    return outcome.error is not None and outcome.error.get("errorType") == "Runtime.ExitError"
+    """The instance is gone: the runtime exited (or was stopped past MemorySize)."""
+    return outcome.error is not None and outcome.error.get("errorType") in (
+        "Runtime.ExitError", "Runtime.OutOfMemory")
 
 
 def _ms_since(start: float) -> float:

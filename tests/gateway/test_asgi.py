@@ -329,8 +329,8 @@ def test_recorded_requests_are_redacted_and_replay_green(serve, tmp_path: Path) 
     for secret in ("token-abcdef", "key-123456", "hush-hush-hush", "cookie-value-1"):
         assert secret not in text
     event = json.loads((events / "get_echo_casts_7_0001.json").read_text(encoding="utf-8"))
-    assert event["headers"]["authorization"] == "REDACTED"
-    assert event["multiValueHeaders"]["cookie"] == ["session=REDACTED"]
+    assert event["headers"]["Authorization"] == "REDACTED"
+    assert event["multiValueHeaders"]["Cookie"] == ["session=REDACTED"]
     assert event["multiValueQueryStringParameters"] == {"q": ["1", "2"]}
     snapshot = json.loads((events / "get_png_0003.response.json").read_text(encoding="utf-8"))
     assert snapshot == {"status": 200, "headers": {"content-type": "image/png"},
@@ -351,7 +351,7 @@ def test_no_redact_records_values_as_sent(serve, tmp_path: Path) -> None:
     server = serve(record_dir=events, redact=None)
     server.client.get("/Prod/echo/x", headers={"authorization": "Bearer token-abcdef"})
     event = json.loads((events / "get_echo_x_0001.json").read_text(encoding="utf-8"))
-    assert event["headers"]["authorization"] == "Bearer token-abcdef"
+    assert event["headers"]["Authorization"] == "Bearer token-abcdef"
 
 
 def test_recording_numbers_go_on_after_the_files_already_there(serve, tmp_path: Path) -> None:
