@@ -198,3 +198,62 @@ def test_reload_restarts_only_the_function_that_changed(serve, tmp_path: Path) -
 
     assert server.client.get("/Prod/other").json()["pid"] != other
     assert server.client.get("/Prod/hostile/fine").json()["pid"] == hostile
+
+
+CALLS_TEMPLATE = """\
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.12
+    Handler: app.handler
+    Timeout: 30
+Resources:
+  Caller:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: caller/
+      Environment:
+        Variables:
+          CALLEE: !Ref Callee
+  Callee:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: callee/
+"""
+
+CALLER = """\
+import json, os, boto3
+
+def handler(event, context):
+    client = boto3.client("lambda")
+    answers = []
+    for n in range(event["calls"]):
+        answer = client.invoke(FunctionName=os.environ["CALLEE"], Payload=json.dumps({"n": n}))
+        answers.append(json.loads(answer["Payload"].read()))
+    return {"answers": answers, "me": os.getpid()}
+"""
+
+CALLEE = """\
+import os
+
+def handler(event, context):
+    os.environ["CALLEE_%d" % event["n"]] = "set"
+    return [event["n"], os.getpid(), len([k for k in os.environ if k.startswith("CALLEE_")])]
+"""
+
+
+def test_a_sandboxed_function_calls_another_through_boto3(gateway, monkeypatch) -> None:
+    pytest.importorskip("boto3")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    gw = gateway(CALLS_TEMPLATE, {"caller/app.py": CALLER, "callee/app.py": CALLEE},
+                 isolation="process")
+
+    invocation = gw.invoke("Caller", {"calls": 64})
+
+    assert invocation.error is None, invocation.error
+    answers = invocation.result["answers"]
+    assert [a[0] for a in answers] == list(range(64))
+    callees = {a[1] for a in answers}
+    assert len(callees) == 1 and invocation.result["me"] not in callees  # one warm callee
+    assert answers[-1][2] == 64  # its environment is its own, and kept between calls
