@@ -184,17 +184,15 @@ class Linter:
     def _load(self, path: Path) -> Finding | tuple[Project, _External]:
         """The project, and the cfn-lint and transform findings (from the cache when unchanged).
 
-        The cache keeps a plain copy of the decoded template, its source positions and the
-        external findings (what depends on the template's bytes alone); the project model is
-        built again each time, because it also looks at the file system.
+        The template is read and the project model built from the file on every run, so
+        our checks see what is on disk whatever the cache holds. The cache keeps only the
+        external findings, which depend on the template's bytes (and cfn-lint's settings).
         """
         key = self._cache_key(path)
-        cached = self.cache.get(key) if self.cache is not None and key is not None else None
-        if cached is not None:
-            template, positions, external = cached
-            return build_project(template, path, positions=positions), _External(external)
-        cfn_job = CfnLintJob(path) if self.runs_cfn_lint else None
-        transform_job = TranslationJob() if self.runs_transform else None
+        cached = self._cached_findings(key)
+        start_jobs = cached is None
+        cfn_job = CfnLintJob(path) if start_jobs and self.runs_cfn_lint else None
+        transform_job = TranslationJob() if start_jobs and self.runs_transform else None
         try:
             template = load_template(path)
         except TemplateError as exc:
@@ -205,6 +203,8 @@ class Linter:
         positions = index_positions(template)
         snapshot = plain(template)
         project = build_project(snapshot, path, positions=positions)
+        if cached is not None:
+            return project, _External(cached)
         if transform_job is not None:
             if project.has_sam_resources and _declares_sam_transform(template):
                 transform_job.submit(snapshot)
@@ -217,10 +217,22 @@ class Linter:
             findings += self._transform_findings(path, project, transform_job)
             crashed = any(f.rule == CHECK_CRASHED.id for f in findings)
             if self.cache is not None and key is not None and not crashed:
-                self.cache.put(key, (snapshot, positions, findings))
+                self.cache.put(key, {"external": [f.to_json() for f in findings]})
             return findings
 
         return project, _External(collect)
+
+    def _cached_findings(self, key: str | None) -> list[Finding] | None:
+        """The stored external findings for ``key``; None for a miss or a malformed entry."""
+        if self.cache is None or key is None:
+            return None
+        entry = self.cache.get(key)
+        if not isinstance(entry, dict) or not isinstance(entry.get("external"), list):
+            return None
+        try:
+            return [Finding.from_json(item) for item in entry["external"]]
+        except ValueError:
+            return None
 
     def _cfn_lint_findings(self, path: Path, job: CfnLintJob | None) -> list[Finding]:
         if job is None:

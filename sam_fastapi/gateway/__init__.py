@@ -21,6 +21,8 @@ Notes for callers:
 - Several APIs: see ``router`` for how one is picked; ``api_id`` is the API's logical id
   (``ServerlessRestApi``/``ServerlessHttpApi`` for the implicit ones).
 - ``stage`` replaces the stage name of every API (REST default ``Prod``, HTTP ``$default``).
+- ``check_tokens=False`` lets every request through JWT and Cognito authorizers (Lambda
+  authorizers still run); ``gateway.ready_tokens(claims)`` are tokens that pass them.
 - ``parameter_overrides`` win over ``samconfig.toml`` (the template is read again).
 - One ``Gateway`` per project: its ``invoker`` keeps each function's pool of instances
   (``slot`` picks one; ``serve --concurrency instances`` uses several), so every request shares
@@ -70,7 +72,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sam_fastapi.gateway import answers
-from sam_fastapi.gateway.auth import Authorizers
+from sam_fastapi.gateway.auth import Authorizers, ReadyToken
 from sam_fastapi.gateway.errors import GatewayError
 from sam_fastapi.gateway.events import BUILDERS, EventKind, Request, classify, describe_non_proxy
 from sam_fastapi.gateway.invoker import ISOLATION, Invocation, Invoker
@@ -119,7 +121,8 @@ class Gateway:
     def __init__(self, project: Project, *, stage: str | None = None,
                  parameter_overrides: Mapping[str, str] | None = None,
                  clock: Callable[[], float] = time.time,
-                 integration_timeout: float | None = None, isolation: str = "thread") -> None:
+                 integration_timeout: float | None = None, check_tokens: bool = True,
+                 isolation: str = "thread") -> None:
         if parameter_overrides:
             from sam_fastapi.template import build_project, load_template
 
@@ -134,7 +137,8 @@ class Gateway:
             raise GatewayError(f"unknown isolation {isolation!r} "
                                f"(choose from {', '.join(ISOLATION)})")
         self.invoker = Invoker(project, clock=clock, gateway=self, start=ISOLATION[isolation])
-        self.authorizers = Authorizers(project, self.invoker, clock=clock)
+        self.authorizers = Authorizers(project, self.invoker, clock=clock,
+                                       check_tokens=check_tokens)
         self.router = Router.from_project(project, region=self.invoker.region)
         self.integration_timeout = integration_timeout
 
@@ -196,6 +200,21 @@ class Gateway:
                           None)
         return self._exchange(kind, route, dict(event), accept, method)
 
+    def ready_tokens(self, claims: Mapping[str, Any] | None = None) -> list[ReadyToken]:
+        """A token for each JWT/Cognito authorizer that guards a route, accepted on all its
+        routes for this gateway's lifetime (see ``Authorizers.ready_tokens``)."""
+        routes = [r for table in self.router.apis.values() for r in table.routes]
+        return self.authorizers.ready_tokens(routes, claims)
+
+    @property
+    def nothing_to_route(self) -> str | None:
+        """Why no request can reach a function (the template has no API), or None."""
+        if self.router.apis:
+            return None
+        functions = ", ".join(self.project.functions) or "none"
+        return (f"{self.project.template_path.name} has no API: no function has an Api or "
+                f"HttpApi event (functions: {functions})")
+
     def invoke(self, logical_id: str, event: Any) -> Invocation:
         """Raw invocation of a function, as ``aws lambda invoke`` would."""
         return self.invoker.invoke(logical_id, event)
@@ -206,6 +225,9 @@ class Gateway:
 
     def _match(self, method: str, path: str, *, api_id: str | None,
                kinds: tuple[str, ...] = ("rest", "http")) -> Match | Miss:
+        reason = self.nothing_to_route
+        if reason is not None:
+            raise GatewayError(f"{method} {path}: {reason}; invoke them directly instead")
         try:
             return self.router.match(method, path, api_id=api_id, kinds=kinds)
         except LookupError as exc:
@@ -235,7 +257,8 @@ class Gateway:
             return Exchange.answered(answers.integration_timed_out(api.is_http), reason,
                                      function=function, event=event, invocation=invocation)
         if invocation.error is not None:
-            reason = f"{function} failed: {_describe_error(invocation.error)}"
+            failed = "failed" if invocation.initialized else "failed to start"
+            reason = f"{function} {failed}: {_describe_error(invocation.error)}"
             # Lambda refused an event over 6 MB: API Gateway says so itself, no function ran.
             refused = invocation.error.get("errorType") == "RequestTooLargeException"
             answer = (answers.event_too_large if refused else answers.integration_failed)

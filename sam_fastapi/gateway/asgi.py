@@ -24,6 +24,7 @@ import functools
 import logging
 import os
 import queue
+import re
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
@@ -53,6 +54,8 @@ Send = Callable[[Message], Awaitable[None]]
 
 #: Folders under a CodeUri that are not the function's code (a virtualenv, caches, VCS).
 _NOT_CODE = frozenset({"__pycache__", "node_modules", ".aws-sam", ".git", ".venv", "venv"})
+#: Frames of Python's import system in an init error's trace: the same in every one.
+_IMPORT_MACHINERY = re.compile(r'File "(<frozen importlib\.|.*[/\\]importlib[/\\]__init__\.py")')
 #: Headers a server computes for the body it sends; the function's values do not apply.
 _HOP_BY_HOP = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive"})
 
@@ -62,12 +65,13 @@ def create_app(template_path: str | os.PathLike[str], *, stage: str | None = Non
                record_dir: str | os.PathLike[str] | None = None,
                redact: Iterable[str] | None = DEFAULT_REDACTED,
                concurrency: str = "queue", reload: bool = False,
-               isolation: str = "process") -> GatewayApp:
+               check_tokens: bool = True, isolation: str = "process") -> GatewayApp:
     """An ASGI application serving every API event of the template.
 
     ``record_dir`` writes each request's event and response snapshot there (see
     ``recording``); ``redact`` names the headers whose values are replaced (None: none).
     ``reload`` starts a function cold when a file under its CodeUri or layers changed.
+    ``check_tokens=False`` lets every request through JWT and Cognito authorizers.
     ``isolation`` is ``"process"`` (each instance in a sandbox process of its own) or
     ``"thread"`` (in this process, one call at a time). Raises ``GatewayError`` (one line)
     when the template cannot be served.
@@ -91,7 +95,7 @@ def create_app(template_path: str | os.PathLike[str], *, stage: str | None = Non
                            f"(choose from {', '.join(ISOLATION)})")
     return GatewayApp(project, stage=stage, recorder=recorder,
                       limit=1 if concurrency == "queue" else None, reload=reload,
-                      isolation=isolation)
+                      check_tokens=check_tokens, isolation=isolation)
 
 
 def from_environment() -> GatewayApp:
@@ -126,17 +130,21 @@ class GatewayApp:
     """
 
     def __init__(self, project: Project, *, stage: str | None, recorder: Recorder | None,
-                 limit: int | None, reload: bool, isolation: str = "process") -> None:
+                 limit: int | None, reload: bool, check_tokens: bool = True,
+                 isolation: str = "process") -> None:
         self.project = project
         self.stage = stage
         self.recorder = recorder
         self.reload = reload
-        self.gateway = Gateway(project, stage=stage, isolation=isolation)
+        self.gateway = Gateway(project, stage=stage, check_tokens=check_tokens,
+                               isolation=isolation)
         self.in_process = isolation == "thread"
         self.running: str | None = None
         self._limit = limit
         self._slots: dict[str, _Slots] = {}
         self._signatures: dict[str, tuple[tuple[str, int, int], ...]] = {}
+        # Why each function could not start, as last logged: logged again only when it changes.
+        self._start_failures: dict[str, str] = {}
         # The invoker swaps process-wide state around a call: one call at a time, whatever
         # the Gateway it belongs to, made by one thread in the order requests came.
         self._caller = _Caller()
@@ -172,11 +180,14 @@ class GatewayApp:
             await _respond(send, exchange, head=scope["method"] == "HEAD")
             return
         request = Request.build(scope["method"], _target(scope), headers=headers, body=body)
-        found = self.gateway.router.match(request.method, request.path)
+        nothing = self.gateway.nothing_to_route
+        found = None if nothing else self.gateway.router.match(request.method, request.path)
         if isinstance(found, Match):
             exchange = await self._invoke(found, request)
-        else:  # the gateway answers by itself, no function runs
+        elif found is not None:  # the gateway answers by itself, no function runs
             exchange = self.gateway.send(request, found=found)
+        else:  # there is no API: nothing at any path
+            exchange = Exchange.answered(answers.no_route(True), "no API")
         if self.recorder is not None and exchange.event is not None:
             # Written before the answer: a client that got it finds the files.
             await anyio.to_thread.run_sync(self.recorder.record, exchange)
@@ -232,9 +243,33 @@ class GatewayApp:
         start = "" if invocation is None else (" cold" if invocation.cold else " warm")
         line = (f"{method} {path} -> {exchange.function or 'gateway'} "
                 f"{exchange.status} {seconds * 1000:.1f} ms{start}")
-        if exchange.error:
+        function = exchange.function
+        trace: list[str] = []
+        if function is not None and _cannot_start(exchange):
+            # The same cause on every request says nothing new: once, with the user's trace.
+            if self._start_failures.get(function) == exchange.error:
+                line += f" ({function} cannot start, as logged above)"
+            else:
+                self._start_failures[function] = exchange.error or ""
+                line += f" ({exchange.error})"
+                error = invocation.error if invocation is not None else None
+                trace = [str(t).rstrip() for t in (error or {}).get("stackTrace") or []
+                         if not _IMPORT_MACHINERY.search(str(t))]
+        elif exchange.error:
             line += f" ({exchange.error})"
+        if function is not None and invocation is not None and invocation.initialized:
+            self._start_failures.pop(function, None)
         logger.info(line)
+        for frame in trace:
+            logger.info(frame)
+
+
+def _cannot_start(exchange: Exchange) -> bool:
+    """The function never got the event: it cannot run here, or its init failed."""
+    invocation = exchange.invocation
+    if invocation is None:
+        return exchange.status >= 500  # a GatewayError: no instance could be made
+    return not invocation.initialized
 
 
 class _Caller:

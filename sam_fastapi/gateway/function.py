@@ -8,6 +8,7 @@ import sysconfig
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sam_fastapi.gateway.errors import GatewayError
@@ -50,9 +51,12 @@ def function_spec(project: Project, function: Function, region: str) -> Function
     if not isinstance(function.handler, str) or not function.handler:
         raise GatewayError(f"{name}: Handler must be a string such as app.main.handler")
     code_dir = function.code_dir
-    if code_dir is None or not code_dir.is_dir():
+    if code_dir is None:
         where = getattr(function.code_uri, "uri", function.code_uri)
         raise GatewayError(f"{name}: CodeUri {where} is not a local folder")
+    if not code_dir.is_dir():
+        what = "is not a folder" if code_dir.exists() else "does not exist"
+        raise GatewayError(f"{name}: CodeUri {_shown(code_dir, project)} {what}")
     code = str(code_dir.resolve())
     paths = [code]
     owned = [code]
@@ -127,6 +131,14 @@ def _shared_inside(owned: list[str], paths: list[str]) -> tuple[str, ...]:
         if folder not in paths and _prefix(folder).startswith(tuple(map(_prefix, owned))):
             inside.append(_prefix(folder))
     return tuple(sorted(inside))
+
+
+def _shown(path: Path, project: Project) -> str:
+    """``path`` relative to the template's folder when it is inside it, as the user wrote it."""
+    try:
+        return f"{path.relative_to(project.template_path.resolve().parent)}/"
+    except ValueError:
+        return str(path)
 
 
 def _prefix(folder: str) -> str:

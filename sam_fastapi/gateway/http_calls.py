@@ -43,7 +43,7 @@ def api_url(gateway: Gateway, api_id: str | None = None) -> str:
     tables = gateway.router.apis
     if api_id is None:
         if not tables:
-            raise GatewayError("the template declares no Api or HttpApi events")
+            raise GatewayError(gateway.nothing_to_route or "the template has no API")
         api_id = next(iter(tables))
     if api_id not in tables:
         raise GatewayError(f"no API {api_id!r} with routes (APIs: {', '.join(tables)})")

@@ -117,15 +117,26 @@ class InProcessInstance:
         self.inbox.put(None)
 
     def _serve(self) -> None:
-        while True:
-            job = self.inbox.get()
-            if job is None:
-                return
-            try:
-                self.outbox.put(job())
-            except BaseException as exc:  # jobs report user errors; this is our own bug
-                self.outbox.put(exc)
-                raise
+        # Lambda runs the handler on the main thread, where asyncio.get_event_loop() finds a
+        # loop; Mangum before 0.20 counts on that ("There is no current event loop in thread").
+        import asyncio  # here, not at start-up: the function's first call imports it anyway
+
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            while True:
+                job = self.inbox.get()
+                if job is None:
+                    return
+                try:
+                    self.outbox.put(job())
+                except BaseException as exc:  # jobs report user errors; this is our own bug
+                    self.outbox.put(exc)
+                    raise
+        finally:
+            asyncio.set_event_loop(None)
+            if not loop.is_running():
+                loop.close()
 
     def _run(self, job: Callable[[], Any], timeout: float) -> tuple[bool, Any]:
         """Run ``job`` on the instance's thread: (finished, its result)."""

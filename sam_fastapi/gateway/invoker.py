@@ -92,6 +92,8 @@ class Invocation:
     cold: bool
     # False when the caller stopped waiting (``wait``) before the function finished.
     finished: bool = True
+    # False when the function never got the event: its init failed or timed out.
+    initialized: bool = True
 
 
 class Pool:
@@ -254,7 +256,7 @@ class Invoker:
                 pool.discard(instance)
                 error = loaded.error or timeout_error(aws_request_id,
                                                       time.perf_counter() - start)
-                return Invocation(None, error, _ms_since(start), cold)
+                return Invocation(None, error, _ms_since(start), cold, initialized=False)
         context = self._context(instance, aws_request_id)
         call_start = time.perf_counter()
         limit = spec.timeout if wait is None else min(wait, spec.timeout)

@@ -213,7 +213,7 @@ class Router:
         tables = [self.api(api_id)] if api_id is not None else [
             t for t in self.apis.values() if t.api.kind in kinds] or list(self.apis.values())
         if not tables:
-            raise LookupError("the template declares no Api or HttpApi events")
+            raise LookupError("the template has no Api or HttpApi events")
         path = "/" + path.lstrip("/")
         best: tuple[tuple[int, int, int, int], Match] | None = None
         for order, table in enumerate(tables):

@@ -101,6 +101,11 @@ def main(requests_fd: int, answers_fd: int) -> None:
             return
         if message["op"] == "init":
             sys.path[0:0] = message["paths"]
+            # Lambda's main thread has an event loop for asyncio.get_event_loop() to find;
+            # Mangum before 0.20 counts on it.
+            import asyncio
+
+            asyncio.set_event_loop(asyncio.new_event_loop())
             if hasattr(time, "tzset"):
                 time.tzset()
             parent = _Parent(requests, answers, message["functions"], message["region"])

@@ -158,7 +158,7 @@ def test_a_handler_that_fails_to_import_answers_502_and_the_rest_keeps_working(
     assert working.status_code == 200
     line = next(r.getMessage() for r in caplog.records if "/Prod/broken" in r.getMessage())
     assert line.startswith("GET /Prod/broken -> Broken 502 ")
-    assert ("Broken failed: Runtime.ImportModuleError: Unable to import module 'broken': "
+    assert ("Broken failed to start: Runtime.ImportModuleError: Unable to import module 'broken': "
             "No module named 'module_that_does_not_exist'") in line
 
 

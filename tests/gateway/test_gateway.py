@@ -223,8 +223,8 @@ def test_import_error_is_502_and_never_a_crash(failing: Gateway) -> None:
     exchange = failing.request("GET", "/broken")
 
     assert exchange.status == 502
-    assert exchange.error == ("Broken failed: Runtime.ImportModuleError: Unable to import module "
-                              "'broken': No module named 'nope'")
+    assert exchange.error == ("Broken failed to start: Runtime.ImportModuleError: Unable to "
+                              "import module 'broken': No module named 'nope'")
 
 
 def test_timeout_is_a_function_error(failing: Gateway) -> None:

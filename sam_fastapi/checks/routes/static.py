@@ -133,6 +133,7 @@ class _Reader:
         self.objects: dict[int, _Object] = {}
         self.notes: list[Note] = []
         self.mounts: list[str] = []
+        self.middleware_root_path: object = None
         self.app: _Object | None = None
         self.complete = True
 
@@ -151,6 +152,8 @@ class _Reader:
             self._unknown(call, scope, f"the code has more than {MAX_MODULES} modules; routes "
                                        "registered beyond them are not read")
         root_path = self._keyword(call, "root_path", "")
+        if self.middleware_root_path is not None:
+            root_path = self.middleware_root_path
         docs_url = self._keyword(call, "docs_url", DEFAULT_DOCS_URL)
         openapi_url = self._keyword(call, "openapi_url", DEFAULT_OPENAPI_URL)
         assert isinstance(mangum.node, ast.Call) and mangum.scope is not None
@@ -273,10 +276,15 @@ class _Reader:
     def _call(self, call: ast.Call, scope: Scope) -> None:
         assert isinstance(call.func, ast.Attribute)
         verb = call.func.attr
-        if verb not in ("include_router", "add_api_route", "mount"):
+        if verb not in ("include_router", "add_api_route", "mount", "add_middleware"):
             return
         owner = self._resolve(call.func.value, scope)
         if owner is None:
+            return
+        if verb == "add_middleware":
+            if owner is self.app and self._argument_node(call, None, "root_path") is not None:
+                # An ASGI middleware that sets the scope's root_path, as a server would.
+                self.middleware_root_path = self._keyword(call, "root_path", "")
             return
         if verb == "mount":
             path = self._argument(call, 0, "path")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,10 +42,19 @@ from sam_fastapi.gateway.response import HttpResponse
 from sam_fastapi.gateway.router import Match, Route
 from sam_fastapi.template.model import Project
 
-__all__ = ["Authorizers", "Decision"]
+__all__ = ["Authorizers", "Decision", "ReadyToken"]
 
 #: How long API Gateway waits for a Lambda authorizer (§5.4: 10 s).
 AUTHORIZER_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class ReadyToken:
+    """A token one JWT or Cognito authorizer of the run accepts on every route it guards."""
+
+    authorizer: Authorizer
+    claims: dict[str, Any]
+    token: str
 
 
 @dataclass(frozen=True)
@@ -68,10 +77,13 @@ class Authorizers:
     """The authorizers of one project, their cache and the local key that signs test JWTs."""
 
     def __init__(self, project: Project, invoker: Invoker, *,
-                 clock: Callable[[], float] = time.time, key: bytes | None = None) -> None:
+                 clock: Callable[[], float] = time.time, key: bytes | None = None,
+                 check_tokens: bool = True) -> None:
         self.project = project
         self.invoker = invoker
         self.clock = clock
+        #: False: JWT and Cognito authorizers let every request through (Lambda ones still run).
+        self.check_tokens = check_tokens
         self.cache = ResultCache(clock)
         #: Signs and checks JWT/Cognito tokens locally (random per gateway unless given).
         self.key = key or secrets.token_bytes(32)
@@ -81,6 +93,30 @@ class Authorizers:
     def token(self, claims: Mapping[str, Any]) -> str:
         """A JWT with ``claims`` that this gateway's JWT and Cognito authorizers accept."""
         return jwt.sign(claims, self.key)
+
+    def ready_tokens(self, routes: Iterable[Route], claims: Mapping[str, Any] | None = None,
+                     *, lifetime: float = 12 * 3600) -> list[ReadyToken]:
+        """One token per JWT/Cognito authorizer guarding ``routes``: ``claims`` over what makes
+        it pass everywhere (its ``iss`` and first ``aud``, every scope its routes require,
+        ``exp`` ``lifetime`` seconds from now, ``sub`` ``local-user``)."""
+        scopes: dict[Authorizer, dict[str, None]] = {}
+        for route in routes:
+            guard = self.for_route(route)
+            if guard is not None and guard.authorizer.kind in ("jwt", "cognito"):
+                scopes.setdefault(guard.authorizer, {}).update(dict.fromkeys(guard.scopes))
+        now = int(self.clock())
+        tokens = []
+        for authorizer, needed in scopes.items():
+            ready: dict[str, Any] = {"sub": "local-user", "iat": now, "exp": now + int(lifetime)}
+            if authorizer.issuer:
+                ready["iss"] = authorizer.issuer
+            if authorizer.audience:
+                ready["aud"] = authorizer.audience[0]
+            if needed:
+                ready["scope"] = " ".join(needed)
+            ready.update(claims or {})
+            tokens.append(ReadyToken(authorizer, ready, self.token(ready)))
+        return tokens
 
     def for_route(self, route: Route) -> RouteAuth | None:
         """The authorizer guarding ``route`` (None: open)."""
@@ -108,6 +144,8 @@ class Authorizers:
         authorizer = guard.authorizer
         http = match.route.api.is_http
         if authorizer.kind in ("jwt", "cognito"):
+            if not self.check_tokens:
+                return None
             return self._check_token(guard, request, http,
                                      match.route.payload_format_version, claims)
         if claims is not None:
