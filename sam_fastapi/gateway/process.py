@@ -144,7 +144,10 @@ class ProcessInstance:
             if left <= 0:
                 self.process.kill()
                 return Outcome(False)
-            ready, _, _ = select.select([self._answers], [], [], min(left, _MEMORY_SAMPLE))
+            try:
+                ready, _, _ = select.select([self._answers], [], [], min(left, _MEMORY_SAMPLE))
+            except (OSError, ValueError):  # stopped meanwhile (serve shutting down)
+                return self._exited(request_id)
             if ready:
                 try:
                     return worker.receive(self._answers)
