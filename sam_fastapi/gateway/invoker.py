@@ -5,17 +5,20 @@ invoker starts it, runs its init phase on its first call (a cold start), gives e
 ``LambdaContext`` and the function's Timeout, and discards an instance that timed out, failed
 to load or exited, so that the next call starts cold. Instances run in this process
 (``inprocess.InProcessInstance``, which swaps process-wide state around each call: loads and
-calls are serialized across every ``Invoker`` of the process).
+calls are serialized across every ``Invoker`` of the process), or each in a sandbox process
+of its own (``process.ProcessInstance``: no lock, calls of different instances in parallel);
+``ISOLATION`` names the two kinds.
 
 Each function has a pool of instances, numbered from 0: a caller that serves requests
 concurrently (``serve --concurrency instances``) names the slot a call runs on; everyone
 else uses slot 0.
 
 A handler may call another function of the project synchronously (``lambda_calls``: boto3's
-``lambda.invoke``; ``http_calls``): its caller holds the lock and waits for it, so the nested
-call runs without taking the lock, swapped in on top of the calling instance and swapped out
-before the caller goes on. The running call is known through ``running.RUNNING``, which
-FastAPI's worker threads and tasks inherit. A function that calls itself gets a spare
+``lambda.invoke``; ``http_calls``; from a sandbox, the call comes back to this process): its
+caller holds the lock and waits for it, so the nested call runs without taking the lock,
+swapped in on top of the calling instance and swapped out before the caller goes on. The
+running call is known through ``running.RUNNING``, which FastAPI's worker threads and tasks
+inherit. A function that calls itself gets a spare
 instance, as Lambda starts a second execution environment.
 """
 
