@@ -84,8 +84,7 @@ class ProcessInstance:
         self._requests = os.fdopen(self._requests_fd, "wb")
         self._answers = os.fdopen(self._answers_fd, "rb", buffering=0)
         prefix = f"[{spec.logical_id}] "
-        for stream, target in ((self.process.stdout, sys.stdout),
-                               (self.process.stderr, sys.stderr)):
+        for stream, target in ((self.process.stdout, "stdout"), (self.process.stderr, "stderr")):
             threading.Thread(target=_relay, args=(stream, target, prefix), daemon=True,
                              name=f"sandbox output:{spec.logical_id}").start()
         self.exit_reason: str | None = None
@@ -206,13 +205,16 @@ def _resident(pid: int) -> int:
         return 0
 
 
-def _relay(stream: IO[bytes] | None, target: Any, prefix: str) -> None:
+def _relay(stream: IO[bytes] | None, target: str, prefix: str) -> None:
+    """Copy a sandbox's output to ``sys.stdout``/``sys.stderr`` as they are at each line (a
+    test's capture, serve's console), each line prefixed."""
     if stream is None:
         return
     for line in stream:
         text = line.decode("utf-8", "replace")
+        console = getattr(sys, target)
         try:
-            target.write(prefix + text if text.endswith("\n") else prefix + text + "\n")
-            target.flush()
-        except (OSError, ValueError):  # the console went away
-            return
+            console.write(prefix + text if text.endswith("\n") else prefix + text + "\n")
+            console.flush()
+        except (OSError, ValueError):  # that console was closed; the next line may find one
+            continue
