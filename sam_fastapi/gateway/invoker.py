@@ -143,10 +143,6 @@ class Invoker:
         self.gateway = gateway
         self.start = start
         self._pools: dict[str, Pool] = {}
-        # Instances in this process swap process-wide state: one load or call at a time.
-        # Sandbox processes share nothing: calls of different instances run in parallel.
-        self._lock: contextlib.AbstractContextManager[Any] = (
-            _SWAP_LOCK if start.in_process else contextlib.nullcontext())
         self._pools_lock = threading.Lock()
         self._strays: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
         self.strays_reported = 0  # how many stray threads were ever reported
@@ -181,7 +177,7 @@ class Invoker:
         if running is not None and running.instance.busy:
             # Called from a handler whose caller holds the lock and waits for it.
             return self._invoke_nested(pool, event)
-        with self._lock:
+        with _lock(pool.start):
             return self._invoke(pool, pool.get(slot), event, wait)
 
     def pool(self, logical_id: str) -> Pool:
@@ -199,12 +195,15 @@ class Invoker:
                 raise GatewayError(f"no function {logical_id!r} in the template "
                                    f"(functions: {known})")
             spec = function_spec(self.project, function, self.region)
-            pool = self._pools[logical_id] = Pool(spec, self.start)
+            # A Web Adapter app is started as the Adapter starts it, which only an instance
+            # in this process does.
+            start = self.start if spec.web_app is None else InProcessInstance
+            pool = self._pools[logical_id] = Pool(spec, start)
         return pool
 
     def cold_start(self, logical_id: str | None = None) -> None:
         """Forget loaded code: the next call of the function (of every one if None) is cold."""
-        with self._lock:
+        with _lock(self.start):
             ids = list(self._pools) if logical_id is None else [logical_id]
             for key in ids:
                 pool = self._pools.get(key)
@@ -288,6 +287,12 @@ class Invoker:
             deadline=self.clock() + spec.timeout,
             clock=self.clock,
         )
+
+
+def _lock(start: InstanceFactory) -> contextlib.AbstractContextManager[Any]:
+    """Instances in this process swap process-wide state: one load or call at a time.
+    Sandbox processes share nothing: calls of different instances run in parallel."""
+    return _SWAP_LOCK if start.in_process else contextlib.nullcontext()
 
 
 def _stray(thread: threading.Thread) -> bool:
