@@ -1,13 +1,16 @@
 """Throughput and latency of ``sam-fastapi serve`` against uvicorn serving the same app directly.
 
-The three servers run as subprocesses on free loopback ports, in the same run, and get the
+The four servers run as subprocesses on free loopback ports, in the same run, and get the
 same bounded load from one client (httpx, ``--connections`` concurrent connections,
 ``--requests`` requests a round): requests per second and p50/p99 latency. The rounds
 (``--rounds``) take the servers in turn, so the machine's drift hits all three alike; the
 ratios are the median of each round's.
 
 - serve   : ``sam-fastapi serve`` over a one-function REST API (``/{proxy+}``), the request
-  routed, turned into an event, invoked through Mangum, the result converted;
+  routed, turned into an event, invoked through Mangum in the function's sandbox process
+  (the event in and the result out as JSON over a pipe), the result converted;
+- thread  : the same with ``--isolation thread``: the function in serve's own process, its
+  modules, environment and folder swapped in around each call, one call at a time;
 - uvicorn : ``uvicorn main:app`` on the same FastAPI app, nothing in between;
 - bare    : the least any server must do that answers through the Lambda handler: uvicorn
   running a small ASGI app that builds the same event (the gateway's own router and event
@@ -186,14 +189,14 @@ def measure_wrk(url: str, args: argparse.Namespace) -> dict[str, float]:
 
 
 def report(client: str, runs: dict[str, list[dict[str, float]]]) -> float:
-    """Each server's median round, and serve's and bare's throughput over uvicorn's, round by
+    """Each server's median round, and the others' throughput over uvicorn's, round by
     round (the machine drifts between rounds; within one, all three met the same machine)."""
     for name, rounds in runs.items():
         middle = sorted(rounds, key=lambda r: r["rps"])[len(rounds) // 2]
         print(f"{name:8} {middle['rps']:8.0f} req/s   p50 {middle['p50']:6.2f} ms   "
               f"p99 {middle['p99']:6.2f} ms   ({client}, median of {len(rounds)} rounds)")
     ratios = {}
-    for name in ("serve", "bare"):
+    for name in ("serve", "thread", "bare"):
         each = [r["rps"] / u["rps"] for r, u in zip(runs[name], runs["uvicorn"], strict=True)]
         ratios[name] = statistics.median(each)
         print(f"{name}/uvicorn throughput ({client}): {ratios[name]:.2f}x "
@@ -213,6 +216,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--wrk-seconds", type=int, default=5)
     args = parser.parse_args()
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # the servers' imports from warm caches
     use_wrk = shutil.which("wrk") is not None and args.wrk_seconds > 0
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
@@ -222,13 +226,15 @@ def main() -> int:
         (root / "app" / "bare").mkdir()
         (root / "app" / "bare" / "gateway.py").write_text(BARE, encoding="utf-8")
         bin_dir = Path(sys.executable).parent
-        ports = {name: free_port() for name in ("uvicorn", "serve", "bare")}
+        ports = {name: free_port() for name in ("uvicorn", "serve", "thread", "bare")}
         servers = {
             "uvicorn": ([sys.executable, "-m", "uvicorn", "main:app", "--port",
                          str(ports["uvicorn"]), "--log-level", "warning", "--no-access-log"],
                         root / "app", "/items/"),
             "serve": ([str(bin_dir / "sam-fastapi"), "serve", "--port", str(ports["serve"])],
                       root, "/Prod/items/"),
+            "thread": ([str(bin_dir / "sam-fastapi"), "serve", "--isolation", "thread",
+                        "--port", str(ports["thread"])], root, "/Prod/items/"),
             "bare": ([sys.executable, "-m", "uvicorn", "bare.gateway:app", "--port",
                       str(ports["bare"]), "--log-level", "warning", "--no-access-log"],
                      root / "app", "/Prod/items/"),

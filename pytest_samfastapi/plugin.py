@@ -31,12 +31,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="API stage to serve (default: the template's)")
     group.addoption("--sam-parameter", dest="sam_parameters", action="append",
                     metavar="KEY=VALUE", help="override a template parameter (repeatable)")
+    group.addoption("--sam-isolation", dest="sam_isolation", choices=("thread", "process"),
+                    help="run functions in the test process (thread, the default) or each "
+                         "instance in a sandbox process of its own, as serve does (process; "
+                         "ini: sam_isolation)")
     group.addoption("--sam-snapshot-update", dest="sam_snapshot_update", action="store_true",
                     help="write missing response snapshots and refresh those that differ")
     parser.addini("sam_template", "SAM template for sam_client and recorded events, "
                   "relative to the ini file", default="")
     parser.addini("sam_events", "folder of recorded events, relative to the ini file",
                   default="")
+    parser.addini("sam_isolation", "thread (default) or process", default="")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -58,6 +63,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
         lines.append(f"sam events: {shown(settings.events_dir, config)}")
     if settings.stage:
         lines.append(f"sam stage: {settings.stage}")
+    if settings.isolation != "thread":
+        lines.append(f"sam isolation: {settings.isolation}")
     return lines
 
 

@@ -31,6 +31,7 @@ class Settings:
     stage: str | None = None
     parameters: Mapping[str, str] = field(default_factory=dict)
     snapshot_update: bool = False
+    isolation: str = "thread"
 
 
 class SamSession:
@@ -57,10 +58,14 @@ class SamSession:
 
             # The project already carries --sam-parameter (open_session), so that sam_template
             # shows what the gateway runs; passing them again would only load the template twice.
-            self._gateway = Gateway(self.project, stage=self.settings.stage)
+            self._gateway = Gateway(self.project, stage=self.settings.stage,
+                                    isolation=self.settings.isolation)
         return self._gateway
 
 
+#: How functions run under pytest: in the test process (debuggers, coverage and monkeypatch
+#: reach them), or each instance in a sandbox process as ``serve`` runs them.
+ISOLATIONS = ("thread", "process")
 _STAGE_NAME = re.compile(r"\$default|[A-Za-z0-9_-]{1,128}")
 
 sam_session_key = pytest.StashKey["SamSession | None"]()
@@ -88,6 +93,7 @@ def read_settings(config: pytest.Config) -> Settings | None:
         stage=_stage(config.getoption("sam_stage")),
         parameters=_parameters(config.getoption("sam_parameters") or ()),
         snapshot_update=bool(config.getoption("sam_snapshot_update")),
+        isolation=_isolation(config),
     )
 
 
@@ -132,6 +138,13 @@ def _events_dir(config: pytest.Config, template: Path) -> Path:
     if source and not events.exists():
         raise pytest.UsageError(f"sam events folder {events} ({source}) does not exist")
     return events
+
+
+def _isolation(config: pytest.Config) -> str:
+    value = config.getoption("sam_isolation") or config.getini("sam_isolation") or "thread"
+    if value not in ISOLATIONS:
+        raise pytest.UsageError(f"sam isolation {value!r}: choose from {', '.join(ISOLATIONS)}")
+    return value
 
 
 def _stage(name: str | None) -> str | None:

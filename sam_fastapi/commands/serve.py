@@ -30,8 +30,8 @@ def sam_fastapi_register_commands(subparsers: argparse._SubParsersAction) -> Non
         "serve",
         help="serve the template's APIs locally, as API Gateway + Lambda would (no Docker)",
         description="Route every request through the template's API events to its function, "
-                    "invoked in this process. RUNS YOUR CODE. Binds 127.0.0.1 unless --host "
-                    "says otherwise.",
+                    "each instance in a sandbox process of its own. RUNS YOUR CODE. Binds "
+                    "127.0.0.1 unless --host says otherwise.",
     )
     parser.add_argument("template", nargs="?", type=Path, default=Path("template.yaml"),
                         metavar="TEMPLATE")
@@ -48,6 +48,11 @@ def sam_fastapi_register_commands(subparsers: argparse._SubParsersAction) -> Non
     parser.add_argument("--concurrency", choices=("queue", "instances"), default="queue",
                         help="requests for a busy function wait for its one instance (queue, "
                              "the default) or start another, cold (instances)")
+    parser.add_argument("--isolation", choices=("process", "thread"), default="process",
+                        help="each function instance in a sandbox process of its own "
+                             "(process, the default: a crash or a hang ends only that "
+                             "instance, functions run in parallel), or in this process, one "
+                             "call at a time (thread)")
     parser.add_argument("--record", type=Path, default=None, metavar="DIR",
                         help="write each request's event and response snapshot to DIR, "
                              "replayable with pytest --sam")
@@ -89,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         app = create_app(args.template, stage=args.stage, parameter_overrides=overrides,
                          record_dir=args.record, redact=redact, concurrency=args.concurrency,
-                         reload=args.reload, check_tokens=not args.no_jwt_auth)
+                         reload=args.reload, check_tokens=not args.no_jwt_auth,
+                         isolation=args.isolation)
         tokens = app.gateway.ready_tokens(claims) if args.token or claims else []
     except GatewayError as exc:
         raise UsageError(str(exc)) from None

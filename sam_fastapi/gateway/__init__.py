@@ -3,7 +3,7 @@
 Contract with the pytest plugin (and the later ``serve`` command)::
 
     gateway = Gateway(project, stage=None, parameter_overrides=None, clock=time.time,
-                      integration_timeout=None)
+                      integration_timeout=None, isolation="thread")
     gateway.request(method, path, query=(), headers=(), body=b"", api_id=None) -> Exchange
     gateway.send(request, found=None, api_id=None, slot=0) -> Exchange   (an events.Request)
     gateway.replay(event) -> Exchange
@@ -55,8 +55,11 @@ Notes for callers:
   ``invocation.finished`` is False.
 - A handler that times out leaves a thread running (threads cannot be killed); its function
   starts cold on the next call, in a fresh set of modules.
-- Calls are serialized across the process (one at a time, whatever the thread or Gateway):
-  the swapped state (sys.modules, os.environ, the working directory) is process-wide.
+- ``isolation="thread"`` runs functions in this process: calls are serialized across the
+  process (one at a time, whatever the thread or Gateway), since the swapped state
+  (sys.modules, os.environ, the working directory) is process-wide. ``"process"`` runs each
+  instance in a sandbox process of its own (``process``): calls of different instances run in
+  parallel, and a crash, a hang or a memory hog only ends that instance.
 - Importing this package imports neither fastapi, mangum nor user code.
 """
 
@@ -72,7 +75,7 @@ from sam_fastapi.gateway import answers
 from sam_fastapi.gateway.auth import Authorizers, ReadyToken
 from sam_fastapi.gateway.errors import GatewayError
 from sam_fastapi.gateway.events import BUILDERS, EventKind, Request, classify, describe_non_proxy
-from sam_fastapi.gateway.invoker import Invocation, Invoker
+from sam_fastapi.gateway.invoker import ISOLATION, Invocation, Invoker
 from sam_fastapi.gateway.response import HttpResponse, InvalidResponse
 from sam_fastapi.gateway.router import Match, Miss, Route, Router
 from sam_fastapi.template.model import Project
@@ -118,7 +121,8 @@ class Gateway:
     def __init__(self, project: Project, *, stage: str | None = None,
                  parameter_overrides: Mapping[str, str] | None = None,
                  clock: Callable[[], float] = time.time,
-                 integration_timeout: float | None = None, check_tokens: bool = True) -> None:
+                 integration_timeout: float | None = None, check_tokens: bool = True,
+                 isolation: str = "thread") -> None:
         if parameter_overrides:
             from sam_fastapi.template.stacks import load_project
 
@@ -129,7 +133,10 @@ class Gateway:
                                              for k, a in project.apis.items()})
         self.project = project
         self.clock = clock
-        self.invoker = Invoker(project, clock=clock, gateway=self)
+        if isolation not in ISOLATION:
+            raise GatewayError(f"unknown isolation {isolation!r} "
+                               f"(choose from {', '.join(ISOLATION)})")
+        self.invoker = Invoker(project, clock=clock, gateway=self, start=ISOLATION[isolation])
         self.authorizers = Authorizers(project, self.invoker, clock=clock,
                                        check_tokens=check_tokens)
         self.router = Router.from_project(project, region=self.invoker.region)

@@ -35,6 +35,7 @@ import anyio.to_thread
 
 from sam_fastapi.gateway import Exchange, Gateway, GatewayError, answers, body_too_large
 from sam_fastapi.gateway.events import Request
+from sam_fastapi.gateway.invoker import ISOLATION
 from sam_fastapi.gateway.recording import DEFAULT_REDACTED, Recorder
 from sam_fastapi.gateway.router import Match
 from sam_fastapi.template import TemplateError
@@ -65,14 +66,16 @@ def create_app(template_path: str | os.PathLike[str], *, stage: str | None = Non
                record_dir: str | os.PathLike[str] | None = None,
                redact: Iterable[str] | None = DEFAULT_REDACTED,
                concurrency: str = "queue", reload: bool = False,
-               check_tokens: bool = True) -> GatewayApp:
+               check_tokens: bool = True, isolation: str = "process") -> GatewayApp:
     """An ASGI application serving every API event of the template.
 
     ``record_dir`` writes each request's event and response snapshot there (see
     ``recording``); ``redact`` names the headers whose values are replaced (None: none).
     ``reload`` starts a function cold when a file under its CodeUri or layers changed.
     ``check_tokens=False`` lets every request through JWT and Cognito authorizers.
-    Raises ``GatewayError`` (one line) when the template cannot be served.
+    ``isolation`` is ``"process"`` (each instance in a sandbox process of its own) or
+    ``"thread"`` (in this process, one call at a time). Raises ``GatewayError`` (one line)
+    when the template cannot be served.
     """
     if concurrency not in CONCURRENCY:
         raise GatewayError(f"unknown concurrency {concurrency!r} "
@@ -87,9 +90,12 @@ def create_app(template_path: str | os.PathLike[str], *, stage: str | None = Non
     recorder = None
     if record_dir is not None:
         recorder = Recorder(Path(record_dir), redact=() if redact is None else redact)
+    if isolation not in ISOLATION:
+        raise GatewayError(f"unknown isolation {isolation!r} "
+                           f"(choose from {', '.join(ISOLATION)})")
     return GatewayApp(project, stage=stage, recorder=recorder,
                       limit=1 if concurrency == "queue" else None, reload=reload,
-                      check_tokens=check_tokens)
+                      check_tokens=check_tokens, isolation=isolation)
 
 
 def from_environment() -> GatewayApp:
@@ -124,12 +130,15 @@ class GatewayApp:
     """
 
     def __init__(self, project: Project, *, stage: str | None, recorder: Recorder | None,
-                 limit: int | None, reload: bool, check_tokens: bool = True) -> None:
+                 limit: int | None, reload: bool, check_tokens: bool = True,
+                 isolation: str = "process") -> None:
         self.project = project
         self.stage = stage
         self.recorder = recorder
         self.reload = reload
-        self.gateway = Gateway(project, stage=stage, check_tokens=check_tokens)
+        self.gateway = Gateway(project, stage=stage, check_tokens=check_tokens,
+                               isolation=isolation)
+        self.in_process = isolation == "thread"
         self.running: str | None = None
         self._limit = limit
         self._slots: dict[str, _Slots] = {}
@@ -193,7 +202,10 @@ class GatewayApp:
             slots = self._slots[function] = _Slots(self._limit)
         slot = await slots.acquire()
         try:
-            return await self._caller.call(functools.partial(self._call, slot, found, request))
+            call = functools.partial(self._call, slot, found, request)
+            if not self.in_process:  # sandboxes share nothing: calls run side by side
+                return await anyio.to_thread.run_sync(call)
+            return await self._caller.call(call)
         finally:
             slots.release(slot)
 
@@ -201,7 +213,8 @@ class GatewayApp:
         function = found.route.function
         if self.reload:
             self._reload(function)
-        self.running = function
+        if self.in_process:
+            self.running = function
         try:
             return self.gateway.send(request, found=found, slot=slot)
         except GatewayError as exc:

@@ -7,7 +7,7 @@ import sys
 import sysconfig
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,9 @@ class FunctionSpec:
     memory_size: int
     runtime: str
     region: str
+    #: Every function of the template by logical id, with its deployed name: what a
+    #: ``lambda.invoke`` from a sandbox process is resolved against.
+    peers: Mapping[str, str] = field(default_factory=dict)
     #: The app a Web Adapter function serves (``Handler: run.sh``), called as the Adapter would.
     web_app: WebApp | None = None
 
@@ -94,6 +97,8 @@ def function_spec(project: Project, function: Function, region: str) -> Function
         memory_size=function.memory_size,
         runtime=str(function.runtime),
         region=region,
+        peers={logical_id: f.function_name if isinstance(f.function_name, str) else logical_id
+               for logical_id, f in project.functions.items()},
         web_app=web_app,
     )
 

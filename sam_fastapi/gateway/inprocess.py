@@ -29,11 +29,11 @@ from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
-from sam_fastapi.gateway.context import LambdaContext
 from sam_fastapi.gateway.environment import FunctionEnvironment, is_utc
 from sam_fastapi.gateway.function import FunctionSpec
-from sam_fastapi.gateway.instance import Outcome, exception_error, lambda_error, marshal
 from sam_fastapi.gateway.running import RUNNING, Running
+from sam_fastapi.runtime.context import LambdaContext
+from sam_fastapi.runtime.handler import Outcome, call_handler, exception_error, load_handler
 from sam_fastapi.webadapter import WebApp
 
 _MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pyd")
@@ -71,6 +71,8 @@ class InstanceThread(threading.Thread):
 
 class InProcessInstance:
     """A function's execution environment on a thread of this process (see the module)."""
+
+    in_process = True
 
     def __init__(self, spec: FunctionSpec) -> None:
         self.spec = spec
@@ -156,30 +158,9 @@ class InProcessInstance:
         """Import the handler as the Python runtime does; Lambda's init error shape on failure."""
         if self.spec.web_app is not None:
             return self._load_web_app(self.spec.web_app)
-        handler = self.spec.handler
-        module_name, _, attribute = handler.rpartition(".")
-        if not module_name:
-            return lambda_error(f"Bad handler '{handler}': not enough values to unpack "
-                                "(expected 2, got 1)", "Runtime.MalformedHandlerName")
-        module_name = module_name.replace("/", ".")
-        importlib.invalidate_caches()
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as exc:
-            return lambda_error(f"Unable to import module '{module_name}': {exc}",
-                                "Runtime.ImportModuleError")
-        except SyntaxError as exc:
-            return lambda_error(f"Syntax error in module '{module_name}': {exc}",
-                                "Runtime.UserCodeSyntaxError",
-                                [f' File "{exc.filename}" Line {exc.lineno}\n    {exc.text}'])
-        except BaseException as exc:  # whatever user code raises while being imported
-            return exception_error(exc, hide=__file__)
-        function = getattr(module, attribute, None)
-        if not callable(function):
-            return lambda_error(f"Handler '{attribute}' missing on module '{module_name}'",
-                                "Runtime.HandlerNotFound")
-        self.handler = function
-        return None
+        handler, error = load_handler(self.spec.handler)
+        self.handler = handler
+        return error
 
     def _load_web_app(self, web: WebApp) -> dict[str, Any] | None:
         """Import the app as its server would, start it and wait until it is ready, as the
@@ -208,18 +189,7 @@ class InProcessInstance:
 
     def _call(self, event: Any, context: LambdaContext) -> Outcome:
         assert self.handler is not None
-        request_id = context.aws_request_id
-        try:
-            result = self.handler(event, context)
-        except SystemExit as exc:
-            return Outcome(True, None, lambda_error(
-                f"RequestId: {request_id} Error: Runtime exited with error: exit status "
-                f"{exc.code}", "Runtime.ExitError"))
-        except BaseException as exc:  # the function failed: Lambda reports, it does not crash
-            error = exception_error(exc, hide=__file__)
-            error["requestId"] = request_id
-            return Outcome(True, None, error)
-        return marshal(result, request_id)
+        return call_handler(self.handler, event, context)
 
 
 def _abandon_imports(instance: InProcessInstance) -> None:

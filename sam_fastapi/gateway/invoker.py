@@ -5,22 +5,26 @@ invoker starts it, runs its init phase on its first call (a cold start), gives e
 ``LambdaContext`` and the function's Timeout, and discards an instance that timed out, failed
 to load or exited, so that the next call starts cold. Instances run in this process
 (``inprocess.InProcessInstance``, which swaps process-wide state around each call: loads and
-calls are serialized across every ``Invoker`` of the process).
+calls are serialized across every ``Invoker`` of the process), or each in a sandbox process
+of its own (``process.ProcessInstance``: no lock, calls of different instances in parallel);
+``ISOLATION`` names the two kinds.
 
 Each function has a pool of instances, numbered from 0: a caller that serves requests
 concurrently (``serve --concurrency instances``) names the slot a call runs on; everyone
 else uses slot 0.
 
 A handler may call another function of the project synchronously (``lambda_calls``: boto3's
-``lambda.invoke``; ``http_calls``): its caller holds the lock and waits for it, so the nested
-call runs without taking the lock, swapped in on top of the calling instance and swapped out
-before the caller goes on. The running call is known through ``running.RUNNING``, which
-FastAPI's worker threads and tasks inherit. A function that calls itself gets a spare
+``lambda.invoke``; ``http_calls``; from a sandbox, the call comes back to this process): its
+caller holds the lock and waits for it, so the nested call runs without taking the lock,
+swapped in on top of the calling instance and swapped out before the caller goes on. The
+running call is known through ``running.RUNNING``, which FastAPI's worker threads and tasks
+inherit. A function that calls itself gets a spare
 instance, as Lambda starts a second execution environment.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -29,28 +33,24 @@ import warnings
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sam_fastapi.gateway import lambda_calls
-from sam_fastapi.gateway.context import LambdaContext
 from sam_fastapi.gateway.errors import GatewayError
 from sam_fastapi.gateway.events import request_id
 from sam_fastapi.gateway.function import FunctionSpec, function_reference, function_spec
 from sam_fastapi.gateway.inprocess import InProcessInstance, InstanceThread
-from sam_fastapi.gateway.instance import (
-    MAX_RESPONSE_BYTES,
-    Instance,
-    Outcome,
-    lambda_error,
-    timeout_error,
-)
+from sam_fastapi.gateway.instance import Instance
+from sam_fastapi.gateway.process import ProcessInstance
 from sam_fastapi.gateway.running import RUNNING, Running
+from sam_fastapi.runtime.context import LambdaContext
+from sam_fastapi.runtime.handler import MAX_RESPONSE_BYTES, Outcome, lambda_error, timeout_error
 from sam_fastapi.template.model import Project
 
 if TYPE_CHECKING:
     from sam_fastapi.gateway import Gateway
 
-__all__ = ["INIT_TIMEOUT", "MAX_REQUEST_BYTES", "MAX_RESPONSE_BYTES", "GatewayError",
+__all__ = ["INIT_TIMEOUT", "ISOLATION", "MAX_REQUEST_BYTES", "MAX_RESPONSE_BYTES", "GatewayError",
            "Invocation", "Invoker", "Pool", "ThreadLeftRunningWarning", "function_reference"]
 
 #: Synchronous invocation request limit (6 MB).
@@ -62,7 +62,19 @@ INIT_TIMEOUT = 10.0
 _SWAP_LOCK = threading.Lock()
 
 #: Starts an instance of a function.
-InstanceFactory = Callable[[FunctionSpec], Instance]
+class InstanceFactory(Protocol):
+    """A kind of instance (``InProcessInstance``, ``process.ProcessInstance``): started with
+    a function's spec; ``in_process`` says its instances share this process's state."""
+
+    in_process: bool
+
+    def __call__(self, spec: FunctionSpec) -> Instance: ...
+
+
+#: The kinds of instance by the name ``serve --isolation`` and ``--sam-isolation`` give them:
+#: a thread of this process with its state swapped in, or a sandbox process of its own.
+ISOLATION: dict[str, InstanceFactory] = {"thread": InProcessInstance,
+                                         "process": ProcessInstance}
 
 
 class ThreadLeftRunningWarning(RuntimeWarning):
@@ -131,7 +143,7 @@ class Invoker:
         self.gateway = gateway
         self.start = start
         self._pools: dict[str, Pool] = {}
-        self._lock = _SWAP_LOCK
+        self._pools_lock = threading.Lock()
         self._strays: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
         self.strays_reported = 0  # how many stray threads were ever reported
         # Here rather than at the first call: importing boto3 takes a while, and a function's
@@ -165,25 +177,33 @@ class Invoker:
         if running is not None and running.instance.busy:
             # Called from a handler whose caller holds the lock and waits for it.
             return self._invoke_nested(pool, event)
-        with self._lock:
+        with _lock(pool.start):
             return self._invoke(pool, pool.get(slot), event, wait)
 
     def pool(self, logical_id: str) -> Pool:
         """The pool of a function; ``GatewayError`` for one that cannot run here."""
         pool = self._pools.get(logical_id)
-        if pool is None:
+        if pool is not None:
+            return pool
+        with self._pools_lock:
+            pool = self._pools.get(logical_id)
+            if pool is not None:
+                return pool
             function = self.project.functions.get(logical_id)
             if function is None:
                 known = ", ".join(self.project.functions) or "none"
                 raise GatewayError(f"no function {logical_id!r} in the template "
                                    f"(functions: {known})")
             spec = function_spec(self.project, function, self.region)
-            pool = self._pools[logical_id] = Pool(spec, self.start)
+            # A Web Adapter app is started as the Adapter starts it, which only an instance
+            # in this process does.
+            start = self.start if spec.web_app is None else InProcessInstance
+            pool = self._pools[logical_id] = Pool(spec, start)
         return pool
 
     def cold_start(self, logical_id: str | None = None) -> None:
         """Forget loaded code: the next call of the function (of every one if None) is cold."""
-        with self._lock:
+        with _lock(self.start):
             ids = list(self._pools) if logical_id is None else [logical_id]
             for key in ids:
                 pool = self._pools.get(key)
@@ -207,6 +227,8 @@ class Invoker:
 
     def _invoke(self, pool: Pool, instance: Instance, event: Any,
                 wait: float | None) -> Invocation:
+        if not instance.in_process:
+            return self._invoke_instance(pool, instance, event, wait)
         before = set(threading.enumerate())
         try:
             return self._invoke_instance(pool, instance, event, wait)
@@ -267,6 +289,12 @@ class Invoker:
         )
 
 
+def _lock(start: InstanceFactory) -> contextlib.AbstractContextManager[Any]:
+    """Instances in this process swap process-wide state: one load or call at a time.
+    Sandbox processes share nothing: calls of different instances run in parallel."""
+    return _SWAP_LOCK if start.in_process else contextlib.nullcontext()
+
+
 def _stray(thread: threading.Thread) -> bool:
     """Whether a thread that outlived a call runs on its own rather than idling in a pool.
 
@@ -282,7 +310,9 @@ def _stray(thread: threading.Thread) -> bool:
 
 
 def _exited(outcome: Outcome) -> bool:
-    return outcome.error is not None and outcome.error.get("errorType") == "Runtime.ExitError"
+    """The instance is gone: the runtime exited (or was stopped past MemorySize)."""
+    return outcome.error is not None and outcome.error.get("errorType") in (
+        "Runtime.ExitError", "Runtime.OutOfMemory")
 
 
 def _ms_since(start: float) -> float:

@@ -48,9 +48,9 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
-from sam_fastapi.gateway.context import LambdaContext
 from sam_fastapi.gateway.environment import TRACE_ID
-from sam_fastapi.gateway.instance import lambda_error
+from sam_fastapi.runtime.context import LambdaContext
+from sam_fastapi.runtime.handler import lambda_error
 from sam_fastapi.webadapter import WebApp
 
 #: Content types the runtime passes back as text (``lambda-http`` ``response.rs``).
