@@ -13,6 +13,7 @@ import pytest
 
 from pytest_samfastapi.replay import EventFile, snapshot_note
 from pytest_samfastapi.settings import open_session, read_settings, sam_session_key, shown
+from sam_fastapi import paths
 from sam_fastapi.gateway.snapshots import SUFFIX
 
 pytest_plugins = ("pytest_samfastapi.fixtures",)
@@ -71,11 +72,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> EventFile 
 
 
 def _stays_inside(path: Path, *folders: Path) -> bool:
-    try:
-        resolved = path.resolve()
-        return any(resolved.is_relative_to(folder.resolve()) for folder in folders)
-    except (OSError, RuntimeError):  # a symlink loop
-        return False
+    return paths.inside(path, *folders)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -37,6 +37,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
+from sam_fastapi import paths
 from sam_fastapi.findings import Location
 from sam_fastapi.template.model import Function, Intrinsic, Project
 
@@ -340,10 +341,8 @@ class ModuleFinder:
             return False
         path = directory / name
         if self._boundary is not None:
-            try:
-                if not path.resolve().is_relative_to(self._boundary):
-                    return False
-            except (OSError, RuntimeError):  # a symlink loop
+            target = paths.resolved(path)
+            if target is None or not target.is_relative_to(self._boundary):
                 return False
         return path.is_dir() if folder else path.is_file()
 
