@@ -15,10 +15,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from sam_fastapi.template import Project, TemplateError, build_project, load_template
-
 if TYPE_CHECKING:
     from sam_fastapi.gateway import Gateway
+    from sam_fastapi.template import Project
 
 
 @dataclass(frozen=True)
@@ -87,6 +86,8 @@ def read_settings(config: pytest.Config) -> Settings | None:
 def open_session(settings: Settings) -> SamSession:
     """Load the template; a template that cannot be read or names unknown parameters is a
     usage error, since no test could run against it."""
+    from sam_fastapi.template import TemplateError, build_project, load_template
+
     try:
         project = build_project(load_template(settings.template), settings.template,
                                 parameter_overrides=settings.parameters)

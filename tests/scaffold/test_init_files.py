@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from sam_fastapi.cli import main
+from sam_fastapi.scaffold import RUNTIMES
 from sam_fastapi.scaffold.files import write_project
 from sam_fastapi.scaffold.init import check_resource, init_files
 from sam_fastapi.template import build_project, load_template
@@ -32,6 +33,22 @@ def test_projects_are_lint_clean_and_translate(projects, capsys):
     assert "No problems found." in capsys.readouterr().out
     for template in templates:
         assert translate(load_template(template)) == []
+
+
+def test_every_offered_runtime_is_accepted_by_cfn_lint(tmp_path, capsys):
+    """``init --runtime`` offers only what the installed cfn-lint knows (python3.14 included)."""
+    assert "python3.14" in RUNTIMES
+    templates = []
+    for runtime in RUNTIMES:
+        root = tmp_path / runtime.replace(".", "")
+        write_project(root, init_files("shop", ["orders"], runtime=runtime))
+        templates.append(str(root / "template.yaml"))
+    code = main(["lint", *templates])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    # Only the deprecation warning of python3.10 (deprecated 2026-10-31), no invalid runtime.
+    problems = [line for line in out.splitlines() if ": " in line]
+    assert all("/python310/" in line and " W2531 " in line for line in problems), out
 
 
 def test_rest_project_tests_pass(projects, project_pytest):
