@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.metadata
 import json
+import platform
 import subprocess
 import sys
 import textwrap
@@ -139,12 +142,33 @@ def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) 
     assert "lint" in out and "rules" in out
 
 
-def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("option", ["--version", "-V"])
+def test_version_names_the_lint_tools_in_use(option: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
-        main(["--version"])
+        main([option])
 
     assert info.value.code == 0
-    assert capsys.readouterr().out == f"sam-fastapi {__version__}\n"
+    assert capsys.readouterr().out == (
+        f"sam-fastapi {__version__} (cfn-lint {importlib.metadata.version('cfn-lint')}, "
+        f"aws-sam-translator {importlib.metadata.version('aws-sam-translator')}, "
+        f"Python {platform.python_version()})\n")
+
+
+def test_version_says_when_the_lint_tools_are_not_installed(tmp_path: Path) -> None:
+    # An environment with sam-fastapi's runtime only: no site-packages, pluggy and packaging
+    # linked in, sam-fastapi from the checkout.
+    for name in ("pluggy", "packaging"):
+        (tmp_path / name).symlink_to(Path(importlib.import_module(name).__file__).parent)
+    root = Path(__file__).parents[1]
+    done = subprocess.run([sys.executable, "-S", "-m", "sam_fastapi", "--version"],
+                          env={"PYTHONPATH": f"{root}:{tmp_path}"}, capture_output=True,
+                          text=True)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (f"sam-fastapi {__version__} (cfn-lint not installed, "
+                           f"aws-sam-translator not installed, Python "
+                           f"{platform.python_version()})\n")
 
 
 def test_output_option_writes_the_report_to_a_file(
