@@ -95,7 +95,9 @@ class Response:
 
     def __repr__(self) -> str:
         served = f" from {self.function}" if self.function else " from the gateway"
-        return f"<Response [{self.status_code} {self.reason_phrase}]{served}>"
+        # Why the gateway answered by itself, so that a failed assertion on the status says it.
+        why = f" ({self.error})" if self.error and self.status_code >= 500 else ""
+        return f"<Response [{self.status_code} {self.reason_phrase}]{served}{why}>"
 
 
 class SamClient:
@@ -108,6 +110,9 @@ class SamClient:
         self.gateway = gateway
         self.authorize = authorize
         self.headers = _pairs(headers)
+
+    def __repr__(self) -> str:
+        return f"<SamClient {self.gateway.project.template_path.name}>"
 
     def without_auth(self) -> SamClient:
         """A client whose requests skip every authorizer, for tests that do not care."""
@@ -146,8 +151,16 @@ class SamClient:
         """Send one request; ``api_id`` picks the API when several serve the same path.
 
         ``claims`` are taken as a verified JWT/Cognito token's claims; ``auth=False`` skips
-        the route's authorizer (default: the client's, see ``without_auth``).
+        the route's authorizer (default: the client's, see ``without_auth``). A template
+        without an API raises ``GatewayError`` saying so: use ``invoke`` there.
         """
+        __tracebackhide__ = True
+        reason = self.gateway.nothing_to_route
+        if reason is not None:
+            from sam_fastapi.gateway import GatewayError
+
+            raise GatewayError(f"sam_client.{method.lower()}({path!r}): {reason}; call them "
+                               "with sam_client.invoke(logical_id, event)")
         header_pairs = _pairs(headers)
         given = {k.lower() for k, _ in header_pairs}
         header_pairs[0:0] = [(k, v) for k, v in self.headers if k.lower() not in given]
@@ -156,37 +169,57 @@ class SamClient:
             header_pairs.append(("content-type", content_type))
         if cookies:
             header_pairs.append(("cookie", "; ".join(f"{k}={v}" for k, v in cookies.items())))
-        exchange = self.gateway.request(
-            method.upper(), path if path.startswith("/") else f"/{path}",
-            query=_pairs(params), headers=header_pairs, body=body, api_id=api_id,
-            claims=claims, authorize=self.authorize if auth is None else auth,
-        )
+        from sam_fastapi.gateway import GatewayError
+
+        try:
+            exchange = self.gateway.request(
+                method.upper(), path if path.startswith("/") else f"/{path}",
+                query=_pairs(params), headers=header_pairs, body=body, api_id=api_id,
+                claims=claims, authorize=self.authorize if auth is None else auth,
+            )
+        except GatewayError as exc:
+            # Raised again here, where the traceback is hidden: the test's line shows, with
+            # the cause, and no frame of the gateway's own.
+            raise GatewayError(str(exc)) from None
         return Response(exchange)
 
     def get(self, path: str, **kwargs: Any) -> Response:
+        __tracebackhide__ = True
         return self.request("GET", path, **kwargs)
 
     def head(self, path: str, **kwargs: Any) -> Response:
+        __tracebackhide__ = True
         return self.request("HEAD", path, **kwargs)
 
     def options(self, path: str, **kwargs: Any) -> Response:
+        __tracebackhide__ = True
         return self.request("OPTIONS", path, **kwargs)
 
     def post(self, path: str, **kwargs: Any) -> Response:
+        __tracebackhide__ = True
         return self.request("POST", path, **kwargs)
 
     def put(self, path: str, **kwargs: Any) -> Response:
+        __tracebackhide__ = True
         return self.request("PUT", path, **kwargs)
 
     def patch(self, path: str, **kwargs: Any) -> Response:
+        __tracebackhide__ = True
         return self.request("PATCH", path, **kwargs)
 
     def delete(self, path: str, **kwargs: Any) -> Response:
+        __tracebackhide__ = True
         return self.request("DELETE", path, **kwargs)
 
     def invoke(self, logical_id: str, event: Any) -> Invocation:
         """Invoke a function directly with any event, as ``aws lambda invoke`` would."""
-        return self.gateway.invoke(logical_id, event)
+        __tracebackhide__ = True
+        from sam_fastapi.gateway import GatewayError
+
+        try:
+            return self.gateway.invoke(logical_id, event)
+        except GatewayError as exc:
+            raise GatewayError(str(exc)) from None
 
 
 def _pairs(values: Pairs | None) -> list[tuple[str, str]]:

@@ -7,6 +7,8 @@ needs it.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Generator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -60,6 +62,39 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if settings.stage:
         lines.append(f"sam stage: {settings.stage}")
     return lines
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+    """Undo what threads functions left running wrote to ``os.environ`` during the test.
+
+    Such a thread runs outside any function's environment; without this its writes would
+    stay in the test process for the tests that follow. Only done while one is or was
+    running during the test (it is reported as ``ThreadLeftRunningWarning``), since it also
+    undoes what the test itself wrote to ``os.environ`` without ``monkeypatch``.
+    """
+    session = item.config.stash.get(sam_session_key, None)
+    if session is None:
+        return (yield)
+    saved = dict(os.environ)
+    before = session.invoker  # None until a test first uses the gateway
+    reported = before.strays_reported if before is not None else 0
+    had_strays = before is not None and bool(before.stray_threads())
+    try:
+        return (yield)
+    finally:
+        invoker = session.invoker
+        if invoker is not None and (had_strays or invoker.strays_reported != reported
+                                    or invoker.stray_threads()):
+            _restore_environ(saved)
+
+
+def _restore_environ(saved: dict[str, str]) -> None:
+    for key in [key for key in os.environ if key not in saved]:
+        del os.environ[key]
+    for key, value in saved.items():
+        if os.environ.get(key) != value:
+            os.environ[key] = value
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> EventFile | None:

@@ -17,6 +17,7 @@ import pytest
 
 if TYPE_CHECKING:
     from sam_fastapi.gateway import Gateway
+    from sam_fastapi.gateway.invoker import Invoker
     from sam_fastapi.template import Project
 
 
@@ -41,6 +42,11 @@ class SamSession:
         self.settings = settings
         self.project = project
         self._gateway: Gateway | None = None
+
+    @property
+    def invoker(self) -> Invoker | None:
+        """The gateway's invoker, once a test has used the gateway."""
+        return self._gateway.invoker if self._gateway is not None else None
 
     @property
     def gateway(self) -> Gateway:

@@ -7,7 +7,6 @@ import functools
 import json
 import logging
 import sys
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +29,9 @@ def run_cfn_lint(template_path: Path, template: dict[str, Any]) -> list[Finding]
 
     The configuration comes from the same places the ``cfn-lint`` command reads it:
     ``.cfnlintrc`` in the working and home folders and the template's ``Metadata: cfn-lint``.
-    The template is the one ``load_template`` decoded, so it is not parsed twice; cfn-lint
-    changes it while it runs (it merges SAM Globals into resources).
+    The template is the one cfn-lint's own decoder gave (its rules rely on its node types,
+    such as the aliases it records); cfn-lint changes it while it runs (it merges SAM Globals
+    into resources).
     """
     from cfnlint.config import ConfigMixIn
     from cfnlint.exceptions import CfnLintExitException
@@ -82,7 +82,7 @@ class CfnLintJob:
     def result(self) -> list[Finding]:
         """The findings; ``CfnLintError`` when cfn-lint could not run, RuntimeError on a crash."""
         try:
-            return [_from_dict(item) for item in self._child.answer()]
+            return [Finding.from_json(item) for item in self._child.answer()]
         except ChildFailed as exc:
             if exc.returncode == 2:
                 raise CfnLintError(exc.last_line) from None
@@ -92,14 +92,6 @@ class CfnLintJob:
 
     def cancel(self) -> None:
         self._child.cancel()
-
-
-def _from_dict(item: dict[str, Any]) -> Finding:
-    return Finding(
-        rule=item["rule"], name=item["name"], severity=Severity(item["severity"]),
-        message=item["message"], location=Location(**item["location"]),
-        resource=item["resource"],
-    )
 
 
 def remember_repeated_work() -> list[str]:
@@ -181,18 +173,23 @@ def _ratio(a: str, b: str) -> float:
 
 
 def main(argv: list[str]) -> int:
-    from sam_fastapi.template.loader import TemplateError, load_template
+    from cfnlint.decode import decode
 
     remember_repeated_work()
     path = Path(argv[0])
+    logging.getLogger("cfnlint").setLevel(logging.CRITICAL)
     try:
-        findings = run_cfn_lint(path, load_template(path))
-    except TemplateError:
-        findings = []  # the parent reports SF001 from its own reading
+        template, problems = decode(str(path))
+    except RecursionError:
+        template, problems = None, ["too deep"]
+    try:
+        # An unreadable template is the parent's SF001, from its own reading.
+        findings = [] if problems or not isinstance(template, dict) else run_cfn_lint(
+            path, template)
     except CfnLintError as exc:
         print(exc, file=sys.stderr)
         return 2
-    json.dump([asdict(f) for f in findings], sys.stdout)
+    json.dump([f.to_json() for f in findings], sys.stdout)
     return 0
 
 

@@ -89,3 +89,35 @@ class Finding:
     def sort_key(self) -> tuple:
         loc = self.location
         return (loc.file, loc.line, loc.column, self.rule, self.message)
+
+    def to_json(self) -> dict[str, object]:
+        """Plain JSON values, as a child process or the cache hands them on."""
+        loc = self.location
+        return {"rule": self.rule, "name": self.name, "severity": self.severity.label,
+                "message": self.message, "resource": self.resource,
+                "location": [loc.file, loc.line, loc.column, loc.end_line, loc.end_column]}
+
+    @classmethod
+    def from_json(cls, data: object) -> Finding:
+        """The finding ``to_json`` gave; ValueError for anything of another shape."""
+        if not isinstance(data, dict) or set(data) != _FINDING_KEYS:
+            raise ValueError(f"not a finding: {data!r:.80}")
+        location = data["location"]
+        if not (isinstance(location, list) and len(location) == 5
+                and isinstance(location[0], str)
+                and all(_is_int(n) for n in location[1:3])
+                and all(n is None or _is_int(n) for n in location[3:])):
+            raise ValueError(f"not a location: {location!r:.80}")
+        texts = (data["rule"], data["name"], data["message"])
+        if not all(isinstance(t, str) for t in texts) or not (
+                data["resource"] is None or isinstance(data["resource"], str)):
+            raise ValueError(f"not a finding: {data!r:.80}")
+        return cls(data["rule"], data["name"], Severity.parse(str(data["severity"])),
+                   data["message"], Location(*location), data["resource"])
+
+
+_FINDING_KEYS = {"rule", "name", "severity", "message", "resource", "location"}
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

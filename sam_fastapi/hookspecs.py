@@ -26,8 +26,10 @@ def sam_fastapi_register_checks() -> Sequence[Check]:
     """Return the checks this plugin adds to ``sam-fastapi lint``.
 
     Called once per run, before any template is read. Each check carries its ``rule``
-    (id, name, default severity, docs) and yields ``Violation`` objects for a ``Project``;
-    a check that raises is reported as SF000 and the run goes on.
+    (id, name, default severity, docs) and ``run(project, ctx)`` yields ``Violation`` objects
+    for a ``Project``; ``ctx`` (``sam_fastapi.checks.base.CheckContext``) carries the lint
+    configuration and a memo shared by the checks of one run. A check that raises is reported
+    as SF000 and the run goes on.
     """
 
 

@@ -18,7 +18,7 @@ import pluggy
 from sam_fastapi import __version__, hookimpl
 from sam_fastapi.cache import Cache, digest
 from sam_fastapi.cfn import CfnLintJob
-from sam_fastapi.checks.base import Check
+from sam_fastapi.checks.base import Check, CheckContext
 from sam_fastapi.config import LintConfig
 from sam_fastapi.findings import Finding, Location, Rule, Severity, Violation
 from sam_fastapi.plugins import registered_checks, registered_rules
@@ -149,10 +149,6 @@ class Linter:
         self.check_time_limit = check_time_limit
         self.checks: list[Check] = registered_checks(pm)
         self.rules: dict[str, Rule] = registered_rules(pm)
-        for check in self.checks:
-            # Checks with options of their own (the route rules' --import) read the config.
-            if callable(getattr(check, "configure", None)):
-                check.configure(config)
         self.cache = Cache("lint") if config.use_cache else None
         # Analyses whose rules are all deselected are not run at all (``--select SF``).
         self.runs_transform = config.is_selected(TRANSFORM_FAILED.id)
@@ -188,17 +184,15 @@ class Linter:
     def _load(self, path: Path) -> Finding | tuple[Project, _External]:
         """The project, and the cfn-lint and transform findings (from the cache when unchanged).
 
-        The cache keeps a plain copy of the decoded template, its source positions and the
-        external findings (what depends on the template's bytes alone); the project model is
-        built again each time, because it also looks at the file system.
+        The template is read and the project model built from the file on every run, so
+        our checks see what is on disk whatever the cache holds. The cache keeps only the
+        external findings, which depend on the template's bytes (and cfn-lint's settings).
         """
         key = self._cache_key(path)
-        cached = self.cache.get(key) if self.cache is not None and key is not None else None
-        if cached is not None:
-            template, positions, external = cached
-            return build_project(template, path, positions=positions), _External(external)
-        cfn_job = CfnLintJob(path) if self.runs_cfn_lint else None
-        transform_job = TranslationJob() if self.runs_transform else None
+        cached = self._cached_findings(key)
+        start_jobs = cached is None
+        cfn_job = CfnLintJob(path) if start_jobs and self.runs_cfn_lint else None
+        transform_job = TranslationJob() if start_jobs and self.runs_transform else None
         try:
             template = load_template(path)
         except TemplateError as exc:
@@ -209,6 +203,8 @@ class Linter:
         positions = index_positions(template)
         snapshot = plain(template)
         project = build_project(snapshot, path, positions=positions)
+        if cached is not None:
+            return project, _External(cached)
         if transform_job is not None:
             if project.has_sam_resources and _declares_sam_transform(template):
                 transform_job.submit(snapshot)
@@ -221,10 +217,22 @@ class Linter:
             findings += self._transform_findings(path, project, transform_job)
             crashed = any(f.rule == CHECK_CRASHED.id for f in findings)
             if self.cache is not None and key is not None and not crashed:
-                self.cache.put(key, (snapshot, positions, findings))
+                self.cache.put(key, {"external": [f.to_json() for f in findings]})
             return findings
 
         return project, _External(collect)
+
+    def _cached_findings(self, key: str | None) -> list[Finding] | None:
+        """The stored external findings for ``key``; None for a miss or a malformed entry."""
+        if self.cache is None or key is None:
+            return None
+        entry = self.cache.get(key)
+        if not isinstance(entry, dict) or not isinstance(entry.get("external"), list):
+            return None
+        try:
+            return [Finding.from_json(item) for item in entry["external"]]
+        except ValueError:
+            return None
 
     def _cfn_lint_findings(self, path: Path, job: CfnLintJob | None) -> list[Finding]:
         if job is None:
@@ -270,12 +278,14 @@ class Linter:
     # -- our own checks -------------------------------------------------------------------
 
     def _run_checks(self, project: Project) -> Iterable[Finding]:
+        # One context per template: what a check computes for several rules is made once.
+        ctx = CheckContext(self.config)
         for check in self.checks:
             rule = check.rule
             if not self.config.is_selected(rule.id):
                 continue
             try:
-                violations = _run_bounded(check, project, self.check_time_limit)
+                violations = _run_bounded(check, project, ctx, self.check_time_limit)
             except Exception as exc:
                 name = f"{type(check).__module__}.{type(check).__qualname__}"
                 yield self._finding(
@@ -331,7 +341,8 @@ class CheckTimedOut(Exception):
     pass
 
 
-def _run_bounded(check: Check, project: Project, limit: float) -> list[Violation]:
+def _run_bounded(check: Check, project: Project, ctx: CheckContext,
+                 limit: float) -> list[Violation]:
     """Run a check in a daemon thread: a check that hangs is abandoned at ``limit`` seconds.
 
     The thread cannot be stopped, only left behind; being a daemon, it does not keep the
@@ -341,7 +352,7 @@ def _run_bounded(check: Check, project: Project, limit: float) -> list[Violation
 
     def target() -> None:
         try:
-            outcome.append(list(check.run(project)))
+            outcome.append(list(check.run(project, ctx)))
         except BaseException as exc:  # reported by the caller as SF000
             outcome.append(exc)
 

@@ -85,7 +85,8 @@ def test_digest_separates_its_parts() -> None:
     assert digest("a", b"b") == digest(b"a", "b")
 
 
-@pytest.mark.parametrize("damage", [b"", b"not a pickle", pickle.dumps({"x": 1})[:-3]])
+@pytest.mark.parametrize("damage", [b"", b"not json", b'{"format": 2, "key"', b"\xff\xfe",
+                                    b"[" * 100_000, pickle.dumps("value")])
 def test_a_damaged_entry_is_a_miss(tmp_path: Path, damage: bytes) -> None:
     cache = Cache("lint", tmp_path)
     key = digest("k")
@@ -93,6 +94,24 @@ def test_a_damaged_entry_is_a_miss(tmp_path: Path, damage: bytes) -> None:
     (tmp_path / "lint" / key[:2] / key).write_bytes(damage)
 
     assert cache.get(key) is None
+
+
+def test_an_entry_written_for_another_key_is_a_miss(tmp_path: Path) -> None:
+    cache = Cache("lint", tmp_path)
+    mine, other = digest("mine"), digest("other")
+    cache.put(other, "for other inputs")
+    (tmp_path / "lint" / mine[:2]).mkdir(parents=True)
+    (tmp_path / "lint" / other[:2] / other).rename(tmp_path / "lint" / mine[:2] / mine)
+
+    assert cache.get(mine) is None
+
+
+def test_a_value_json_cannot_hold_is_not_stored(tmp_path: Path) -> None:
+    cache = Cache("lint", tmp_path)
+    cache.put(digest("a"), {"path": Path("x")})
+    cache.put(digest("b"), float("nan"))
+
+    assert entries(tmp_path) == []
 
 
 def test_an_unwritable_cache_folder_only_costs_time(tmp_path: Path) -> None:
@@ -225,7 +244,7 @@ def test_a_corrupt_entry_is_analysed_again_and_replaced(
     assert lint(project, capsys) == first
     assert translations(translator_starts) == 1
     assert entries(folder) == [entry]
-    assert pickle.loads(entry.read_bytes()) is not None
+    assert json.loads(entry.read_bytes())["value"]["external"] == []
 
 
 def test_the_cache_is_never_written_inside_the_project(
@@ -275,3 +294,96 @@ def test_cached_findings_follow_the_working_folder_of_each_run(
     monkeypatch.chdir(project)
     assert files_and_rules() == [("template.yaml", rule) for rule in ("E3002", "SF002", "SF101")]
     assert translations(translator_starts) == 0
+
+
+# -- planted entries: a cache restored from elsewhere is untrusted input ---------------------
+
+BROKEN = Path(__file__).parent.parent / "examples" / "broken"
+
+
+class _RunsACommand:
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple:
+        return (os.system, (f"touch {self.marker}",))
+
+
+def broken_findings(capsys: pytest.CaptureFixture[str], *options: str) -> list[tuple]:
+    main(["lint", "--format", "json", *options, str(BROKEN)])
+    return sorted((f["rule"], f["file"], f["line"]) for f in json.loads(capsys.readouterr().out))
+
+
+@pytest.fixture
+def broken_entry(capsys: pytest.CaptureFixture[str]) -> tuple[Path, list[tuple]]:
+    """The cache entry of examples/broken after a first run, and that run's findings."""
+    found = broken_findings(capsys)
+    (entry,) = entries(Path(os.environ["SAM_FASTAPI_CACHE_DIR"]))
+    return entry, found
+
+
+def test_a_planted_pickle_runs_nothing(
+    broken_entry: tuple[Path, list[tuple]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    entry, found = broken_entry
+    marker = tmp_path / "ran"
+    entry.write_bytes(pickle.dumps(_RunsACommand(marker)))
+
+    assert broken_findings(capsys) == found
+    assert not marker.exists()
+
+
+def test_a_planted_empty_analysis_hides_nothing(
+    broken_entry: tuple[Path, list[tuple]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    entry, found = broken_entry
+    assert len(found) == 21
+    assert broken_findings(capsys, "--no-cache") == found
+    key = entry.name
+    for planted in (
+        pickle.dumps(({"Resources": {}}, {}, [])),
+        json.dumps({"format": 2, "key": key, "value": [{"Resources": {}}, {}, []]}).encode(),
+        json.dumps({"format": 2, "key": key,
+                    "value": {"template": {"Resources": {}}, "positions": {},
+                              "external": [{"rule": "E0000"}]}}).encode(),
+    ):
+        entry.write_bytes(planted)
+        assert broken_findings(capsys) == found
+
+
+def test_stored_findings_never_change_what_our_checks_report(
+    broken_entry: tuple[Path, list[tuple]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An entry of the right shape holds only cfn-lint's and the transform's findings: our
+    checks run on the files as they are on disk, whatever it says."""
+    entry, found = broken_entry
+    key = entry.name
+    entry.write_bytes(json.dumps({"format": 2, "key": key, "value": {"external": []}}).encode())
+
+    ours = [f for f in found if f[0] not in ("SF002",) and f[0].startswith("SF")]
+    assert len(ours) == 20
+    assert broken_findings(capsys) == ours
+
+
+@pytest.mark.parametrize("value", [
+    None, 7, "text", [], {"external": None}, {"external": [None]}, {"external": [{}]},
+    {"external": [{"rule": "E1", "name": "n", "severity": "fatal", "message": "m",
+                   "resource": None, "location": ["t.yaml", 1, 1, None, None]}]},
+    {"external": [{"rule": "E1", "name": "n", "severity": "error", "message": "m",
+                   "resource": None, "location": ["t.yaml", "1", 1, None, None]}]},
+    {"external": [{"rule": "E1", "name": "n", "severity": "error", "message": "m",
+                   "resource": None, "location": {"file": "t.yaml"}}]},
+    {"external": [{"rule": ["E1"], "name": "n", "severity": "error", "message": "m",
+                   "resource": None, "location": ["t.yaml", 1, 1, None, None]}]},
+])
+def test_a_wrong_shape_entry_is_analysed_again(
+    project: Path, capsys: pytest.CaptureFixture[str], translator_starts: list[str],
+    value: object,
+) -> None:
+    first = lint(project, capsys)
+    (entry,) = entries(Path(os.environ["SAM_FASTAPI_CACHE_DIR"]))
+    entry.write_text(json.dumps({"format": 2, "key": entry.name, "value": value}))
+
+    translator_starts.clear()
+    assert lint(project, capsys) == first
+    assert translations(translator_starts) == 1

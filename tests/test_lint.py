@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from sam_fastapi import hookimpl
+from sam_fastapi.checks.base import CheckContext, Memo
 from sam_fastapi.config import LintConfig
 from sam_fastapi.findings import Finding, Location, Rule, Severity, Violation
 from sam_fastapi.lint import Linter, collect_templates
@@ -23,7 +24,7 @@ class HandlerFileCheck:
 
     rule = Rule("SF950", "test-locations", Severity.WARNING, "Test rule.", DOCS)
 
-    def run(self, project: Project) -> Iterator[Violation]:
+    def run(self, project: Project, ctx: object) -> Iterator[Violation]:
         for function in project.functions.values():
             yield Violation("in the handler file", resource=function.logical_id,
                             location=Location("svc/app.py", 3, 5))
@@ -315,3 +316,52 @@ def test_wrong_types_everywhere_never_crash_any_check(tmp_path: Path) -> None:
 
     assert [f.message for f in findings if f.rule == "SF000"] == []
     assert findings, "the odd template is reported, not silently accepted"
+
+
+class MemoCheck:
+    """Two rules sharing one analysis through ``ctx.memo``; each reports what it was given."""
+
+    computed: list[str] = []
+
+    def __init__(self, rule_id: str) -> None:
+        self.rule = Rule(rule_id, f"test-memo-{rule_id}", Severity.WARNING, "Test rule.", DOCS)
+
+    def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
+        def compute() -> str:
+            MemoCheck.computed.append(project.template_path.name)
+            return project.template_path.name
+
+        shared = ctx.memo.get("analysis", compute)
+        yield Violation(f"{shared} import={ctx.config.import_apps}")
+
+
+class MemoPlugin:
+    @hookimpl
+    def sam_fastapi_register_checks(self) -> list[MemoCheck]:
+        return [MemoCheck("SF951"), MemoCheck("SF952")]
+
+
+def test_checks_share_one_memo_per_template_and_get_the_configuration(tmp_path):
+    MemoCheck.computed = []
+    first = write(tmp_path, FUNCTION, "a/template.yaml")
+    second = write(tmp_path, FUNCTION, "b/template.yaml")
+    pm = get_plugin_manager(entry_points=False)
+    pm.register(MemoPlugin())
+    result = Linter(pm, LintConfig(select=("SF95",), use_cache=False,
+                                   import_apps=True)).lint([first, second])
+    assert sorted(MemoCheck.computed) == ["template.yaml", "template.yaml"]
+    assert [f.message for f in result.findings] == ["template.yaml import=True"] * 4
+
+
+def test_a_memo_computation_that_raises_raises_for_every_asker():
+    memo = Memo()
+    calls = []
+
+    def broken() -> None:
+        calls.append(1)
+        raise ValueError("no")
+
+    for _ in range(2):
+        with pytest.raises(ValueError):
+            memo.get("k", broken)
+    assert calls == [1]

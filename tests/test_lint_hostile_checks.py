@@ -22,7 +22,7 @@ def rule(rule_id: str) -> Rule:
 class Hangs:
     rule = rule("HX001")
 
-    def run(self, project):
+    def run(self, project, ctx):
         released.wait(30)
         return []
 
@@ -30,21 +30,21 @@ class Hangs:
 class YieldsStrings:
     rule = rule("HX002")
 
-    def run(self, project):
+    def run(self, project, ctx):
         yield "not a violation"
 
 
 class ReturnsNone:
     rule = rule("HX003")
 
-    def run(self, project):
+    def run(self, project, ctx):
         return None
 
 
 class Raises:
     rule = rule("HX004")
 
-    def run(self, project):
+    def run(self, project, ctx):
         raise KeyError("Properties")
 
 

@@ -47,7 +47,7 @@ class TimeoutMissing:
     rule = Rule("SF901", "timeout-missing", Severity.WARNING,
                 "A function leaves Timeout at its default.", DOCS)
 
-    def run(self, project):
+    def run(self, project, ctx):
         for function in project.functions.values():
             yield Violation(f"{function.logical_id} has no Timeout",
                             resource=function.logical_id,
@@ -57,7 +57,7 @@ class TimeoutMissing:
 class Exploding:
     rule = Rule("SF902", "exploding", Severity.ERROR, "Always crashes.", DOCS)
 
-    def run(self, project):
+    def run(self, project, ctx):
         raise KeyError("Properties")
 
 

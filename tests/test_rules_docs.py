@@ -84,3 +84,13 @@ def test_rules_command_prints_the_docs(rule_id: str, capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     assert out.startswith(f"# {rule.id} {rule.name} ({rule.severity.label})\n\n{rule.summary}\n")
     assert out.endswith(rule.docs)
+
+
+def test_the_readme_rules_table_lists_every_builtin_rule_by_id_and_name():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    listed = dict(re.findall(r"^\| (SF\d{3}) \| ([a-z0-9-]+) \|", readme, re.MULTILINE))
+    builtin = {rule.id: rule.name
+               for rule in registered_rules(get_plugin_manager(entry_points=False)).values()}
+    assert listed == builtin

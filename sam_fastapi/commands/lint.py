@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -41,7 +42,22 @@ def _split(values: list[str] | None) -> list[str]:
     return [v.strip() for value in values or () for v in value.split(",") if v.strip()]
 
 
+#: What lint runs beside its own checks: (module, distribution), from the ``lint`` extra.
+LINT_STACK = (("cfnlint", "cfn-lint"), ("samtranslator", "aws-sam-translator"))
+
+
+def require_lint_stack() -> None:
+    """A one-line UsageError naming the install command when the ``lint`` extra is missing."""
+    missing = [dist for module, dist in LINT_STACK if importlib.util.find_spec(module) is None]
+    if missing:
+        raise UsageError(
+            f"lint needs {' and '.join(missing)}, not installed here: "
+            "pip install 'sam-fastapi[lint]' (or, for a tool environment of its own, "
+            "pipx install 'sam-fastapi[lint]')")
+
+
 def run(args: argparse.Namespace) -> int:
+    require_lint_stack()
     from sam_fastapi.cfn import CfnLintError
     from sam_fastapi.config import ConfigError, load_config
     from sam_fastapi.lint import Linter, collect_templates

@@ -45,14 +45,16 @@ class Row:
 
 def rows(template: Path, *, import_apps: bool = False) -> tuple[list[Row], list[str]]:
     """The route map of ``template`` and notes (import failures, what was not read)."""
+    from sam_fastapi.checks.base import CheckContext
     from sam_fastapi.checks.routes.coverage import coverage
+    from sam_fastapi.config import LintConfig
     from sam_fastapi.template import TemplateError, build_project, load_template
 
     try:
         project = build_project(load_template(template), template)
     except TemplateError as exc:
         raise UsageError(str(exc)) from None
-    result = coverage(project, import_apps=import_apps)
+    result = coverage(project, CheckContext(LintConfig(import_apps=import_apps)))
     found: list[Row] = []
     notes = [failure.message for failure in result.failures]
     for function in project.functions.values():

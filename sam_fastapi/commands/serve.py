@@ -18,6 +18,8 @@ if TYPE_CHECKING:  # imported when serve runs, so other commands start without t
     import logging
     import socket
 
+    from sam_fastapi.gateway.auth import ReadyToken
+
 LOOPBACK = "127.0.0.1"
 INSTALL_HINT = "sam-fastapi serve needs uvicorn: pip install 'sam-fastapi[serve]'"
 
@@ -50,10 +52,21 @@ def sam_fastapi_register_commands(subparsers: argparse._SubParsersAction) -> Non
                         help="write each request's event and response snapshot to DIR, "
                              "replayable with pytest --sam")
     parser.add_argument("--redact", action="append", default=[], metavar="HEADER",
-                        help="also replace this header's value in recordings (repeatable; "
-                             "Authorization, Cookie and X-Api-Key always are)")
+                        help="also replace this header's value wherever it appears in "
+                             "recordings (repeatable; Authorization, Proxy-Authorization, "
+                             "Cookie, X-Api-Key, X-Amz-Security-Token and credential query "
+                             "parameters always are)")
     parser.add_argument("--no-redact", action="store_true",
-                        help="record header values as they came")
+                        help="record header and query values as they came")
+    parser.add_argument("--token", action="store_true",
+                        help="print a token that the template's JWT and Cognito authorizers "
+                             "accept on every route for this run (12 hours)")
+    parser.add_argument("--claim", action="append", default=[], metavar="CLAIM=VALUE",
+                        help="a claim of that token (repeatable; implies --token; a JSON "
+                             "VALUE such as 3 or [\"admins\"] is read as JSON)")
+    parser.add_argument("--no-jwt-auth", action="store_true",
+                        help="let every request through JWT and Cognito authorizers "
+                             "(Lambda authorizers still run)")
     parser.set_defaults(handler=run)
 
 
@@ -69,14 +82,21 @@ def run(args: argparse.Namespace) -> int:
     host = check_host(args.host)
     if not args.template.is_file():
         raise UsageError(f"{args.template}: no such file")
-    overrides = dict(_pair(item) for item in args.parameter_overrides)
+    overrides = dict(_pair(item, "--parameter-overrides") for item in args.parameter_overrides)
+    claims = {key: _claim_value(value) for key, value in
+              (_pair(item, "--claim") for item in args.claim)}
     redact = None if args.no_redact else (*DEFAULT_REDACTED, *args.redact)
     try:
         app = create_app(args.template, stage=args.stage, parameter_overrides=overrides,
                          record_dir=args.record, redact=redact, concurrency=args.concurrency,
-                         reload=args.reload)
+                         reload=args.reload, check_tokens=not args.no_jwt_auth)
+        tokens = app.gateway.ready_tokens(claims) if args.token or claims else []
     except GatewayError as exc:
         raise UsageError(str(exc)) from None
+    if (args.token or claims) and not tokens:
+        app.close()
+        raise UsageError(f"--token: {args.template} has no route behind a JWT or Cognito "
+                         "authorizer (Lambda authorizers get what you send them)")
     sock = bind(host, args.port)
     log = _console_log()
     port = sock.getsockname()[1]
@@ -90,6 +110,16 @@ def run(args: argparse.Namespace) -> int:
              host if ":" not in host else f"[{host}]", port, args.template, functions,
              "" if functions == 1 else "s", ", reload" if args.reload else "",
              f", recording to {args.record}" if args.record else "")
+    if args.no_jwt_auth:
+        log.warning("sam-fastapi serve: *** JWT AND COGNITO AUTHORIZERS ARE OFF (--no-jwt-auth): "
+                    "every request gets through them, and functions see no authorizer claims; "
+                    "Lambda authorizers still run ***")
+    for ready in tokens:
+        _log_token(log, ready)
+    nothing = app.gateway.nothing_to_route
+    if nothing:
+        log.warning("sam-fastapi serve: nothing to route: %s; every request is answered 404 "
+                    "(pytest --sam's sam_client.invoke(logical_id, event) calls them)", nothing)
     saved = sys.stdout, sys.stderr
     sys.stdout = FunctionOutput(sys.stdout, app)
     sys.stderr = FunctionOutput(sys.stderr, app)
@@ -193,8 +223,28 @@ def _is_loopback(host: str) -> bool:
         return host == "localhost"
 
 
-def _pair(item: str) -> tuple[str, str]:
+def _log_token(log: logging.Logger, ready: ReadyToken) -> None:
+    import json
+
+    authorizer = ready.authorizer
+    shown = json.dumps({k: v for k, v in ready.claims.items() if k not in ("iat", "exp")})
+    log.info("sam-fastapi serve: a token %s (%s) accepts until the server stops or 12 hours "
+             "pass, with claims %s:\n  Authorization: Bearer %s", authorizer.name,
+             authorizer.api_id, shown, ready.token)
+
+
+def _pair(item: str, option: str) -> tuple[str, str]:
     key, sep, value = item.partition("=")
     if not sep or not key:
-        raise UsageError(f"--parameter-overrides {item!r}: expected KEY=VALUE")
+        raise UsageError(f"{option} {item!r}: expected KEY=VALUE")
     return key, value
+
+
+def _claim_value(value: str) -> object:
+    """A claim's value: JSON when it reads as JSON (numbers, lists, booleans), else the text."""
+    import json
+
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value

@@ -5,7 +5,7 @@ Contract with the pytest plugin (and the later ``serve`` command)::
     gateway = Gateway(project, stage=None, parameter_overrides=None, clock=time.time,
                       integration_timeout=None)
     gateway.request(method, path, query=(), headers=(), body=b"", api_id=None) -> Exchange
-    gateway.send(request, found=None, api_id=None) -> Exchange   (an events.Request)
+    gateway.send(request, found=None, api_id=None, slot=0) -> Exchange   (an events.Request)
     gateway.replay(event) -> Exchange
     gateway.invoke(logical_id, event) -> Invocation
     gateway.cold_start(logical_id=None) -> None
@@ -21,7 +21,14 @@ Notes for callers:
 - Several APIs: see ``router`` for how one is picked; ``api_id`` is the API's logical id
   (``ServerlessRestApi``/``ServerlessHttpApi`` for the implicit ones).
 - ``stage`` replaces the stage name of every API (REST default ``Prod``, HTTP ``$default``).
+- ``check_tokens=False`` lets every request through JWT and Cognito authorizers (Lambda
+  authorizers still run); ``gateway.ready_tokens(claims)`` are tokens that pass them.
 - ``parameter_overrides`` win over ``samconfig.toml`` (the template is read again).
+- One ``Gateway`` per project: its ``invoker`` keeps each function's pool of instances
+  (``slot`` picks one; ``serve --concurrency instances`` uses several), so every request shares
+  one router, one authorizer cache and one JWT key.
+- Every answer the gateway makes by itself comes from ``answers``; each event kind
+  (``events``) converts the function's result for its own payload format.
 - The gateway answers by itself (``Exchange.function`` is None) with 403
   ``{"message":"Missing Authentication Token"}`` (REST) or 404 ``{"message":"Not Found"}`` (HTTP
   API) when no route matches; ``Exchange.error`` then says why.
@@ -35,6 +42,9 @@ Notes for callers:
   ``Exchange.event``/``invocation`` those of the Lambda authorizer when one ran).
 - A handler's ``boto3`` ``lambda.invoke`` of a template function, and (opt-in) its HTTP calls
   to the template's APIs, are answered in-process (``lambda_calls``, ``http_calls``).
+- A body over API Gateway's 10 MB quota is answered 413 before routing; an event over
+  Lambda's 6 MB invocation limit is answered 413 ``{"message": "Request Too Long"}`` (REST
+  observed, HTTP APIs unconfirmed: answered the same).
 - ``Exchange.header(name)`` and ``Exchange.json()`` are conveniences.
 - Setup problems that no request could fix (unknown ``api_id`` or function, S3 or image code,
   a non-Python runtime, an event that is not an HTTP proxy event for ``replay``) raise
@@ -58,22 +68,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sam_fastapi.gateway import http_calls
-from sam_fastapi.gateway.auth import Authorizers
+from sam_fastapi.gateway import answers
+from sam_fastapi.gateway.auth import Authorizers, ReadyToken
+from sam_fastapi.gateway.errors import GatewayError
 from sam_fastapi.gateway.events import BUILDERS, EventKind, Request, classify, describe_non_proxy
-from sam_fastapi.gateway.invoker import GatewayError, Invocation, Invoker
-from sam_fastapi.gateway.response import (
-    HttpResponse,
-    InvalidResponse,
-    error_response,
-    from_v1,
-    from_v2,
-    timeout_response,
-)
-from sam_fastapi.gateway.router import ApiInfo, Match, Miss, Route, Router
+from sam_fastapi.gateway.invoker import Invocation, Invoker
+from sam_fastapi.gateway.response import HttpResponse, InvalidResponse
+from sam_fastapi.gateway.router import Match, Miss, Route, Router
 from sam_fastapi.template.model import Project
 
-__all__ = ["Exchange", "Gateway", "GatewayError", "Invocation"]
+__all__ = ["Exchange", "Gateway", "GatewayError", "Invocation", "body_too_large"]
 
 #: How long API Gateway waits for Lambda before answering itself (§4.3: REST 29 s, HTTP 30 s).
 INTEGRATION_TIMEOUTS = {"rest": 29.0, "http": 30.0}
@@ -91,6 +95,14 @@ class Exchange:
     invocation: Invocation | None
     error: str | None  # why the gateway answered with an error itself
 
+    @classmethod
+    def answered(cls, response: HttpResponse, reason: str | None, *,
+                 function: str | None = None, event: dict[str, Any] | None = None,
+                 invocation: Invocation | None = None) -> Exchange:
+        """The gateway's own answer (``answers``), with why it made it."""
+        return cls(response.status, response.headers, response.body, function, event,
+                   invocation, reason)
+
     def header(self, name: str) -> str | None:
         """The first value of a header, by case-insensitive name."""
         name = name.lower()
@@ -106,7 +118,7 @@ class Gateway:
     def __init__(self, project: Project, *, stage: str | None = None,
                  parameter_overrides: Mapping[str, str] | None = None,
                  clock: Callable[[], float] = time.time,
-                 integration_timeout: float | None = None) -> None:
+                 integration_timeout: float | None = None, check_tokens: bool = True) -> None:
         if parameter_overrides:
             from sam_fastapi.template import build_project, load_template
 
@@ -117,11 +129,11 @@ class Gateway:
                                              for k, a in project.apis.items()})
         self.project = project
         self.clock = clock
-        self.invoker = Invoker(project, clock=clock)
-        self.authorizers = Authorizers(project, self.invoker, clock=clock)
+        self.invoker = Invoker(project, clock=clock, gateway=self)
+        self.authorizers = Authorizers(project, self.invoker, clock=clock,
+                                       check_tokens=check_tokens)
         self.router = Router.from_project(project, region=self.invoker.region)
         self.integration_timeout = integration_timeout
-        http_calls.register(self)
 
     def request(self, method: str, path: str, *,
                 query: Sequence[tuple[str, str]] | Mapping[str, str] = (),
@@ -137,10 +149,14 @@ class Gateway:
                                 now=self.clock())
         return self.send(request, api_id=api_id, claims=claims, authorize=authorize)
 
-    def send(self, request: Request, *, found: Match | None = None, api_id: str | None = None,
-             claims: Mapping[str, Any] | None = None, authorize: bool = True) -> Exchange:
+    def send(self, request: Request, *, found: Match | Miss | None = None,
+             api_id: str | None = None, claims: Mapping[str, Any] | None = None,
+             authorize: bool = True, slot: int = 0) -> Exchange:
         """``request`` for a request already read; ``found`` is its route when the caller
-        matched it already (with this gateway's router, or one of the same project)."""
+        matched it already (with this gateway's router, or one of the same project); ``slot``
+        the instance of the function's pool that serves it (see ``invoker``)."""
+        if len(request.body) > answers.MAX_BODY_BYTES:
+            return body_too_large()
         if found is None:
             found = self._match(request.method, request.path, api_id=api_id)
         if isinstance(found, Miss):
@@ -150,13 +166,12 @@ class Gateway:
         if authorize:
             decision = self.authorizers.check(found, event, request, claims=claims)
             if decision is not None and decision.response is not None:
-                refused = decision.response
-                return Exchange(refused.status, refused.headers, refused.body, None,
-                                decision.event, decision.invocation, decision.reason)
+                return Exchange.answered(decision.response, decision.reason,
+                                         event=decision.event, invocation=decision.invocation)
             if decision is not None:
                 event["requestContext"]["authorizer"] = decision.authorizer
         return self._exchange(kind, found.route, event, request.header("accept"), request.method,
-                              fresh=True)
+                              fresh=True, slot=slot)
 
     def replay(self, event: Mapping[str, Any]) -> Exchange:
         """Route a recorded proxy event by its own method and path (or route) and invoke it."""
@@ -178,6 +193,21 @@ class Gateway:
                           None)
         return self._exchange(kind, route, dict(event), accept, method)
 
+    def ready_tokens(self, claims: Mapping[str, Any] | None = None) -> list[ReadyToken]:
+        """A token for each JWT/Cognito authorizer that guards a route, accepted on all its
+        routes for this gateway's lifetime (see ``Authorizers.ready_tokens``)."""
+        routes = [r for table in self.router.apis.values() for r in table.routes]
+        return self.authorizers.ready_tokens(routes, claims)
+
+    @property
+    def nothing_to_route(self) -> str | None:
+        """Why no request can reach a function (the template has no API), or None."""
+        if self.router.apis:
+            return None
+        functions = ", ".join(self.project.functions) or "none"
+        return (f"{self.project.template_path.name} has no API: no function has an Api or "
+                f"HttpApi event (functions: {functions})")
+
     def invoke(self, logical_id: str, event: Any) -> Invocation:
         """Raw invocation of a function, as ``aws lambda invoke`` would."""
         return self.invoker.invoke(logical_id, event)
@@ -188,6 +218,9 @@ class Gateway:
 
     def _match(self, method: str, path: str, *, api_id: str | None,
                kinds: tuple[str, ...] = ("rest", "http")) -> Match | Miss:
+        reason = self.nothing_to_route
+        if reason is not None:
+            raise GatewayError(f"{method} {path}: {reason}; invoke them directly instead")
         try:
             return self.router.match(method, path, api_id=api_id, kinds=kinds)
         except LookupError as exc:
@@ -206,45 +239,43 @@ class Gateway:
         return None
 
     def _exchange(self, kind: type[EventKind], route: Route, event: dict[str, Any],
-                  accept: str | None, method: str, *, fresh: bool = False) -> Exchange:
+                  accept: str | None, method: str, *, fresh: bool = False,
+                  slot: int = 0) -> Exchange:
         api = route.api
+        function = route.function
         wait = self.integration_timeout or INTEGRATION_TIMEOUTS[api.kind]
-        invocation = self.invoker.invoke(route.function, event, fresh=fresh, wait=wait)
+        invocation = self.invoker.invoke(function, event, fresh=fresh, wait=wait, slot=slot)
         if not invocation.finished:
-            response = timeout_response(api.is_http)
-            reason = f"{route.function} did not answer within the integration timeout ({wait:g} s)"
-            return Exchange(response.status, response.headers, response.body, route.function,
-                            event, invocation, reason)
+            reason = f"{function} did not answer within the integration timeout ({wait:g} s)"
+            return Exchange.answered(answers.integration_timed_out(api.is_http), reason,
+                                     function=function, event=event, invocation=invocation)
         if invocation.error is not None:
-            reason = f"{route.function} failed: {_describe_error(invocation.error)}"
-            return _failed(api, route, event, invocation, reason)
+            failed = "failed" if invocation.initialized else "failed to start"
+            reason = f"{function} {failed}: {_describe_error(invocation.error)}"
+            # Lambda refused an event over 6 MB: API Gateway says so itself, no function ran.
+            refused = invocation.error.get("errorType") == "RequestTooLargeException"
+            answer = (answers.event_too_large if refused else answers.integration_failed)
+            return Exchange.answered(answer(api.is_http), reason,
+                                     function=function, event=event, invocation=invocation)
         try:
-            response = _convert(kind, api, invocation.result, accept)
+            response = kind.response(invocation.result, api, accept)
         except InvalidResponse as exc:
-            reason = f"{route.function} returned an invalid proxy response: {exc}"
-            return _failed(api, route, event, invocation, reason)
+            reason = f"{function} returned an invalid proxy response: {exc}"
+            return Exchange.answered(answers.integration_failed(api.is_http), reason,
+                                     function=function, event=event, invocation=invocation)
         body = b"" if method == "HEAD" else response.body
-        return Exchange(response.status, response.headers, body, route.function, event,
+        return Exchange(response.status, response.headers, body, function, event,
                         invocation, None)
 
 
-def _convert(kind: type[EventKind], api: ApiInfo, result: Any,
-             accept: str | None) -> HttpResponse:
-    if kind.payload_format_version == "2.0":
-        return from_v2(result)
-    return from_v1(result, http_api=api.is_http, binary_media_types=api.binary_media_types,
-                   accept=accept)
-
-
-def _failed(api: ApiInfo, route: Route, event: dict[str, Any], invocation: Invocation,
-            reason: str) -> Exchange:
-    response = error_response(api.is_http)
-    return Exchange(response.status, response.headers, response.body, route.function, event,
-                    invocation, reason)
+def body_too_large() -> Exchange:
+    """API Gateway's answer to a request body over its 10 MB quota, before any routing."""
+    return Exchange.answered(answers.body_too_large(), "the request body is over API "
+                             f"Gateway's {answers.MAX_BODY_BYTES} byte quota")
 
 
 def _miss(miss: Miss) -> Exchange:
-    return Exchange(miss.status, miss.headers, miss.body, None, None, None, miss.reason)
+    return Exchange.answered(answers.no_route(miss.api.is_http), miss.reason)
 
 
 def _describe_error(error: Mapping[str, Any]) -> str:

@@ -6,12 +6,14 @@ container: ``uvicorn --factory 'sam_fastapi.gateway.asgi:from_environment'`` rea
 from ``SAM_FASTAPI_TEMPLATE``.
 
 Each request is routed, turned into the event API Gateway would send, and invoked on a thread
-(the event loop never waits for a handler). A function has logical instances like Lambda's
-execution environments, never running two invocations at once: with ``concurrency="queue"``
-(reserved concurrency 1) requests for a busy function wait for its one instance; with
-``"instances"`` a request that finds every instance busy starts another one, cold. The invoker
-swaps process-wide state (``sys.modules``, ``os.environ``, the working directory) around a
-call, so handlers themselves still run one at a time in the process.
+(the event loop never waits for a handler). One ``Gateway`` serves every request (one router,
+one authorizer cache, one JWT key). A function has instances like Lambda's execution
+environments, kept in its pool by the invoker and never running two invocations at once:
+with ``concurrency="queue"`` (reserved concurrency 1) requests for a busy function wait for
+slot 0; with ``"instances"`` a request that finds every slot taken takes a new one, whose
+instance starts cold. The invoker swaps process-wide state (``sys.modules``, ``os.environ``,
+the working directory) around a call, so handlers themselves still run one at a time in the
+process.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import functools
 import logging
 import os
 import queue
+import re
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
@@ -30,10 +33,9 @@ from typing import Any
 
 import anyio.to_thread
 
-from sam_fastapi.gateway import Exchange, Gateway, GatewayError
+from sam_fastapi.gateway import Exchange, Gateway, GatewayError, answers, body_too_large
 from sam_fastapi.gateway.events import Request
 from sam_fastapi.gateway.recording import DEFAULT_REDACTED, Recorder
-from sam_fastapi.gateway.response import error_response
 from sam_fastapi.gateway.router import Match
 from sam_fastapi.template import TemplateError, build_project, load_template
 from sam_fastapi.template.model import Project
@@ -51,6 +53,8 @@ Send = Callable[[Message], Awaitable[None]]
 
 #: Folders under a CodeUri that are not the function's code (a virtualenv, caches, VCS).
 _NOT_CODE = frozenset({"__pycache__", "node_modules", ".aws-sam", ".git", ".venv", "venv"})
+#: Frames of Python's import system in an init error's trace: the same in every one.
+_IMPORT_MACHINERY = re.compile(r'File "(<frozen importlib\.|.*[/\\]importlib[/\\]__init__\.py")')
 #: Headers a server computes for the body it sends; the function's values do not apply.
 _HOP_BY_HOP = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive"})
 
@@ -59,12 +63,14 @@ def create_app(template_path: str | os.PathLike[str], *, stage: str | None = Non
                parameter_overrides: dict[str, str] | None = None,
                record_dir: str | os.PathLike[str] | None = None,
                redact: Iterable[str] | None = DEFAULT_REDACTED,
-               concurrency: str = "queue", reload: bool = False) -> GatewayApp:
+               concurrency: str = "queue", reload: bool = False,
+               check_tokens: bool = True) -> GatewayApp:
     """An ASGI application serving every API event of the template.
 
     ``record_dir`` writes each request's event and response snapshot there (see
     ``recording``); ``redact`` names the headers whose values are replaced (None: none).
     ``reload`` starts a function cold when a file under its CodeUri or layers changed.
+    ``check_tokens=False`` lets every request through JWT and Cognito authorizers.
     Raises ``GatewayError`` (one line) when the template cannot be served.
     """
     if concurrency not in CONCURRENCY:
@@ -82,7 +88,8 @@ def create_app(template_path: str | os.PathLike[str], *, stage: str | None = Non
     if record_dir is not None:
         recorder = Recorder(Path(record_dir), redact=() if redact is None else redact)
     return GatewayApp(project, stage=stage, recorder=recorder,
-                      limit=1 if concurrency == "queue" else None, reload=reload)
+                      limit=1 if concurrency == "queue" else None, reload=reload,
+                      check_tokens=check_tokens)
 
 
 def from_environment() -> GatewayApp:
@@ -92,8 +99,8 @@ def from_environment() -> GatewayApp:
                       stage=os.environ.get("SAM_FASTAPI_STAGE") or None)
 
 
-class _Instances:
-    """The logical instances of one function: which are idle, and who waits for one."""
+class _Slots:
+    """Which slots of one function's pool are idle, and who waits for one."""
 
     def __init__(self, limit: int | None) -> None:
         self.limit = limit
@@ -113,21 +120,22 @@ class _Instances:
 class GatewayApp:
     """The ASGI application ``create_app`` returns.
 
-    Instance ``n`` of every function lives in ``gateways[n]`` (one Invoker each);
     ``running`` names the function whose handler runs right now, for output prefixes.
     """
 
     def __init__(self, project: Project, *, stage: str | None, recorder: Recorder | None,
-                 limit: int | None, reload: bool) -> None:
+                 limit: int | None, reload: bool, check_tokens: bool = True) -> None:
         self.project = project
         self.stage = stage
         self.recorder = recorder
         self.reload = reload
-        self.gateways = [Gateway(project, stage=stage)]
+        self.gateway = Gateway(project, stage=stage, check_tokens=check_tokens)
         self.running: str | None = None
         self._limit = limit
-        self._instances: dict[str, _Instances] = {}
+        self._slots: dict[str, _Slots] = {}
         self._signatures: dict[str, tuple[tuple[str, int, int], ...]] = {}
+        # Why each function could not start, as last logged: logged again only when it changes.
+        self._start_failures: dict[str, str] = {}
         # The invoker swaps process-wide state around a call: one call at a time, whatever
         # the Gateway it belongs to, made by one thread in the order requests came.
         self._caller = _Caller()
@@ -141,8 +149,7 @@ class GatewayApp:
     def close(self) -> None:
         """Stop every instance's thread."""
         self._caller.stop()
-        for gateway in self.gateways:
-            gateway.cold_start()
+        self.gateway.cold_start()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -156,48 +163,51 @@ class GatewayApp:
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
         start = time.perf_counter()
-        body = await _read_body(receive)
-        request = Request.build(scope["method"], _target(scope), headers=_headers(scope),
-                                body=body)
-        found = self.gateways[0].router.match(request.method, request.path)
+        headers = _headers(scope)
+        body = await _read_body(receive, headers, answers.MAX_BODY_BYTES)
+        if body is None:
+            exchange = body_too_large()
+            self._log(scope["method"], scope["path"], exchange, time.perf_counter() - start)
+            await _respond(send, exchange, head=scope["method"] == "HEAD")
+            return
+        request = Request.build(scope["method"], _target(scope), headers=headers, body=body)
+        nothing = self.gateway.nothing_to_route
+        found = None if nothing else self.gateway.router.match(request.method, request.path)
         if isinstance(found, Match):
             exchange = await self._invoke(found, request)
-        else:  # the gateway answers by itself, no function runs
-            exchange = self.gateways[0].request(request.method, _query_path(request),
-                                                headers=request.headers, body=request.body)
+        elif found is not None:  # the gateway answers by itself, no function runs
+            exchange = self.gateway.send(request, found=found)
+        else:  # there is no API: nothing at any path
+            exchange = Exchange.answered(answers.no_route(True), "no API")
         if self.recorder is not None and exchange.event is not None:
             # Written before the answer: a client that got it finds the files.
             await anyio.to_thread.run_sync(self.recorder.record, exchange)
         # Logged before the answer too, so a client that got it finds the line.
-        self._log(request, exchange, time.perf_counter() - start)
+        self._log(request.method, request.path, exchange, time.perf_counter() - start)
         await _respond(send, exchange, head=request.method == "HEAD")
 
     async def _invoke(self, found: Match, request: Request) -> Exchange:
         function = found.route.function
-        instances = self._instances.get(function)
-        if instances is None:
-            instances = self._instances[function] = _Instances(self._limit)
-        slot = await instances.acquire()
+        slots = self._slots.get(function)
+        if slots is None:
+            slots = self._slots[function] = _Slots(self._limit)
+        slot = await slots.acquire()
         try:
             return await self._caller.call(functools.partial(self._call, slot, found, request))
         finally:
-            instances.release(slot)
+            slots.release(slot)
 
     def _call(self, slot: int, found: Match, request: Request) -> Exchange:
         function = found.route.function
-        while len(self.gateways) <= slot:
-            self.gateways.append(Gateway(self.project, stage=self.stage))
-        gateway = self.gateways[slot]
         if self.reload:
             self._reload(function)
         self.running = function
         try:
-            return gateway.send(request, found=found)
+            return self.gateway.send(request, found=found, slot=slot)
         except GatewayError as exc:
             # The function cannot run here at all; other functions still can.
-            response = error_response(found.route.api.is_http)
-            return Exchange(response.status, response.headers, response.body, function,
-                            None, None, str(exc))
+            return Exchange.answered(answers.integration_failed(found.route.api.is_http),
+                                     str(exc), function=function)
         finally:
             self.running = None
 
@@ -206,8 +216,7 @@ class GatewayApp:
         previous = self._signatures.get(function)
         self._signatures[function] = signature
         if previous is not None and previous != signature:
-            for gateway in self.gateways:
-                gateway.cold_start(function)
+            self.gateway.cold_start(function)
 
     def _folders(self, function: str) -> list[Path]:
         spec = self.project.functions[function]
@@ -216,14 +225,38 @@ class GatewayApp:
                     if layer.content_dir is not None]
         return folders
 
-    def _log(self, request: Request, exchange: Exchange, seconds: float) -> None:
+    def _log(self, method: str, path: str, exchange: Exchange, seconds: float) -> None:
         invocation = exchange.invocation
         start = "" if invocation is None else (" cold" if invocation.cold else " warm")
-        line = (f"{request.method} {request.path} -> {exchange.function or 'gateway'} "
+        line = (f"{method} {path} -> {exchange.function or 'gateway'} "
                 f"{exchange.status} {seconds * 1000:.1f} ms{start}")
-        if exchange.error:
+        function = exchange.function
+        trace: list[str] = []
+        if function is not None and _cannot_start(exchange):
+            # The same cause on every request says nothing new: once, with the user's trace.
+            if self._start_failures.get(function) == exchange.error:
+                line += f" ({function} cannot start, as logged above)"
+            else:
+                self._start_failures[function] = exchange.error or ""
+                line += f" ({exchange.error})"
+                error = invocation.error if invocation is not None else None
+                trace = [str(t).rstrip() for t in (error or {}).get("stackTrace") or []
+                         if not _IMPORT_MACHINERY.search(str(t))]
+        elif exchange.error:
             line += f" ({exchange.error})"
+        if function is not None and invocation is not None and invocation.initialized:
+            self._start_failures.pop(function, None)
         logger.info(line)
+        for frame in trace:
+            logger.info(frame)
+
+
+def _cannot_start(exchange: Exchange) -> bool:
+    """The function never got the event: it cannot run here, or its init failed."""
+    invocation = exchange.invocation
+    if invocation is None:
+        return exchange.status >= 500  # a GatewayError: no instance could be made
+    return not invocation.initialized
 
 
 class _Caller:
@@ -288,13 +321,23 @@ def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | Non
         future.set_result(result)
 
 
-async def _read_body(receive: Receive) -> bytes:
+async def _read_body(receive: Receive, headers: list[tuple[str, str]],
+                     limit: int) -> bytes | None:
+    """The request body; None, without reading the rest, once it is over ``limit`` bytes."""
+    length = next((v for k, v in headers if k.lower() == "content-length"), None)
+    if length is not None and length.strip().isdigit() and int(length) > limit:
+        return None
     chunks = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             break
-        chunks.append(message.get("body", b""))
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
         if not message.get("more_body", False):
             break
     return b"".join(chunks)
@@ -307,13 +350,15 @@ def _target(scope: Scope) -> str:
     return f"{path}?{query}" if query else path
 
 
-def _query_path(request: Request) -> str:
-    return f"{request.path}?{request.raw_query}" if request.raw_query else request.path
-
-
 def _headers(scope: Scope) -> list[tuple[str, str]]:
-    """The client's headers, plus what a proxy in front of the function would add."""
-    headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+    """The client's headers, plus what a proxy in front of the function would add.
+
+    ASGI servers lowercase header names; REST APIs pass the client's casing through, which
+    is most often the canonical one (``Content-Type``), so names get that back. (HTTP APIs
+    lowercase them in the event themselves.)
+    """
+    headers = [(_canonical(k.decode("latin-1")), v.decode("latin-1"))
+               for k, v in scope["headers"]]
     present = {k.lower() for k, _ in headers}
     server = scope.get("server") or (None, None)
     client = scope.get("client") or (None, None)
@@ -323,6 +368,11 @@ def _headers(scope: Scope) -> list[tuple[str, str]]:
              ("X-Forwarded-Port", server[1]), ("X-Forwarded-For", client[0]))
     headers.extend((k, str(v)) for k, v in added if v is not None and k.lower() not in present)
     return headers
+
+
+@functools.lru_cache(maxsize=256)
+def _canonical(name: str) -> str:
+    return "-".join(part[:1].upper() + part[1:] for part in name.split("-"))
 
 
 async def _respond(send: Send, exchange: Exchange, *, head: bool) -> None:

@@ -1,8 +1,9 @@
 """The events API Gateway sends to Lambda: one class per payload kind, as Mangum has one per source.
 
 ``RestEvent`` (REST API), ``HttpApiV1Event`` (HTTP API, payload 1.0) and ``HttpApiV2Event``
-(HTTP API, payload 2.0) each build the event AWS sends for a routed request, say how to read a
-recorded one back (``infer``, ``method``, ``path``), and name the response format they expect.
+(HTTP API, payload 2.0) each own both directions: they build the event AWS sends for a routed
+request, read a recorded one back (``infer``, ``method``, ``path``), and turn the function's
+result into the HTTP response (``response``).
 Field shapes follow the real events in APIGW-BEHAVIOR §3 and ``tests/data/events``.
 """
 
@@ -20,7 +21,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, quote, urlencode
 
-from sam_fastapi.gateway.router import Match
+from sam_fastapi.gateway.response import HttpResponse, from_v1, from_v2
+from sam_fastapi.gateway.router import ApiInfo, Match
 
 ACCOUNT_ID = "123456789012"
 SOURCE_IP = "127.0.0.1"
@@ -94,6 +96,12 @@ class EventKind:
 
     @classmethod
     def build(cls, request: Request, match: Match) -> dict[str, Any]:
+        raise NotImplementedError
+
+    @classmethod
+    def response(cls, result: Any, api: ApiInfo, accept: str | None) -> HttpResponse:
+        """The HTTP response API Gateway makes of the function's ``result`` (``accept``: the
+        request's Accept header); ``response.InvalidResponse`` when it would refuse it."""
         raise NotImplementedError
 
     @classmethod
@@ -183,6 +191,10 @@ class RestEvent(EventKind):
         return event
 
     @classmethod
+    def response(cls, result: Any, api: ApiInfo, accept: str | None) -> HttpResponse:
+        return from_v1(result, binary_media_types=api.binary_media_types, accept=accept)
+
+    @classmethod
     def _event_path(cls, match: Match) -> str:
         return "/" + match.path.lstrip("/")
 
@@ -207,6 +219,10 @@ class HttpApiV1Event(RestEvent):
     def infer(cls, event: Mapping[str, Any]) -> bool:
         return (event.get("version") == "1.0" and "httpMethod" in event
                 and "requestContext" in event and "type" not in event)
+
+    @classmethod
+    def response(cls, result: Any, api: ApiInfo, accept: str | None) -> HttpResponse:
+        return from_v1(result, http_api=True)
 
     @classmethod
     def _event_path(cls, match: Match) -> str:
@@ -283,6 +299,10 @@ class HttpApiV2Event(EventKind):
         else:
             event["isBase64Encoded"] = False
         return event
+
+    @classmethod
+    def response(cls, result: Any, api: ApiInfo, accept: str | None) -> HttpResponse:
+        return from_v2(result)
 
     @classmethod
     def method(cls, event: Mapping[str, Any]) -> str:

@@ -24,23 +24,17 @@ it cannot deadlock on the process-wide lock.
 from __future__ import annotations
 
 import io
-import weakref
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from sam_fastapi.gateway.invoker import GatewayError, Invoker, running_invoker
+from sam_fastapi.gateway.errors import GatewayError
+from sam_fastapi.gateway.running import waiting_caller
 
 if TYPE_CHECKING:
     from sam_fastapi.gateway import Exchange, Gateway
 
 #: The environment variable with which a test run tells functions to opt in.
 OPT_IN = "SAM_FASTAPI_HTTP_CALLS"
-_GATEWAYS: weakref.WeakKeyDictionary[Invoker, Gateway] = weakref.WeakKeyDictionary()
-
-
-def register(gateway: Gateway) -> None:
-    """Let calls made from ``gateway``'s handlers find it (``Gateway`` does so itself)."""
-    _GATEWAYS[gateway.invoker] = gateway
 
 
 def api_url(gateway: Gateway, api_id: str | None = None) -> str:
@@ -49,7 +43,7 @@ def api_url(gateway: Gateway, api_id: str | None = None) -> str:
     tables = gateway.router.apis
     if api_id is None:
         if not tables:
-            raise GatewayError("the template declares no Api or HttpApi events")
+            raise GatewayError(gateway.nothing_to_route or "the template has no API")
         api_id = next(iter(tables))
     if api_id not in tables:
         raise GatewayError(f"no API {api_id!r} with routes (APIs: {', '.join(tables)})")
@@ -60,8 +54,8 @@ def api_url(gateway: Gateway, api_id: str | None = None) -> str:
 def route(method: str, url: str, headers: list[tuple[str, str]],
           body: bytes) -> Exchange | None:
     """Send the request through the running handler's gateway if ``url`` is one of its APIs."""
-    invoker = running_invoker()
-    gateway = _GATEWAYS.get(invoker) if invoker is not None else None
+    running = waiting_caller()
+    gateway = running.gateway if running is not None else None
     if gateway is None:
         return None
     parts = urlsplit(url)

@@ -3,7 +3,7 @@
 Two handlers on botocore's event system of boto3's default session (clients made from it copy
 them): ``before-parameter-build.lambda.Invoke`` keeps the call's parameters, and
 ``before-call.lambda.Invoke`` answers the call itself when it comes from a handler the
-gateway is running (``invoker.running_invoker``) and names a function of the template: by name
+gateway is running (``running.waiting_caller``) and names a function of the template: by name
 (``FunctionName``, else the logical id), partial or full ARN in the gateway's region and
 account. Anything else goes on to AWS as usual, so a call to a function outside the template
 fails as it would (``NoCredentialsError`` in a test run without credentials) and never
@@ -23,10 +23,13 @@ import importlib.util
 import io
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sam_fastapi.gateway.events import ACCOUNT_ID
-from sam_fastapi.gateway.invoker import Invoker, running_invoker
+from sam_fastapi.gateway.running import waiting_caller
+
+if TYPE_CHECKING:
+    from sam_fastapi.gateway.invoker import Invoker
 
 _PARAMS = "sam_fastapi.invoke_params"
 _installed_on: Any = None
@@ -88,10 +91,11 @@ def _keep_params(params: Mapping[str, Any], context: dict[str, Any], **_: Any) -
 
 
 def _answer(context: Mapping[str, Any], **_: Any) -> tuple[Any, dict[str, Any]] | None:
-    invoker = running_invoker()
+    running = waiting_caller()
     params = context.get(_PARAMS)
-    if invoker is None or params is None:
+    if running is None or params is None:
         return None
+    invoker = running.invoker
     logical_id = resolve(invoker, str(params.get("FunctionName", "")))
     if logical_id is None:
         return None

@@ -6,20 +6,28 @@ and ``get_casts_7_0001.response.json`` beside it, the snapshot ``pytest --sam`` 
 with (``snapshots``). Requests the gateway answered itself (no route) carry no event, and
 server errors (5xx) would replay red by design: neither is written.
 
-Secrets do not reach the files: the values of the redacted headers (``Authorization``,
-``Cookie``, ``X-Api-Key`` by default, case-insensitive) become ``PLACEHOLDER`` wherever the event
-carries them (single and multi-value headers, the HTTP API ``cookies`` list, the REST API key in
-the request context); a cookie keeps its name so the app still sees which cookie came. The same
-values are replaced in the response snapshot, where an app that echoes them would leak them, and
-so a replay of the redacted event answers what the snapshot says (values shorter than six
-characters are left there: they would match by chance).
+Secrets do not reach the files. What is known to be one: the values of the redacted headers
+(``Authorization``, ``Proxy-Authorization``, ``Cookie``, ``X-Api-Key``, ``X-Amz-Security-Token``
+by default, case-insensitive; of a ``Bearer``/``Basic`` value the token too), each cookie's
+value, query parameters whose names say credential (``api_key``, ``access_token``, ``token``,
+``client_secret``, ``password``, ``X-Amz-Signature``...) and the REST API key in the request
+context. Every occurrence of such a value, anywhere in the event and in the response snapshot,
+becomes ``PLACEHOLDER``: bare, URL-encoded or base64-encoded, and inside a base64-encoded body
+(decoded, redacted, encoded again). A cookie keeps its name, so the app still sees which cookie
+came, and a replay of the redacted event answers what the snapshot says. Values shorter than six
+characters are replaced only where they are the whole value: inside other text they would match
+by chance.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
 import json
 import re
 import threading
+import urllib.parse
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -27,15 +35,21 @@ from typing import Any
 from sam_fastapi.gateway import Exchange
 from sam_fastapi.gateway.snapshots import SUFFIX, dump, render, snapshot_path
 
-__all__ = ["DEFAULT_REDACTED", "PLACEHOLDER", "Recorder", "redact_event"]
+__all__ = ["DEFAULT_REDACTED", "PLACEHOLDER", "Recorder", "Secrets", "redact_event"]
 
-DEFAULT_REDACTED = ("authorization", "cookie", "x-api-key")
+DEFAULT_REDACTED = ("authorization", "proxy-authorization", "cookie", "x-api-key",
+                    "x-amz-security-token")
 PLACEHOLDER = "REDACTED"
 _COUNTER = re.compile(r"_(\d+)$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9]+")
 _MAX_SLUG = 60
-#: Shorter values (a cookie "1") are not looked for in responses: they would match by chance.
+#: Shorter values (a cookie "1") are not looked for inside other text: they would match by chance.
 _MIN_SECRET = 6
+#: Query parameter names that carry credentials (compared lower-case, ``-`` read as ``_``).
+_CREDENTIAL_NAME = re.compile(
+    r"token|secret|passw|pwd|api_?key|access_?key|signature|credential|session|auth|^key$|^sig$")
+#: Authorization schemes whose token is a secret of its own (an app may echo it bare).
+_SCHEMES = frozenset({"bearer", "basic", "token", "digest", "aws4-hmac-sha256"})
 
 
 class Recorder:
@@ -57,7 +71,8 @@ class Recorder:
         if exchange.event is None or exchange.status >= 500:
             return None
         event, secrets = redact_event(exchange.event, self.redact)
-        snapshot = _hide(render(exchange.status, exchange.headers, exchange.body, None), secrets)
+        body = secrets.hide_bytes(exchange.body)
+        snapshot = secrets.hide(render(exchange.status, exchange.headers, body, None))
         with self._lock:
             self._counter += 1
             name = f"{_slug(_method(event), _path(event))}_{self._counter:04d}.json"
@@ -70,70 +85,138 @@ class Recorder:
         return path
 
 
-def redact_event(event: dict[str, Any],
-                 names: frozenset[str]) -> tuple[dict[str, Any], dict[str, str]]:
-    """A copy of ``event`` with the named headers' values replaced, and what replaced what."""
-    secrets: dict[str, str] = {}
+class Secrets:
+    """Known secret values and what replaces each, applied to any JSON value or bytes."""
+
+    def __init__(self) -> None:
+        self.whole: dict[str, str] = {}  # a string that is exactly this -> its replacement
+        self.inside: dict[str, str] = {}  # text found inside others -> its replacement
+
+    def __bool__(self) -> bool:
+        return bool(self.whole)
+
+    def add(self, value: str, replacement: str = PLACEHOLDER) -> None:
+        if not value or value == PLACEHOLDER or value in self.whole:
+            return
+        self.whole[value] = replacement
+        if len(value) < _MIN_SECRET:
+            return
+        self.inside[value] = replacement
+        for form in _encodings(value):
+            self.inside.setdefault(form, PLACEHOLDER)
+
+    def hide(self, value: Any) -> Any:
+        """``value`` with every secret replaced (a copy; dict keys are kept)."""
+        if isinstance(value, dict):
+            return {k: self.hide(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.hide(v) for v in value]
+        if not isinstance(value, str) or not self.whole:
+            return value
+        if value in self.whole:
+            return self.whole[value]
+        for secret in sorted(self.inside, key=len, reverse=True):
+            if secret in value:
+                value = value.replace(secret, self.inside[secret])
+        return value
+
+    def hide_bytes(self, data: bytes) -> bytes:
+        for secret in sorted(self.inside, key=len, reverse=True):
+            encoded = secret.encode("utf-8")
+            if encoded in data:
+                data = data.replace(encoded, self.inside[secret].encode("utf-8"))
+        return data
+
+
+def redact_event(event: dict[str, Any], names: frozenset[str]) -> tuple[dict[str, Any], Secrets]:
+    """A copy of ``event`` with every known secret's value replaced, and the secrets."""
+    secrets = Secrets()
     if not names:
         return event, secrets
-    event = json.loads(json.dumps(event))
-
-    def hide(name: str, value: str) -> str:
-        if not value or value == PLACEHOLDER:
-            return value
-        hidden = PLACEHOLDER
-        if name == "cookie":
-            hidden = "; ".join(_hide_cookie(c, secrets) for c in value.split(";") if c.strip())
-        secrets[value] = hidden
-        return hidden
-
     for key in ("headers", "multiValueHeaders"):
         headers = event.get(key)
-        if not isinstance(headers, dict):
-            continue
-        for name, value in headers.items():
-            lowered = str(name).lower()
-            if lowered not in names:
-                continue
-            if isinstance(value, list):
-                headers[name] = [hide(lowered, str(v)) for v in value]
-            elif isinstance(value, str):
-                headers[name] = hide(lowered, value)
+        if isinstance(headers, dict):
+            for name, values in headers.items():
+                lowered = str(name).lower()
+                if lowered in names:
+                    for value in values if isinstance(values, list) else [values]:
+                        _header_secrets(lowered, str(value), secrets)
     if "cookie" in names and isinstance(event.get("cookies"), list):
-        event["cookies"] = [_hide_cookie(str(c), secrets) for c in event["cookies"]]
+        _cookie_secrets("; ".join(map(str, event["cookies"])), secrets)
+    for key in ("queryStringParameters", "multiValueQueryStringParameters"):
+        query = event.get(key)
+        if isinstance(query, dict):
+            for name, values in query.items():
+                if _CREDENTIAL_NAME.search(str(name).lower().replace("-", "_")):
+                    for value in values if isinstance(values, list) else [values]:
+                        # HTTP APIs join repeated values with commas.
+                        parts = str(value).split(",") if key == "queryStringParameters" else []
+                        for part in {str(value), *parts}:
+                            _query_secrets(str(name), part, secrets)
     identity = (event.get("requestContext") or {}).get("identity")
     if "x-api-key" in names and isinstance(identity, dict) and identity.get("apiKey"):
-        secrets[str(identity["apiKey"])] = PLACEHOLDER
-        identity["apiKey"] = PLACEHOLDER
-    return event, secrets
+        secrets.add(str(identity["apiKey"]))
+    if not secrets:
+        return event, secrets
+    redacted = secrets.hide(json.loads(json.dumps(event)))
+    body = redacted.get("body")
+    if redacted.get("isBase64Encoded") is True and isinstance(body, str):
+        try:
+            raw = base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            return redacted, secrets
+        redacted["body"] = base64.b64encode(secrets.hide_bytes(raw)).decode("ascii")
+    return redacted, secrets
 
 
-def _hide_cookie(cookie: str, secrets: dict[str, str]) -> str:
-    name, sep, value = cookie.strip().partition("=")
-    if not sep:
-        secrets[name] = PLACEHOLDER
-        return PLACEHOLDER
-    if value and value != PLACEHOLDER:
-        secrets[value] = PLACEHOLDER
-    secrets[cookie.strip()] = f"{name}={PLACEHOLDER}"
-    return f"{name}={PLACEHOLDER}"
+def _header_secrets(name: str, value: str, secrets: Secrets) -> None:
+    if name == "cookie":
+        _cookie_secrets(value, secrets)
+        return
+    secrets.add(value)
+    scheme, _, token = value.strip().partition(" ")
+    if scheme.lower() in _SCHEMES and token.strip():
+        secrets.add(token.strip())
+        if scheme.lower() == "basic":
+            with contextlib.suppress(binascii.Error, ValueError):
+                _user, _, password = base64.b64decode(token.strip(), validate=True).decode(
+                    "utf-8").partition(":")
+                secrets.add(password)
 
 
-def _hide(value: Any, secrets: dict[str, str]) -> Any:
-    """``value`` (a rendered snapshot or part of it) with the secrets replaced: a string that
-    is one entirely, or contains one long enough not to match by chance."""
-    if isinstance(value, dict):
-        return {k: _hide(v, secrets) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_hide(v, secrets) for v in value]
-    if not isinstance(value, str) or not secrets:
-        return value
-    if value in secrets:
-        return secrets[value]
-    for secret in sorted(secrets, key=len, reverse=True):
-        if len(secret) >= _MIN_SECRET and secret in value:
-            value = value.replace(secret, secrets[secret])
-    return value
+def _query_secrets(name: str, value: str, secrets: Secrets) -> None:
+    """The value, and ``name=value`` as the raw query string carries it (a short value too)."""
+    secrets.add(value)
+    hidden = f"{urllib.parse.quote_plus(name)}={PLACEHOLDER}"
+    for form in {value, urllib.parse.quote_plus(value), urllib.parse.quote(value, safe="")}:
+        if form:
+            secrets.inside.setdefault(f"{urllib.parse.quote_plus(name)}={form}", hidden)
+
+
+def _cookie_secrets(header: str, secrets: Secrets) -> None:
+    """Each cookie's value is a secret; ``name=value`` becomes ``name=REDACTED``."""
+    for cookie in header.split(";"):
+        name, sep, value = cookie.strip().partition("=")
+        if not sep:
+            secrets.add(name)
+            continue
+        if value and value != PLACEHOLDER:
+            secrets.add(f"{name}={value}", f"{name}={PLACEHOLDER}")
+            secrets.add(value)
+    if ";" in header:
+        # The whole header, once every cookie in it is redacted.
+        secrets.whole.setdefault(header, "; ".join(
+            secrets.whole.get(c.strip(), c.strip()) for c in header.split(";") if c.strip()))
+
+
+def _encodings(value: str) -> set[str]:
+    """How an app or a client may carry ``value`` inside other text: URL-encoded, base64."""
+    raw = value.encode("utf-8")
+    forms = {urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value)}
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        forms.add(encode(raw).decode("ascii").rstrip("="))
+    forms.discard(value)
+    return {form for form in forms if len(form) >= _MIN_SECRET}
 
 
 def _method(event: dict[str, Any]) -> str:

@@ -3,7 +3,7 @@
 Payload 1.0 (REST, and HTTP API 1.0) must be a proxy response object; REST rejects unknown keys,
 HTTP API ignores them. Payload 2.0 also accepts any JSON value without ``statusCode`` as the body
 of a 200 ``application/json`` response. A result API Gateway would refuse raises
-``InvalidResponse`` with the reason; the gateway then answers with ``error_response``.
+``InvalidResponse`` with the reason; the gateway then answers by itself (``answers``).
 Results arrive decoded from JSON, so objects are plain ``dict``s.
 """
 
@@ -66,29 +66,6 @@ def from_v2(result: Any) -> HttpResponse:
         headers.extend(("set-cookie", c) for c in cookies)
     return HttpResponse(status, tuple(headers),
                         _body(result.get("body"), _flag(result.get("isBase64Encoded"))))
-
-
-def error_response(http_api: bool) -> HttpResponse:
-    """What the client gets when the function failed or answered something invalid (§4.3).
-
-    REST answers 502; HTTP APIs answer 500 (APIGW-BEHAVIOR marks the HTTP API status unconfirmed).
-    """
-    if http_api:
-        return HttpResponse(500, (("content-type", "application/json"),),
-                            b'{"message":"Internal Server Error"}')
-    return HttpResponse(502, (("Content-Type", "application/json"),
-                              ("x-amzn-ErrorType", "InternalServerErrorException")),
-                        b'{"message": "Internal server error"}')
-
-
-def timeout_response(http_api: bool) -> HttpResponse:
-    """What the client gets when the integration timeout passes first (§4.3)."""
-    if http_api:
-        return HttpResponse(503, (("content-type", "application/json"),),
-                            b'{"message":"Service Unavailable"}')
-    return HttpResponse(504, (("Content-Type", "application/json"),
-                              ("x-amzn-ErrorType", "InternalServerErrorException")),
-                        b'{"message": "Endpoint request timed out"}')
 
 
 def _status(value: Any) -> int:

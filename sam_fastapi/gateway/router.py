@@ -85,23 +85,6 @@ class Miss:
     api: ApiInfo
     reason: str
 
-    @property
-    def status(self) -> int:
-        return 404 if self.api.is_http else 403
-
-    @property
-    def body(self) -> bytes:
-        if self.api.is_http:
-            return b'{"message":"Not Found"}'
-        return b'{"message":"Missing Authentication Token"}'
-
-    @property
-    def headers(self) -> tuple[tuple[str, str], ...]:
-        if self.api.is_http:
-            return (("content-type", "application/json"),)
-        return (("Content-Type", "application/json"),
-                ("x-amzn-ErrorType", "MissingAuthenticationTokenException"))
-
 
 @dataclass
 class _Node:
@@ -230,7 +213,7 @@ class Router:
         tables = [self.api(api_id)] if api_id is not None else [
             t for t in self.apis.values() if t.api.kind in kinds] or list(self.apis.values())
         if not tables:
-            raise LookupError("the template declares no Api or HttpApi events")
+            raise LookupError("the template has no Api or HttpApi events")
         path = "/" + path.lstrip("/")
         best: tuple[tuple[int, int, int, int], Match] | None = None
         for order, table in enumerate(tables):

@@ -159,32 +159,98 @@ def targets(logical_ids: Sequence[str], *, template: Path | None, out: Path | No
             runtime: str | None, architecture: str | None, cache_dir: Path | None,
             use_cache: bool = True) -> list[Target]:
     """The plan for ``logical_ids`` of ``template`` (else the template above the working
-    folder, then above ``out``), reused from the cache while the template is unchanged."""
+    folder, then above ``out``), reused from the cache while the template is unchanged.
+
+    The cached plan names its folders relative to the output folder, so a build into a new
+    ``--out`` (``sam build`` gives each build a fresh ``ARTIFACTS_DIR``) reuses it too.
+    """
     ids = list(logical_ids)
     out = out.resolve() if out is not None else None
     options = {"out": out, "runtime": runtime, "architecture": architecture}
+    shape = repr(sorted({**options, "out": out is not None}.items()))
     plans = Cache("layer-plans", cache_dir) if ids and use_cache else None
     starts = [Path.cwd()] if out is None else [Path.cwd(), out]
     first = None
     for candidate in _template_candidates(template, starts):
         samconfig = candidate.parent / "samconfig.toml"
         key = digest(__version__, str(candidate.resolve()), candidate.read_bytes(),
-                     samconfig.read_bytes() if samconfig.is_file() else b"", *ids,
-                     repr(sorted(options.items())))
-        cached = plans.get(key) if plans is not None else None
-        if cached is not None and all(t.requirements.is_file() for t in cached):
-            return cached
+                     samconfig.read_bytes() if samconfig.is_file() else b"", *ids, shape)
+        if plans is not None:
+            cached = _cached_plan(plans.get(key), candidate, out, ids)
+            if cached is not None:
+                return cached
         project = _load(candidate)
         if all(i in project.layers or i in project.functions for i in ids):
             targets = list(plan(project, ids, **options))
             if plans is not None:
-                plans.put(key, targets)
+                plans.put(key, _plan_to_json(targets, out or project.root / DEFAULT_OUT))
             return targets
         first = first or project
     if first is not None:
         return list(plan(first, ids, **options))  # names the ids it lacks and the ones it has
     raise UsageError(f"no template.yaml in {' or '.join(map(str, starts))} or above; "
                      "pass --template")
+
+
+def _plan_to_json(targets: Sequence[Target], base: Path) -> dict[str, object]:
+    """Targets as JSON, their folders relative to ``base`` (the output folder)."""
+    return {"base": str(base), "targets": [
+        {"logical_id": t.logical_id, "requirements": str(t.requirements),
+         "runtime": t.platform.runtime, "architecture": t.platform.architecture,
+         "dest": t.dest.relative_to(base).as_posix(),
+         "fresh": None if t.fresh is None else t.fresh.relative_to(base).as_posix()}
+        for t in targets]}
+
+
+def _cached_plan(value: object, template: Path, out: Path | None,
+                 ids: Sequence[str]) -> list[Target] | None:
+    """The targets of a cached plan, or None when it is malformed or no longer applies.
+
+    A cache folder may come from elsewhere: every folder of the plan must stay inside the
+    output folder (a ``fresh`` folder is emptied), every requirements.txt inside the
+    template's project and every target one of ``ids``, as a plan worked out from the
+    template would.
+    """
+    from sam_fastapi.template.model import find_project_root
+
+    try:
+        if not isinstance(value, dict) or not isinstance(value.get("targets"), list):
+            return None
+        base = out if out is not None else Path(_text(value.get("base")))
+        if not base.is_absolute():
+            return None
+        boundary = find_project_root(template.parent).resolve()
+        planned = []
+        for item in value["targets"]:
+            if not isinstance(item, dict) or item.get("logical_id") not in ids:
+                return None
+            requirements = Path(_text(item.get("requirements")))
+            if not (requirements.is_absolute() and requirements.is_file()
+                    and requirements.resolve().is_relative_to(boundary)):
+                return None
+            fresh = item.get("fresh")
+            planned.append(Target(
+                _text(item.get("logical_id")), requirements,
+                LambdaPlatform(_text(item.get("runtime")), _text(item.get("architecture"))),
+                base / _inside(_text(item.get("dest"))),
+                None if fresh is None else base / _inside(_text(fresh))))
+    except (ValueError, OSError, RuntimeError):
+        return None
+    return planned or None
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"not a string: {value!r:.60}")
+    return value
+
+
+def _inside(relative: str) -> Path:
+    """A relative folder that cannot lead out of the one it is joined to."""
+    path = Path(relative)
+    if path.is_absolute() or ".." in path.parts:
+        raise ValueError(f"{relative!r} leads out of the output folder")
+    return path
 
 
 def _template_candidates(explicit: Path | None, starts: Sequence[Path]) -> Iterator[Path]:

@@ -14,19 +14,15 @@ from typing import Any
 
 import pytest
 
-from sam_fastapi.checks.handler import analysis
-from sam_fastapi.checks.handler.analysis import (
-    ModuleFinder,
-    analyse,
-    lambda_sys_path,
-    parse_module,
-    python_functions,
-    uses_web_adapter,
-)
+from sam_fastapi import pysource
+from sam_fastapi.checks.base import CheckContext
+from sam_fastapi.checks.functions import python_functions, uses_web_adapter
+from sam_fastapi.checks.handler.analysis import analyse
 from sam_fastapi.config import LintConfig
 from sam_fastapi.findings import Finding, Severity
 from sam_fastapi.lint import Linter
 from sam_fastapi.plugins import get_plugin_manager
+from sam_fastapi.pysource import ModuleFinder, lambda_sys_path, parse_module
 from sam_fastapi.template.model import Project, build_project
 
 APP = """\
@@ -522,7 +518,7 @@ def test_lint_never_runs_the_handler_module(tmp_path: Path) -> None:
 def test_rules_have_the_four_doc_sections() -> None:
     linter = Linter(get_plugin_manager(entry_points=False), LintConfig(use_cache=False))
     rules = {rule_id: rule for rule_id, rule in linter.rules.items() if rule_id.startswith("SF3")}
-    assert sorted(rules) == ["SF301", "SF302", "SF303", "SF304", "SF305"]
+    assert sorted(rules) == ["SF301", "SF302", "SF303", "SF304", "SF305", "SF306", "SF307", "SF308"]
     for rule in rules.values():
         for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead"):
             assert section in rule.docs, (rule.id, section)
@@ -547,7 +543,7 @@ def analysed(root: Path, files: dict[str, str | bytes], handler: str = "main.han
              **props: Any):
     write(root / "src", files)
     project = project_of(root, {"Fn": {"CodeUri": "src/", "Handler": handler, **props}})
-    return analyse(project, project.functions["Fn"])
+    return analyse(project, project.functions["Fn"], CheckContext())
 
 
 @pytest.mark.parametrize(
@@ -658,7 +654,7 @@ def test_relative_import_above_the_top_level_package_is_not_followed(tmp_path: P
 
 
 def test_followed_imports_stop_at_the_depth_limit(tmp_path: Path) -> None:
-    depth = analysis.MAX_IMPORT_DEPTH + 2
+    depth = pysource.MAX_IMPORT_DEPTH + 2
     files: dict[str, str | bytes] = {"main.py": "from m0 import handler\n"}
     for index in range(depth):
         files[f"m{index}.py"] = f"from m{index + 1} import handler\n"
@@ -792,7 +788,7 @@ def test_syntax_a_newer_runtime_may_know_is_not_reported_for_it(tmp_path: Path) 
 
 def test_huge_and_unreadable_files_are_skipped(tmp_path: Path) -> None:
     huge = tmp_path / "huge.py"
-    huge.write_bytes(b"x = 1\n" * (analysis.MAX_SOURCE_BYTES // 6 + 1) + b"def (\n")
+    huge.write_bytes(b"x = 1\n" * (pysource.MAX_SOURCE_BYTES // 6 + 1) + b"def (\n")
     assert parse_module(huge) is None
     assert parse_module(tmp_path / "missing.py") is None
     result = analysed(tmp_path, {"main.py": huge.read_bytes()})

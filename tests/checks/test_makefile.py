@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sam_fastapi.checks.base import CheckContext
 from sam_fastapi.checks.makefile.makefile_missing import MakefileMissing
 from sam_fastapi.checks.makefile.reader import MAX_BYTES, TAB, parse_makefile, read_makefile
 from sam_fastapi.checks.makefile.target_missing import MakefileTargetMissing
@@ -505,7 +506,7 @@ def test_makefile_that_is_no_regular_file(tmp_path: Path):
     os.mkfifo(tmp_path / "piped/Makefile")
     path = tmp_path / "template.yaml"
     project = build_project(load_template(path), path)
-    (violation,) = MakefileMissing().run(project)
+    (violation,) = MakefileMissing().run(project, CheckContext())
     assert violation.path == ("Resources", "Piped", "Metadata", "BuildMethod")
     assert "cannot read" in violation.message and "not a regular file" in violation.message
 
@@ -519,7 +520,8 @@ def test_target_is_not_reported_missing_from_what_was_not_read(tmp_path: Path):
     })
     assert read_makefile(tmp_path / "huge/Makefile").truncated
     path = tmp_path / "template.yaml"
-    assert list(MakefileTargetMissing().run(build_project(load_template(path), path))) == []
+    assert list(MakefileTargetMissing().run(build_project(load_template(path), path),
+                                              CheckContext())) == []
 
 
 def test_rules_are_registered_and_documented():

@@ -7,6 +7,7 @@ it in a subprocess. Lint runs select SF4 only, which skips cfn-lint and the SAM 
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from dataclasses import replace
 from pathlib import Path
@@ -373,7 +374,6 @@ def test_routes_under_another_prefix_are_unreachable(tmp_path: Path) -> None:
     assert summary(findings, tmp_path) == [
         ("SF401", "svc/app/main.py", line_of(main_py, '@router.get("/")')),
         ("SF402", "template.yaml", line_of(tmp_path / "template.yaml", "Path: /casts")),
-        ("SF403", "template.yaml", line_of(tmp_path / "template.yaml", "Path: /casts")),
     ]
     sf401 = next(f for f in findings if f.rule == "SF401")
     assert sf401.severity is Severity.ERROR
@@ -515,14 +515,17 @@ def test_recorded_event_without_a_route(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("kind", ["Api", "HttpApi"])
 def test_proxy_without_its_root(tmp_path: Path, kind: str) -> None:
-    write(tmp_path, {"svc/app/__init__.py": "", "svc/app/main.py": MAIN.replace(
-        '"/casts"', '"/casts/all"')})
+    write(tmp_path, {"svc/app/__init__.py": "", "svc/app/main.py": MAIN})
     write(tmp_path, {"template.yaml": template(function(
         "Fn", {"Any": ("/casts/{proxy+}", "ANY", "")}, api=kind))})
     findings = lint(tmp_path)
     assert summary(findings, tmp_path) == [
+        ("SF401", "svc/app/main.py", line_of(tmp_path / "svc/app/main.py", '"/casts")')),
         ("SF403", "template.yaml", line_of(tmp_path / "template.yaml", "Path: /casts/{proxy+}"))]
-    assert findings[0].severity is Severity.WARNING
+    assert findings[1].severity is Severity.WARNING
+    # Nothing at /casts itself: the missing event loses no request.
+    write(tmp_path, {"svc/app/main.py": MAIN.replace('"/casts"', '"/casts/all"')})
+    assert lint(tmp_path) == []
     write(tmp_path, {"template.yaml": template(function(
         "Fn", {"Root": ("/casts", "GET", ""), "Any": ("/casts/{proxy+}", "ANY", "")}, api=kind))})
     assert summary(lint(tmp_path), tmp_path) == [
@@ -537,7 +540,8 @@ DOCS_APP = MAIN.replace("app = FastAPI()", "app = FastAPI(SETTINGS)")
 @pytest.mark.parametrize(("settings", "mangum", "reported"), [
     ("", "", True),
     ('root_path="/Prod"', "", False),
-    ("", ', api_gateway_base_path="/Prod"', False),
+    # Mangum strips the stage from the path but leaves root_path empty: the docs still break.
+    ("", ', api_gateway_base_path="/Prod"', True),
     ("docs_url=None", "", False),
     ('root_path="/Dev"', "", True),
 ])
@@ -553,6 +557,46 @@ def test_docs_behind_the_rest_stage(tmp_path: Path, settings: str, mangum: str,
     if reported:
         assert findings[0].severity is Severity.WARNING
         assert "at /Prod/docs" in findings[0].message
+
+
+def sf404_advice() -> str:
+    """The code SF404's docs give as the fix, in an app with one route."""
+    from sam_fastapi.plugins import registered_rules
+
+    docs = registered_rules(get_plugin_manager(entry_points=False))["SF404"].docs
+    block = re.search(r"## Use instead\n.*?```python\n(.*?)```", docs, re.S)[1]
+    return ("from fastapi import FastAPI\nfrom mangum import Mangum\n\n\n" + block
+            + '\n\n@app.get("/casts")\ndef list_casts():\n    return []\n')
+
+
+def test_sf404_advice_serves_the_docs_behind_the_stage_without_deprecation(tmp_path: Path):
+    """What SF404 advises, as its docs write it: lint accepts it, importing it warns of nothing
+    on the installed FastAPI, and through the real gateway the docs page loads its schema
+    from behind the stage on a REST API and on an HTTP API's named stage."""
+    import subprocess
+    import sys
+
+    from sam_fastapi.gateway import Gateway
+
+    write(tmp_path, {"svc/app/__init__.py": "", "svc/app/main.py": sf404_advice()})
+    write(tmp_path, {"template.yaml": template(
+        function("Rest", {"Any": ("/{proxy+}", "ANY", "")}),
+        function("Named", {"Any": ("/{proxy+}", "ANY", "Http")}, api="HttpApi"),
+        extra="  Http:\n    Type: AWS::Serverless::HttpApi\n    Properties: {StageName: Prod}\n")})
+    assert lint(tmp_path) == []
+    assert lint(tmp_path, import_apps=True) == []
+    imported = subprocess.run(
+        [sys.executable, "-W", "error::DeprecationWarning", "-c", "import app.main"],
+        cwd=tmp_path / "svc", capture_output=True, text=True, timeout=60)
+    assert imported.returncode == 0, imported.stderr
+    template_path = tmp_path / "template.yaml"
+    gateway = Gateway(build_project(load_template(template_path), template_path))
+    for api in ("ServerlessRestApi", "Http"):
+        page = gateway.request("GET", "/Prod/docs", api_id=api)
+        assert page.status == 200
+        schema_url = re.search(r"url: '([^']+)'", page.body.decode())[1]
+        assert schema_url == "/Prod/openapi.json"
+        assert gateway.request("GET", schema_url, api_id=api).status == 200
 
 
 def test_docs_not_delivered_or_on_the_default_stage_are_fine(tmp_path: Path) -> None:
@@ -712,3 +756,57 @@ def test_lint_command_import_option(tmp_path: Path, capsys: pytest.CaptureFixtur
     findings = json.loads(capsys.readouterr().out)
     assert [f["rule"] for f in findings] == ["SF405"]
     assert findings[0]["message"].endswith("ImportError: broken on purpose")
+
+
+# -- matching both ways: API Gateway's resources against Starlette's routes ------------------
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+def test_the_path_convertors_are_starlettes():
+    from starlette.convertors import CONVERTOR_TYPES
+
+    from sam_fastapi.checks.routes import app
+
+    assert {name: c.regex for name, c in CONVERTOR_TYPES.items()} == app._CONVERTOR_PATTERNS
+
+
+@pytest.mark.parametrize(("resource", "route", "shared"), [
+    ("/hello", "/{name}", "/hello"),
+    ("/items/{id}", "/items/special", "/items/special"),
+    ("/{proxy+}", "/items/{id}", "/items/1"),
+    ("/{proxy+}", "/", None),  # a greedy parameter needs a segment
+    ("/files/{p+}", "/files/{path:path}", "/files/1"),
+    ("/", "/{rest:path}", "/"),
+    ("/x/abc", "/x/{n:int}", None),
+    ("/x/42", "/x/{n:int}", "/x/42"),
+    ("/a/{b}/c", "/a/{q}/{r}", "/a/1/c"),
+    ("/api", "/api/{x}", None),
+    ("/items", "/items/", "/items/"),
+])
+def test_common_path_is_one_both_templates_match(resource, route, shared):
+    from sam_fastapi.checks.routes.app import AppRoute, common_path
+
+    assert common_path(resource, route) == shared
+    if shared is not None:
+        assert AppRoute(("GET",), route, "m:f").matches(shared)
+
+
+def test_what_lint_calls_reachable_the_gateway_answers(tmp_path, monkeypatch):
+    """The corpus project with a literal event for a parameterised route and the other way
+    round: lint finds nothing, and the real gateway and Mangum answer both routes."""
+    import shutil
+
+    from sam_fastapi.gateway import Gateway
+
+    project_dir = tmp_path / "project"
+    shutil.copytree(CORPUS / "route_parameter_literal_event", project_dir,
+                    ignore=shutil.ignore_patterns("expected.json"))
+    template = project_dir / "template.yaml"
+    monkeypatch.chdir(project_dir)
+    assert main(["lint", str(template), "--select", "SF4", "--no-cache"]) == 0
+    gateway = Gateway(build_project(load_template(template), template))
+    hello = gateway.request("GET", "/Prod/hello")
+    special = gateway.request("GET", "/Prod/items/special")
+    assert (hello.status, hello.json()) == (200, {"hello": "hello"})
+    assert (special.status, special.json()) == (200, {"special": True})

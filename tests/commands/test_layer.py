@@ -312,3 +312,74 @@ def test_a_terminal_sees_each_package_and_ci_sees_only_the_summary(project, whee
     assert "purepkg-1.0-py3-none-any.whl" in interactive
     assert "native-1.0-cp39-abi3-manylinux2014_aarch64.whl" in interactive
     assert in_ci == ""
+
+
+def _sam_fastapi(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    bin_dir = os.path.dirname(sys.executable)
+    return subprocess.run([os.path.join(bin_dir, "sam-fastapi"), *args], capture_output=True,
+                          text=True, env={**os.environ, **env})
+
+
+def test_a_cached_plan_serves_a_new_out_folder_without_reading_the_template(project, wheels,
+                                                                           tmp_path):
+    # sam build gives each build a fresh ARTIFACTS_DIR: the plan must not depend on it.
+    template = str(project / "template.yaml")
+    first = _sam_fastapi("layer", "build", "SharedLayer", "-t", template,
+                         "--out", str(tmp_path / "build1"))
+    again = _sam_fastapi("layer", "build", "SharedLayer", "-t", template,
+                         "--out", str(tmp_path / "build2"), PYTHONPROFILEIMPORTTIME="1")
+
+    assert first.returncode == 0, first.stderr
+    assert again.returncode == 0, again.stderr
+    assert f"-> {tmp_path / 'build2' / 'python'} (restored from cache," in again.stdout
+    assert "sam_fastapi.layers.store" in again.stderr  # the import profile was recorded
+    assert "cfnlint" not in again.stderr  # the plan came from the cache
+    assert _machines(tmp_path / "build2") == {183}
+
+
+def _plan_entry(cache: Path) -> Path:
+    (entry,) = [p for p in (cache / "layer-plans").rglob("*") if p.is_file()]
+    return entry
+
+
+class _RunsACommand:
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple:
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_a_planted_plan_runs_nothing_and_empties_no_folder_outside_out(project, wheels,
+                                                                      tmp_path, capsys):
+    import json
+    import pickle
+
+    template = str(project / "template.yaml")
+    cache = tmp_path / "cache"
+    out = tmp_path / "out"
+    args = ("SharedLayer", "-t", template, "--out", str(out), "--cache-dir", str(cache))
+    assert _layer_build(*args) == 0
+    entry = _plan_entry(cache)
+    good = json.loads(entry.read_text())
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("mine")
+    marker = tmp_path / "ran"
+    outside = {**good["value"]["targets"][0], "fresh": "../victim", "dest": "../victim"}
+    elsewhere = {**good["value"]["targets"][0], "requirements": str(tmp_path / "r.txt")}
+    (tmp_path / "r.txt").write_text("purepkg==1.0\n")
+    planted = [
+        pickle.dumps(_RunsACommand(marker)),
+        json.dumps({**good, "value": {**good["value"], "targets": [outside]}}).encode(),
+        json.dumps({**good, "value": {**good["value"], "targets": [elsewhere]}}).encode(),
+        json.dumps({**good, "value": {"targets": [{"logical_id": 1}]}}).encode(),
+        json.dumps({**good, "value": []}).encode(),
+    ]
+    for data in planted:
+        entry.write_bytes(data)
+        capsys.readouterr()
+        assert _layer_build(*args) == 0
+        assert f"-> {out / 'python'} (restored from cache," in capsys.readouterr().out
+        assert not marker.exists()
+        assert (victim / "keep.txt").read_text() == "mine"

@@ -24,7 +24,9 @@ SERVE_MODULES = ("sam_fastapi.commands.serve", "sam_fastapi.gateway.asgi", "uvic
 
 def _third_party_roots() -> set[str]:
     code = (f"import importlib, sys\nfor m in {SERVE_MODULES!r}: importlib.import_module(m)\n"
-            "print(__import__('json').dumps(sorted({m.split('.')[0] for m in sys.modules})))")
+            # Modules without a spec (cython_runtime, made by Cython extensions) are not files.
+            "print(__import__('json').dumps(sorted({m.split('.')[0] for m, module in "
+            "sys.modules.items() if getattr(module, '__spec__', None) is not None})))")
     roots = json.loads(subprocess.run([sys.executable, "-c", code], check=True,
                                       capture_output=True, text=True).stdout)
     return {r for r in roots if r not in sys.stdlib_module_names and not r.startswith("_")

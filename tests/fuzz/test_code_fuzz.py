@@ -11,6 +11,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sam_fastapi.checks.base import CheckContext
 from sam_fastapi.checks.handler.analysis import analyse
 from sam_fastapi.checks.makefile.reader import read_makefile
 from sam_fastapi.checks.routes.app import AppInfo
@@ -128,7 +129,7 @@ def test_handler_analysis_and_route_reading_survive_any_code(tmp_path_factory, m
                                    "src/app/helpers.py": encoded(helpers)})
     project = build_project(load_template(template), template)
     function = project.functions["AppFunction"]
-    analysis = analyse(project, function)
+    analysis = analyse(project, function, CheckContext())
     assert analysis.function is function
     app = read_app(project, function)
     assert app is None or isinstance(app, AppInfo)

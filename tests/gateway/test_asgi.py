@@ -183,7 +183,7 @@ def test_a_handler_that_fails_to_import_answers_502_and_the_rest_keeps_working(
     assert working.status_code == 200
     line = next(r.getMessage() for r in caplog.records if "/Prod/broken" in r.getMessage())
     assert line.startswith("GET /Prod/broken -> Broken 502 ")
-    assert ("Broken failed: Runtime.ImportModuleError: Unable to import module 'broken': "
+    assert ("Broken failed to start: Runtime.ImportModuleError: Unable to import module 'broken': "
             "No module named 'module_that_does_not_exist'") in line
 
 
@@ -224,6 +224,43 @@ def test_instances_mode_starts_extra_cold_instances_under_concurrency(
     assert len(colds) == len(instances)
     # Each instance has its own modules: no instance ever ran two invocations at once.
     assert max(a["most_at_once"] for a in answers) == 1
+
+
+JWT_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        DefaultAuthorizer: Jwt
+        Authorizers:
+          Jwt:
+            IdentitySource: $request.header.Authorization
+            JwtConfiguration: {issuer: "https://issuer.example", audience: [app]}
+  App:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: app/
+      Handler: main.handler
+      Events:
+        Proxy:
+          Type: HttpApi
+          Properties: {ApiId: !Ref Api, Path: "/{proxy+}", Method: GET}
+"""
+
+
+def test_every_instance_accepts_the_one_token_of_the_run(serve) -> None:
+    server = serve(JWT_TEMPLATE, concurrency="instances")
+    token = server.app.gateway.authorizers.token({"sub": "u1", "iss": "https://issuer.example",
+                                                  "aud": "app", "exp": time.time() + 600})
+    headers = {"Authorization": f"Bearer {token}"}
+    answers = asyncio.run(_concurrently(server.url, ["/slow?ms=200"] * 4, headers=headers))
+    # Several instances served, and each accepted the token: one gateway, one signing key.
+    assert len({a["instance"] for a in answers}) > 1
+    assert server.client.get("/slow?ms=1").status_code == 401
 
 
 def test_a_stopped_server_leaves_no_gateway_thread_running(serve) -> None:
@@ -292,8 +329,8 @@ def test_recorded_requests_are_redacted_and_replay_green(serve, tmp_path: Path) 
     for secret in ("token-abcdef", "key-123456", "hush-hush-hush", "cookie-value-1"):
         assert secret not in text
     event = json.loads((events / "get_echo_casts_7_0001.json").read_text(encoding="utf-8"))
-    assert event["headers"]["authorization"] == "REDACTED"
-    assert event["multiValueHeaders"]["cookie"] == ["session=REDACTED"]
+    assert event["headers"]["Authorization"] == "REDACTED"
+    assert event["multiValueHeaders"]["Cookie"] == ["session=REDACTED"]
     assert event["multiValueQueryStringParameters"] == {"q": ["1", "2"]}
     snapshot = json.loads((events / "get_png_0003.response.json").read_text(encoding="utf-8"))
     assert snapshot == {"status": 200, "headers": {"content-type": "image/png"},
@@ -314,7 +351,7 @@ def test_no_redact_records_values_as_sent(serve, tmp_path: Path) -> None:
     server = serve(record_dir=events, redact=None)
     server.client.get("/Prod/echo/x", headers={"authorization": "Bearer token-abcdef"})
     event = json.loads((events / "get_echo_x_0001.json").read_text(encoding="utf-8"))
-    assert event["headers"]["authorization"] == "Bearer token-abcdef"
+    assert event["headers"]["Authorization"] == "Bearer token-abcdef"
 
 
 def test_recording_numbers_go_on_after_the_files_already_there(serve, tmp_path: Path) -> None:
@@ -338,9 +375,11 @@ def test_create_app_errors_are_one_line(tmp_path: Path) -> None:
         create_app(write(tmp_path / "p"), concurrency="many")
 
 
-async def _concurrently(url: str, paths: list[str], connections: int = 10) -> list[dict]:
+async def _concurrently(url: str, paths: list[str], connections: int = 10,
+                        headers: dict[str, str] | None = None) -> list[dict]:
     limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60,
+                                 headers=headers) as client:
         responses = await asyncio.gather(*(client.get(path) for path in paths))
     assert [r.status_code for r in responses] == [200] * len(paths)
     return [r.json() for r in responses]
@@ -486,3 +525,63 @@ def test_calls_after_close_start_a_new_gateway_thread() -> None:
 
     names = asyncio.run(asyncio.wait_for(twice(), 10))
     assert names == ["sam-fastapi caller", "sam-fastapi caller"]
+
+
+def test_bodies_over_6_mb_answer_413_request_too_long_and_the_function_never_runs(
+        serve, caplog) -> None:
+    server = serve()
+    caplog.set_level(logging.INFO, logger="sam_fastapi.serve")
+
+    under = server.client.post("/echo/x", content=b"a" * (1024 * 1024))
+    over = server.client.post("/echo/x", content=b"a" * (7 * 1024 * 1024))
+
+    assert under.status_code == 200
+    assert over.status_code == 413
+    assert over.json() == {"message": "Request Too Long"}
+    assert over.headers["x-amzn-errortype"] == "BadRequestException"
+    assert "RequestTooLargeException" in caplog.text
+
+
+def test_bodies_over_10_mb_answer_413_sent_whole_or_chunked(serve) -> None:
+    server = serve()
+    eleven = b"a" * (11 * 1024 * 1024)
+
+    whole = server.client.post("/echo/x", content=eleven)
+    chunked = server.client.post("/echo/x", content=iter([eleven[:1 << 20]] * 11))
+
+    for answer in whole, chunked:
+        assert answer.status_code == 413
+        assert answer.text == "HTTP content length exceeded 10485760 bytes."
+
+
+def test_a_body_over_10_mb_is_not_read_whole(tmp_path: Path) -> None:
+    app = create_app(write(tmp_path))
+    chunk = b"a" * (1 << 20)
+    read = []
+    sent: list[dict] = []
+
+    async def receive() -> dict:  # 64 MB, sent without a content-length
+        read.append(len(chunk))
+        return {"type": "http.request", "body": chunk, "more_body": len(read) < 64}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/Prod/echo/x", "raw_path": None,
+             "query_string": b"", "headers": [], "scheme": "http"}
+    asyncio.run(asyncio.wait_for(app(scope, receive, send), 30))
+    app.close()
+
+    assert sent[0]["status"] == 413
+    assert sum(read) <= 11 * (1 << 20)
+
+
+def test_rest_functions_get_canonical_header_names(serve, tmp_path: Path) -> None:
+    events = tmp_path / "p0" / "events"
+    server = serve(record_dir=events)
+
+    server.client.get("/Prod/echo/x", headers={"x-custom-thing": "1", "ACCEPT": "text/plain"})
+
+    event = json.loads((events / "get_echo_x_0001.json").read_text(encoding="utf-8"))
+    assert {"X-Custom-Thing", "Accept", "Host", "User-Agent"} <= set(event["headers"])
+    assert not [name for name in event["headers"] if name.islower()]

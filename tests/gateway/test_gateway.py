@@ -223,8 +223,8 @@ def test_import_error_is_502_and_never_a_crash(failing: Gateway) -> None:
     exchange = failing.request("GET", "/broken")
 
     assert exchange.status == 502
-    assert exchange.error == ("Broken failed: Runtime.ImportModuleError: Unable to import module "
-                              "'broken': No module named 'nope'")
+    assert exchange.error == ("Broken failed to start: Runtime.ImportModuleError: Unable to "
+                              "import module 'broken': No module named 'nope'")
 
 
 def test_timeout_is_a_function_error(failing: Gateway) -> None:
@@ -501,3 +501,16 @@ def test_events_name_the_region_the_functions_run_in(gateway, echo_app, monkeypa
 
     assert event["requestContext"]["domainName"].endswith(".execute-api.eu-west-3.amazonaws.com")
     assert event["headers"]["Host"] == event["requestContext"]["domainName"]
+
+
+def test_request_limits_as_api_gateway_and_lambda_have_them(gw: Gateway) -> None:
+    eleven_mb = gw.request("POST", "/crew/x", body=b"a" * (11 * 1024 * 1024))
+    seven_mb = {kind: gw.request("POST", path, body=b"a" * (7 * 1024 * 1024))
+                for kind, path in (("rest", "/"), ("http", "/crew/x"))}
+
+    assert (eleven_mb.status, eleven_mb.function) == (413, None)
+    assert eleven_mb.body == b"HTTP content length exceeded 10485760 bytes."
+    assert seven_mb["rest"].status == seven_mb["http"].status == 413
+    assert json.loads(seven_mb["rest"].body) == {"message": "Request Too Long"}
+    assert seven_mb["rest"].header("x-amzn-ErrorType") == "BadRequestException"
+    assert seven_mb["http"].invocation.error["errorType"] == "RequestTooLargeException"

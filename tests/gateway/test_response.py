@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from sam_fastapi.gateway.response import (
     HttpResponse,
     InvalidResponse,
-    error_response,
     from_v1,
     from_v2,
 )
@@ -115,12 +112,3 @@ def test_v2_cookies_become_set_cookie_headers() -> None:
 def test_v2_with_bad_status_is_invalid() -> None:
     with pytest.raises(InvalidResponse, match="statusCode 'x'"):
         from_v2({"statusCode": "x"})
-
-
-def test_error_responses_per_api_kind() -> None:
-    rest, http = error_response(http_api=False), error_response(http_api=True)
-
-    assert rest.status == 502
-    assert json.loads(rest.body) == {"message": "Internal server error"}
-    assert http.status == 500
-    assert json.loads(http.body) == {"message": "Internal Server Error"}

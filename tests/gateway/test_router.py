@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from sam_fastapi.gateway.answers import no_route
 from sam_fastapi.gateway.router import Match, Miss, Router
 
 
@@ -94,8 +95,9 @@ def test_greedy_does_not_match_its_own_resource(router) -> None:
 
     miss = r.match("GET", "/")
     assert isinstance(miss, Miss)
-    assert (miss.status, miss.body) == (403, b'{"message":"Missing Authentication Token"}')
-    assert ("x-amzn-ErrorType", "MissingAuthenticationTokenException") in miss.headers
+    answer = no_route(miss.api.is_http)
+    assert (answer.status, answer.body) == (403, b'{"message":"Missing Authentication Token"}')
+    assert ("x-amzn-ErrorType", "MissingAuthenticationTokenException") in answer.headers
 
 
 def test_root_resource_matches_the_bare_stage(router) -> None:
@@ -174,7 +176,8 @@ def test_http_api_miss_and_wrong_method_are_404(router) -> None:
     for method, path in (("GET", "/nope"), ("POST", "/items")):
         miss = r.match(method, path)
         assert isinstance(miss, Miss)
-        assert (miss.status, miss.body) == (404, b'{"message":"Not Found"}')
+        answer = no_route(miss.api.is_http)
+        assert (answer.status, answer.body) == (404, b'{"message":"Not Found"}')
 
 
 def test_http_api_decodes_path_parameters(router) -> None:

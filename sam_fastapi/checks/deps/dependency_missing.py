@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sam_fastapi import hookimpl
+from sam_fastapi.checks.base import CheckContext, shown
 from sam_fastapi.checks.deps.distributions import (
     Closure,
     Distribution,
@@ -20,14 +21,10 @@ from sam_fastapi.checks.deps.distributions import (
 from sam_fastapi.checks.deps.imports import ExternalImport, external_imports
 from sam_fastapi.checks.deps.requirements import Requirement, read_requirements
 from sam_fastapi.checks.deps.runtime import LAMBDA_PROVIDED, is_stdlib, removed_in
-from sam_fastapi.checks.handler.analysis import (
-    python_functions,
-    python_version,
-    shown,
-    uses_web_adapter,
-)
+from sam_fastapi.checks.functions import python_functions, uses_web_adapter
 from sam_fastapi.checks.platform.artifacts import build_dir, inside
 from sam_fastapi.findings import Rule, Severity, Violation
+from sam_fastapi.pysource import python_version
 from sam_fastapi.template.model import Function, Project
 
 REQUIREMENTS = "requirements.txt"
@@ -87,7 +84,7 @@ PyYAML
 """,
     )
 
-    def run(self, project: Project) -> Iterator[Violation]:
+    def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
         for function in python_functions(project):
             version = python_version(function.runtime)
             if (version is None or uses_web_adapter(function)

@@ -15,25 +15,20 @@ not followed into: their own optional imports are not the function's.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sam_fastapi.checks.handler.analysis import (
-    Module,
-    ModuleFinder,
-    absolute_module,
-    lambda_sys_path,
-    parse_module,
-)
 from sam_fastapi.checks.platform.binaries import record_top_levels
 from sam_fastapi.findings import Location
+from sam_fastapi.pysource import (
+    MAX_MODULES,
+    LoadWalk,
+    Module,
+    ModuleFinder,
+    lambda_sys_path,
+    load_time_imports,
+)
 from sam_fastapi.template.model import Function, Project
-
-#: How many modules of one function's code are read at most.
-MAX_MODULES = 256
-
-_IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 
 
 @dataclass(frozen=True)
@@ -56,21 +51,14 @@ def external_imports(project: Project, function: Function) -> list[ExternalImpor
     start = finder.find(module_name) if module_name else None
     if start is None:
         return None
-    vendored = _vendored(code_dir)
+    vendored = vendored_names(code_dir)
     found: dict[str, ExternalImport] = {}
-    files: list[tuple[Path, Module]] = [(f, start) for f in start.runs_first]
-    if start.file is not None:
-        files.append((start.file, start))
-    seen = {path for path, _ in files}
-    index = 0
-    while index < len(files) and index < MAX_MODULES:
-        path, module = files[index]
-        index += 1
-        tree = parse_module(path)
-        if not isinstance(tree, ast.Module):
-            continue  # unreadable or a syntax error (SF305's finding)
-        context = module if path == module.file else _package_of(path, module)
-        for stmt, dotted in _module_level_imports(tree.body, context):
+    walk = LoadWalk(start, MAX_MODULES)
+    for path, module, tree in walk:
+        for imported in load_time_imports(tree.body, module):
+            if not imported.certain:
+                continue  # a fallback exists, or it is one
+            stmt, dotted = imported.stmt, imported.name
             top = dotted.partition(".")[0]
             local = finder.find(top)
             if local is None:
@@ -79,87 +67,19 @@ def external_imports(project: Project, function: Function) -> list[ExternalImpor
                                                 Location(str(path), stmt.lineno,
                                                          stmt.col_offset + 1))
                 continue
-            if top in vendored or not _inside(local, code_dir):
+            if top in vendored or not inside_code(local, code_dir):
                 continue  # a layer's or a vendored package: provided, not the function's code
-            target = finder.find(dotted)
-            for next_path, next_module in _files_of(target):
-                if next_path not in seen:
-                    seen.add(next_path)
-                    files.append((next_path, next_module))
+            walk.follow(finder.find(dotted))
     return list(found.values())
 
 
-def _module_level_imports(body: Sequence[ast.stmt],
-                          module: Module) -> Iterator[tuple[ast.stmt, str]]:
-    """(statement, dotted name) of every import that runs when the module body runs."""
-    for stmt in body:
-        if isinstance(stmt, ast.Import):
-            for alias in stmt.names:
-                yield stmt, alias.name
-        elif isinstance(stmt, ast.ImportFrom):
-            target = absolute_module(stmt, module)
-            if target:
-                yield stmt, target
-                # ``from pkg import sub`` may import the submodule ``pkg.sub``.
-                yield from ((stmt, f"{target}.{a.name}") for a in stmt.names if a.name != "*")
-        elif isinstance(stmt, ast.If):
-            if not _is_type_checking(stmt.test):
-                yield from _module_level_imports(stmt.body, module)
-            yield from _module_level_imports(stmt.orelse, module)
-        elif isinstance(stmt, ast.Try | getattr(ast, "TryStar", ast.Try)):
-            if not any(_catches_import_error(h) for h in stmt.handlers):
-                yield from _module_level_imports(stmt.body, module)
-                yield from _module_level_imports(stmt.orelse, module)
-            yield from _module_level_imports(stmt.finalbody, module)
-        elif isinstance(stmt, ast.With | ast.AsyncWith | ast.For | ast.AsyncFor | ast.While):
-            yield from _module_level_imports(stmt.body, module)
-
-
-def _catches_import_error(handler: ast.ExceptHandler) -> bool:
-    if handler.type is None:
-        return True
-    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-    return any(
-        (isinstance(t, ast.Name) and t.id in _IMPORT_ERRORS)
-        or (isinstance(t, ast.Attribute) and t.attr in _IMPORT_ERRORS)
-        for t in types
-    )
-
-
-def _is_type_checking(test: ast.expr) -> bool:
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
-
-
-def _files_of(module: Module | None) -> Iterator[tuple[Path, Module]]:
-    """The files importing ``module`` runs: its parents' ``__init__.py``, then its own."""
-    if module is None:
-        return
-    for init in module.runs_first:
-        yield init, _parent_package(module, init)
-    if module.file is not None:
-        yield module.file, module
-
-
-def _parent_package(module: Module, init: Path) -> Module:
-    """The package whose ``__init__.py`` is ``init``, for resolving its relative imports."""
-    depth = len(module.runs_first) - module.runs_first.index(init)
-    name = module.name.rsplit(".", depth)[0]
-    return Module(name, init, package_path=((init.parent,),))
-
-
-def _package_of(path: Path, module: Module) -> Module:
-    return _parent_package(module, path) if path in module.runs_first else module
-
-
-def _inside(module: Module, folder: Path) -> bool:
+def inside_code(module: Module, folder: Path) -> bool:
     files = [module.file, *module.runs_first]
     files += [entry for portion in module.package_path for entry in portion]
     return any(f is not None and f.is_relative_to(folder) for f in files)
 
 
-def _vendored(code_dir: Path) -> frozenset[str]:
+def vendored_names(code_dir: Path) -> frozenset[str]:
     """Top-level names of distributions installed into the code folder (``pip -t .``)."""
     names: set[str] = set()
     try:

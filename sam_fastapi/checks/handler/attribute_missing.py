@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sam_fastapi import hookimpl
-from sam_fastapi.checks.handler.analysis import analyse, python_functions, shown
+from sam_fastapi.checks.base import CheckContext, shown
+from sam_fastapi.checks.functions import python_functions
+from sam_fastapi.checks.handler.analysis import analyse
 from sam_fastapi.findings import Rule, Severity, Violation
 from sam_fastapi.template.model import Project
 
@@ -41,9 +43,9 @@ handler = Mangum(app)
 """,
     )
 
-    def run(self, project: Project) -> Iterator[Violation]:
+    def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
         for function in python_functions(project):
-            analysis = analyse(project, function)
+            analysis = analyse(project, function, ctx)
             module = analysis.module
             if analysis.web_adapter or module is None or analysis.defined is not False:
                 continue

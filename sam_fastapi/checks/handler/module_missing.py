@@ -5,12 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sam_fastapi import hookimpl
-from sam_fastapi.checks.handler.analysis import (
-    HandlerAnalysis,
-    analyse,
-    python_functions,
-    shown,
-)
+from sam_fastapi.checks.base import CheckContext, shown
+from sam_fastapi.checks.functions import python_functions
+from sam_fastapi.checks.handler.analysis import HandlerAnalysis, analyse
 from sam_fastapi.findings import Rule, Severity, Violation
 from sam_fastapi.template.model import Function, Project
 
@@ -51,9 +48,9 @@ CastFunction:
 """,
     )
 
-    def run(self, project: Project) -> Iterator[Violation]:
+    def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
         for function in python_functions(project):
-            analysis = analyse(project, function)
+            analysis = analyse(project, function, ctx)
             message = _problem(project, function, analysis)
             if message is not None:
                 yield Violation(message, resource=function.logical_id, path=analysis.handler_path)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sam_fastapi import hookimpl
-from sam_fastapi.checks.handler.analysis import analyse, python_functions, shown
+from sam_fastapi.checks.base import CheckContext, shown
+from sam_fastapi.checks.functions import python_functions
+from sam_fastapi.checks.handler.analysis import analyse
 from sam_fastapi.findings import Rule, Severity, Violation
 from sam_fastapi.template.model import Project
 
@@ -50,10 +52,10 @@ handler = Mangum(app, lifespan="off")
 """,
     )
 
-    def run(self, project: Project) -> Iterator[Violation]:
+    def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
         reported: set[tuple[object, str]] = set()
         for function in python_functions(project):
-            analysis = analyse(project, function)
+            analysis = analyse(project, function, ctx)
             if not function.events and not analysis.imports_asgi:
                 continue
             verdict, location, module = analysis.verdict, analysis.definition, analysis.module

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sam_fastapi import hookimpl
-from sam_fastapi.checks.handler.analysis import analyse, python_functions
+from sam_fastapi.checks.base import CheckContext
+from sam_fastapi.checks.functions import python_functions
+from sam_fastapi.checks.handler.analysis import analyse
 from sam_fastapi.findings import Location, Rule, Severity, Violation
 from sam_fastapi.template.model import Project
 
@@ -45,10 +47,10 @@ def list_casts():
 """,
     )
 
-    def run(self, project: Project) -> Iterator[Violation]:
+    def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
         reported: set[tuple[Location, str]] = set()
         for function in python_functions(project):
-            analysis = analyse(project, function)
+            analysis = analyse(project, function, ctx)
             for error in analysis.syntax_errors:
                 if (error.location, error.message) in reported:
                     continue

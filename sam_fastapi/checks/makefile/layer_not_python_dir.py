@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from sam_fastapi import hookimpl
+from sam_fastapi.checks.base import CheckContext
 from sam_fastapi.checks.makefile.reader import Makefile
 from sam_fastapi.checks.makefile.sites import (
     MakefileSite,
@@ -67,7 +68,7 @@ for the layer's runtime and architecture.
 """,
     )
 
-    def run(self, project: Project) -> Iterator[Violation]:
+    def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
         for site in makefile_sites(project):
             layer = project.layers.get(site.logical_id)
             if layer is None or not _is_python_layer(project, layer):

@@ -6,6 +6,7 @@ import os
 from collections.abc import Iterator
 
 from sam_fastapi import hookimpl
+from sam_fastapi.checks.base import CheckContext
 from sam_fastapi.checks.makefile.reader import read_makefile
 from sam_fastapi.checks.makefile.sites import MAKEFILE, MakefileSite, makefile_sites
 from sam_fastapi.findings import Rule, Severity, Violation
@@ -50,7 +51,7 @@ CastFunction:
 """,
     )
 
-    def run(self, project: Project) -> Iterator[Violation]:
+    def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
         for site in makefile_sites(project):
             message = _problem(site)
             if message is not None:

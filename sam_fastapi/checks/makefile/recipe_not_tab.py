@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sam_fastapi import hookimpl
+from sam_fastapi.checks.base import CheckContext
 from sam_fastapi.checks.makefile.reader import TAB, RecipeLine
 from sam_fastapi.checks.makefile.sites import makefile_location, makefile_of, makefile_sites
 from sam_fastapi.findings import Rule, Severity, Violation
@@ -47,7 +48,7 @@ build-CastFunction:
 """,
     )
 
-    def run(self, project: Project) -> Iterator[Violation]:
+    def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
         seen = set()
         for site in makefile_sites(project):
             makefile = makefile_of(site)

@@ -6,6 +6,7 @@ import difflib
 from collections.abc import Iterator
 
 from sam_fastapi import hookimpl
+from sam_fastapi.checks.base import CheckContext
 from sam_fastapi.checks.makefile.reader import Makefile
 from sam_fastapi.checks.makefile.sites import (
     MakefileSite,
@@ -55,7 +56,7 @@ build-CastFunction:
 """,
     )
 
-    def run(self, project: Project) -> Iterator[Violation]:
+    def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
         for site in makefile_sites(project):
             makefile = makefile_of(site)
             if (makefile is None or makefile.unresolved or makefile.truncated

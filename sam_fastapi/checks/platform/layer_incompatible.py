@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sam_fastapi import hookimpl
+from sam_fastapi.checks.base import CheckContext
 from sam_fastapi.findings import Rule, Severity, Violation
 from sam_fastapi.template.model import Function, Project, TemplatePath
 
@@ -52,7 +53,7 @@ and build the layer for that runtime and machine (`sam-fastapi layer build Share
 """,
     )
 
-    def run(self, project: Project) -> Iterator[Violation]:
+    def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
         from_globals = _globals_layer_count(project)
         for function in project.functions.values():
             if function.package_type == "Image":

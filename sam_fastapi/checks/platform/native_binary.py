@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sam_fastapi import hookimpl
+from sam_fastapi.checks.base import CheckContext
 from sam_fastapi.checks.platform.artifacts import (
     build_dir,
     lambda_platform,
@@ -73,7 +74,7 @@ that (with a cache) for the layer's runtime and architecture.
 """,
     )
 
-    def run(self, project: Project) -> Iterator[Violation]:
+    def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
         # A file is reported once, even when several functions or folders reach it.
         reported: set[Path] = set()
         for function in project.functions.values():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sam_fastapi import hookimpl
+from sam_fastapi.checks.base import CheckContext
 from sam_fastapi.checks.platform.artifacts import (
     Artifact,
     function_artifact,
@@ -50,7 +51,7 @@ split the function, or ship it as a container image (`PackageType: Image`, up to
 """,
     )
 
-    def run(self, project: Project) -> Iterator[Violation]:
+    def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
         sizes: dict[str, int] = {}
         for function in project.functions.values():
             if function.package_type == "Image":

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sam_fastapi import hookimpl
+from sam_fastapi.checks.base import CheckContext
 from sam_fastapi.findings import Rule, Severity, Violation
 from sam_fastapi.template.model import Project
 
@@ -39,7 +40,7 @@ CastFunction:
 """,
     )
 
-    def run(self, project: Project) -> Iterator[Violation]:
+    def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
         for function in project.functions.values():
             if function.package_type == "Image" or function.code_dir is None:
                 continue

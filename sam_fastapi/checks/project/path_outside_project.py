@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sam_fastapi import hookimpl
+from sam_fastapi.checks.base import CheckContext
 from sam_fastapi.findings import Rule, Severity, Violation
 from sam_fastapi.template.model import OutsidePath, Project
 
@@ -43,7 +44,7 @@ A template in `infra/` may use `../src` when `pyproject.toml` (or `.git`) sits a
 """,
     )
 
-    def run(self, project: Project) -> Iterator[Violation]:
+    def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
         for function in project.functions.values():
             yield from _check(project, function.logical_id, function.code_uri,
                               ("Properties", "CodeUri"))

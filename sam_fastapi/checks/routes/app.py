@@ -100,6 +100,14 @@ class AppInfo:
 
 
 _PARAMETER = re.compile(r"\{([^}:]+)(?::([^}]+))?\}")
+#: Starlette's convertors (``starlette.convertors.CONVERTOR_TYPES``), as regular expressions.
+_CONVERTOR_PATTERNS = {
+    "str": "[^/]+",
+    "path": ".*",
+    "int": "[0-9]+",
+    "float": r"[0-9]+(\.[0-9]+)?",
+    "uuid": "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}",
+}
 
 
 @lru_cache(maxsize=1024)
@@ -108,7 +116,7 @@ def _compiled(path: str) -> re.Pattern[str]:
     position = 0
     for match in _PARAMETER.finditer(path):
         parts.append(re.escape(path[position:match.start()]))
-        parts.append(".*" if match[2] == "path" else "[^/]+")
+        parts.append(_CONVERTOR_PATTERNS.get(match[2] or "str", "[^/]+"))
         position = match.end()
     parts.append(re.escape(path[position:]))
     return re.compile("".join(parts))
@@ -117,3 +125,80 @@ def _compiled(path: str) -> re.Pattern[str]:
 def sample_path(template: str) -> str:
     """A concrete request path for a path template: every parameter becomes ``1``."""
     return re.sub(r"\{[^}]+\}", "1", template)
+
+
+#: A value each Starlette convertor accepts, for a parameter both sides leave open.
+_SAMPLES = {"int": "1", "float": "1", "uuid": "00000000-0000-0000-0000-000000000001"}
+
+
+@dataclass(frozen=True)
+class _Segment:
+    kind: str  # "literal", "param" or "rest" (API Gateway's {x+}, Starlette's {x:path})
+    text: str = ""  # the literal; the convertor of a param
+    minimum: int = 0  # how many segments a rest needs: 1 for {x+}, 0 for {x:path}
+
+
+def _segments_of(template: str) -> list[_Segment] | None:
+    """The segments of a path template in API Gateway's or Starlette's syntax; None when a
+    parameter shares its segment with text (``/{id}.json``), which these paths do not mix."""
+    found = []
+    for part in template.strip("/").split("/") if template.strip("/") else []:
+        match = re.fullmatch(r"\{([^}:]+?)(\+)?(?::([^}]+))?\}", part)
+        if match is None:
+            if "{" in part:
+                return None
+            found.append(_Segment("literal", part))
+        elif match[2] or match[3] == "path":
+            found.append(_Segment("rest", minimum=1 if match[2] else 0))
+        else:
+            found.append(_Segment("param", match[3] or "str"))
+    return found
+
+
+def _accepts(param: _Segment, text: str) -> bool:
+    pattern = _CONVERTOR_PATTERNS.get(param.text, _CONVERTOR_PATTERNS["str"])
+    return re.fullmatch(pattern, text) is not None
+
+
+def _filled(segments: list[_Segment]) -> list[str]:
+    return [s.text if s.kind == "literal" else _SAMPLES.get(s.text, "1") for s in segments]
+
+
+def _unify(a: list[_Segment], b: list[_Segment]) -> list[str] | None:
+    if not a or not b:
+        rest = a or b
+        if all(s.kind == "rest" and s.minimum == 0 for s in rest):
+            return []
+        return None
+    x, y = a[0], b[0]
+    if x.kind == "rest" or y.kind == "rest":
+        rest, other = (x, b) if x.kind == "rest" else (y, a)
+        filled = _filled([s for s in other if s.kind != "rest"])
+        return filled if len(filled) >= rest.minimum else [*filled, "1"]
+    if x.kind == "literal" and y.kind == "literal":
+        head = x.text if x.text == y.text else None
+    elif x.kind == "literal" or y.kind == "literal":
+        literal, param = (x, y) if x.kind == "literal" else (y, x)
+        head = literal.text if _accepts(param, literal.text) else None
+    else:
+        strict = x if x.text != "str" else y
+        head = _SAMPLES.get(strict.text, "1")
+    if head is None:
+        return None
+    tail = _unify(a[1:], b[1:])
+    return None if tail is None else [head, *tail]
+
+
+def common_path(gateway: str, app: str) -> str | None:
+    """A request path both templates match, API Gateway's resource (``/{proxy+}``) and a
+    Starlette route (``/{name}``, ``/files/{p:path}``): ``/hello`` for ``/hello`` and
+    ``/{name}``. None when no path matches both (or a segment mixes text and a parameter).
+    The trailing slash is the app's: API Gateway ignores it, Starlette does not."""
+    a, b = _segments_of(gateway), _segments_of(app)
+    if a is None or b is None:
+        return None
+    found = _unify(a, b)
+    if found is None:
+        return None
+    path = "/" + "/".join(found)
+    return path + "/" if app.endswith("/") and path != "/" else path

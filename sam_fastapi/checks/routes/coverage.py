@@ -12,24 +12,22 @@ HTTP API events with it; Mangum strips ``api_gateway_base_path`` and Starlette t
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sam_fastapi.checks.handler.analysis import python_functions
+from sam_fastapi.checks.base import CheckContext
+from sam_fastapi.checks.functions import python_functions
 from sam_fastapi.checks.platform.artifacts import inside
-from sam_fastapi.checks.routes.app import AppInfo, AppRoute, sample_path
+from sam_fastapi.checks.routes.app import AppInfo, AppRoute, common_path, sample_path
 from sam_fastapi.checks.routes.imported import ImportFailed, import_app
 from sam_fastapi.checks.routes.static import read_app
-from sam_fastapi.config import LintConfig
 from sam_fastapi.template.model import ApiEvent, Function, Project
 
 if TYPE_CHECKING:  # the gateway is imported when coverage is first computed, not at start-up
-    from sam_fastapi.gateway.router import ApiInfo, Router
+    from sam_fastapi.gateway.router import ApiInfo, ApiRoutes, Router
 
 #: Recorded events larger than this are not API Gateway events anyone recorded by hand.
 MAX_EVENT_BYTES = 1024 * 1024
@@ -77,32 +75,12 @@ class Coverage:
     router: Router
 
 
-def coverage(project: Project, *, import_apps: bool = False) -> Coverage:
-    """The route coverage of ``project``; computed once per project object and mode, since
-    six rules and the routes command each ask for it. A rule that asks while another one's
-    computation (imports included) is under way waits for it rather than starting over."""
-    key = (id(project), import_apps)
-    with _lock:
-        cached = _cache.get(key)
-        owner = cached is None or cached[0] is not project
-        if owner:
-            cached = (project, Future())
-            _cache[key] = cached
-            while len(_cache) > 4:
-                _cache.popitem(last=False)
-    assert cached is not None
-    future = cached[1]
-    if owner:
-        try:
-            future.set_result(_coverage(project, import_apps))
-        except BaseException as exc:
-            future.set_exception(exc)
-            raise
-    return future.result()
-
-
-_lock = threading.Lock()
-_cache: OrderedDict[tuple[int, bool], tuple[Project, Future[Coverage]]] = OrderedDict()
+def coverage(project: Project, ctx: CheckContext) -> Coverage:
+    """The route coverage of ``project``, with ``--import`` as ``ctx.config`` says; computed
+    once per run (``ctx.memo``), since six rules and the routes command each ask for it."""
+    import_apps = ctx.config.import_apps
+    return ctx.memo.get(("route-coverage", import_apps),
+                        lambda: _coverage(project, import_apps))
 
 
 def _coverage(project: Project, import_apps: bool) -> Coverage:
@@ -141,27 +119,59 @@ def _coverage(project: Project, import_apps: bool) -> Coverage:
 
 def deliveries(router: Router, function: Function, app: AppInfo, route: AppRoute,
                method: str) -> Iterator[Delivery]:
-    """The events of ``function`` that deliver ``method route.path`` to its app."""
+    """The events of ``function`` that deliver ``method route.path`` to its app.
+
+    A request delivers the route when API Gateway's router sends it to an event of this
+    function and the app routes what it then sees to the route. The requests tried are the
+    route's path with its parameters filled in, and each path it shares with an event of the
+    function (``/hello`` for ``GET /{name}`` and an event ``/hello``).
+    """
     for api_id in dict.fromkeys(e.api_id for e in function.events):
         table = router.apis.get(api_id)
         if table is None:
             continue
         api = table.api
-        for lambda_path in app.request_paths(route.path):
-            if api.is_http:  # an HTTP API hands the path over with its stage
-                prefix = api.stage_prefix
-                if prefix and not (lambda_path == prefix
-                                   or lambda_path.startswith(prefix + "/")):
+        for lambda_path, event_path in _event_paths(api, app, route.path):
+            for request in _requests(table, function, event_path):
+                match = table.match(method, request)
+                if match is None or match.route.function != function.logical_id:
                     continue
-                event_path = lambda_path[len(prefix):] or "/"
-            else:
-                event_path = lambda_path
-            match = table.match(method, sample_path(event_path))
-            if match is not None and match.route.function == function.logical_id:
+                seen = app.app_path(api.stage_prefix + request if api.is_http else request)
+                if not route.matches(seen):
+                    continue
                 client = api.stage_prefix + event_path if not api.is_http else lambda_path
                 yield Delivery(function.logical_id, route, method, match.route.event_name, api,
                                client)
                 break
+            else:
+                continue
+            break
+
+
+def _event_paths(api: ApiInfo, app: AppInfo, path: str) -> Iterator[tuple[str, str]]:
+    """(as Lambda hands it to Mangum, as the event's route sees it) for each request path the
+    app routes to ``path``: an HTTP API hands the path over with its stage."""
+    for lambda_path in app.request_paths(path):
+        if not api.is_http:
+            yield lambda_path, lambda_path
+            continue
+        prefix = api.stage_prefix
+        if prefix and not (lambda_path == prefix or lambda_path.startswith(prefix + "/")):
+            continue
+        yield lambda_path, lambda_path[len(prefix):] or "/"
+
+
+def _requests(table: ApiRoutes, function: Function, template: str) -> Iterator[str]:
+    """Concrete request paths for a path template: its parameters filled in, then each path it
+    shares with a resource of ``function`` on this API."""
+    from sam_fastapi.gateway.router import DEFAULT_ROUTE
+
+    yield sample_path(template)
+    for resource in table.routes:
+        if resource.function == function.logical_id and resource.path != DEFAULT_ROUTE:
+            shared = common_path(resource.path, template)
+            if shared is not None:
+                yield shared
 
 
 def _function_routes(router: Router, function: Function, app: AppInfo) -> FunctionRoutes:
@@ -180,8 +190,9 @@ def _function_routes(router: Router, function: Function, app: AppInfo) -> Functi
 
 
 def _served(router: Router, event: ApiEvent, app: AppInfo, function: Function) -> bool:
-    """An event is served when the app answers a request it matches (its parameters filled
-    in), or (a greedy one, ``$default``) when it delivers some route."""
+    """An event is served when the app answers a request the router sends to it (its
+    parameters filled in, or a path it shares with a route of the app), or (a greedy one,
+    ``$default``) when it delivers some route."""
     from sam_fastapi.gateway.router import DEFAULT_ROUTE
 
     table = router.apis.get(event.api_id)
@@ -193,10 +204,21 @@ def _served(router: Router, event: ApiEvent, app: AppInfo, function: Function) -
         return True
     if route.path == DEFAULT_ROUTE:
         return False
-    path = sample_path(route.path)
-    if table.api.is_http:
-        path = table.api.stage_prefix + path
-    return app.served(None if route.method == "ANY" else route.method, path)
+    api = table.api
+    method = None if route.method == "ANY" else route.method
+    requests = [sample_path(route.path)]
+    for app_route in app.routes:
+        for _, event_path in _event_paths(api, app, app_route.path):
+            shared = common_path(route.path, event_path)
+            if shared is not None:
+                requests.append(shared)
+    for request in dict.fromkeys(requests):
+        match = table.match(method or "GET", request)
+        if match is None or match.route is not route:
+            continue
+        if app.served(method, api.stage_prefix + request if api.is_http else request):
+            return True
+    return False
 
 
 def recorded_event_files(project: Project) -> Iterator[Path]:
@@ -240,16 +262,3 @@ def _recorded(project: Project, router: Router,
         seen = api.stage_prefix + "/" + match.path.lstrip("/") if api.is_http else match.path
         yield RecordedEvent(path, method, request_path, function,
                             served.app.served(method, seen))
-
-
-class CoverageCheck:
-    """Base of the route rules: they read ``--import`` (``LintConfig.import_apps``) from the
-    lint configuration, given to them by ``configure`` before a run."""
-
-    import_apps: bool = False
-
-    def configure(self, config: LintConfig) -> None:
-        self.import_apps = config.import_apps
-
-    def coverage(self, project: Project) -> Coverage:
-        return coverage(project, import_apps=self.import_apps)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sam_fastapi import hookimpl
-from sam_fastapi.checks.handler.analysis import shown
-from sam_fastapi.checks.routes.coverage import CoverageCheck
+from sam_fastapi.checks.base import CheckContext, shown
+from sam_fastapi.checks.routes.coverage import coverage
 from sam_fastapi.findings import Location, Rule, Severity, Violation
 from sam_fastapi.template.model import Project
 
 
-class EventUnserved(CoverageCheck):
+class EventUnserved:
     rule = Rule(
         id="SF402",
         name="event-unserved",
@@ -52,9 +52,9 @@ or remove the event (or the recorded event) that nothing serves.
 """,
     )
 
-    def run(self, project: Project) -> Iterator[Violation]:
-        coverage = self.coverage(project)
-        for routes in coverage.functions.values():
+    def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
+        found = coverage(project, ctx)
+        for routes in found.functions.values():
             function = routes.function
             for event in routes.unserved:
                 where = f"{event.method or 'ANY'} {event.path or '$default'}"
@@ -65,7 +65,7 @@ or remove the event (or the recorded event) that nothing serves.
                     path=("Resources", function.logical_id, "Properties", "Events",
                           event.name, "Properties", "Path"),
                 )
-        for recorded in coverage.recorded:
+        for recorded in found.recorded:
             if recorded.served:
                 continue
             request = f"{recorded.method} {recorded.path}"

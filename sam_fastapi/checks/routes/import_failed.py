@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sam_fastapi import hookimpl
-from sam_fastapi.checks.routes.coverage import CoverageCheck
+from sam_fastapi.checks.base import CheckContext
+from sam_fastapi.checks.routes.coverage import coverage
 from sam_fastapi.findings import Rule, Severity, Violation
 from sam_fastapi.template.model import Project
 
 
-class AppImportFailed(CoverageCheck):
+class AppImportFailed:
     rule = Rule(
         id="SF405",
         name="app-import-failed",
@@ -42,8 +43,8 @@ Environment:
 """,
     )
 
-    def run(self, project: Project) -> Iterator[Violation]:
-        for failure in self.coverage(project).failures:
+    def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
+        for failure in coverage(project, ctx).failures:
             yield Violation(failure.message, resource=failure.function,
                             path=("Resources", failure.function, "Properties", "Handler"))
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sam_fastapi.checks.handler.analysis import lambda_sys_path
 from sam_fastapi.checks.routes.app import AppInfo, AppRoute
 from sam_fastapi.findings import Location
+from sam_fastapi.pysource import lambda_sys_path
 from sam_fastapi.template.model import Function, Project
 
 #: Seconds an app may take to import; below the lint runner's limit for one check (30 s).
@@ -54,9 +54,12 @@ try:
     if app is None:
         apps = [v for v in vars(module).values() if isinstance(v, FastAPI)]
         app = apps[0] if len(apps) == 1 else None
+    root_path = None
     for _ in range(8):
         if app is None or isinstance(app, FastAPI):
             break
+        if isinstance(getattr(app, "root_path", None), str):
+            root_path = app.root_path  # an ASGI wrapper that sets the scope's root_path
         app = getattr(app, "app", None)
     if app is None:
         emit({"error": "cannot tell which FastAPI app the handler serves"})
@@ -74,7 +77,11 @@ try:
         for r in found
     ]
     from starlette.routing import Mount
-    emit({"routes": routes, "root_path": app.root_path, "base_path": base_path,
+    for middleware in getattr(app, "user_middleware", ()):
+        options = getattr(middleware, "kwargs", None) or getattr(middleware, "options", None)
+        if isinstance(options, dict) and isinstance(options.get("root_path"), str):
+            root_path = options["root_path"]
+    emit({"routes": routes, "root_path": root_path or app.root_path, "base_path": base_path,
           "docs_url": app.docs_url, "openapi_url": app.openapi_url,
           "mounts": [r.path for r in app.routes if isinstance(r, Mount)]})
 except BaseException as exc:

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sam_fastapi import hookimpl
-from sam_fastapi.checks.routes.coverage import CoverageCheck, FunctionRoutes
+from sam_fastapi.checks.base import CheckContext
+from sam_fastapi.checks.routes.coverage import FunctionRoutes, coverage
 from sam_fastapi.findings import Rule, Severity, Violation
 from sam_fastapi.template.model import Project
 
 
-class RouteUnreachable(CoverageCheck):
+class RouteUnreachable:
     rule = Rule(
         id="SF401",
         name="route-unreachable",
@@ -51,8 +52,8 @@ for the root).
 """,
     )
 
-    def run(self, project: Project) -> Iterator[Violation]:
-        for routes in self.coverage(project).functions.values():
+    def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
+        for routes in coverage(project, ctx).functions.values():
             yield from _unreachable(routes)
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from sam_fastapi import hookimpl
-from sam_fastapi.checks.routes.coverage import CoverageCheck
+from sam_fastapi.checks.base import CheckContext
+from sam_fastapi.checks.routes.coverage import coverage
 from sam_fastapi.findings import Rule, Severity, Violation
 from sam_fastapi.template.model import Project
 
 
-class RoutesUnresolved(CoverageCheck):
+class RoutesUnresolved:
     rule = Rule(
         id="SF400",
         name="routes-unresolved",
@@ -41,8 +42,8 @@ or run `sam-fastapi lint --import`.
 """,
     )
 
-    def run(self, project: Project) -> Iterator[Violation]:
-        for routes in self.coverage(project).functions.values():
+    def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
+        for routes in coverage(project, ctx).functions.values():
             for note in routes.app.notes:
                 yield Violation(note.message, resource=routes.function.logical_id,
                                 location=note.location)

@@ -1,6 +1,6 @@
 """A function's FastAPI routes read from its code with ``ast``, never running it.
 
-The handler analysis (``checks.handler.analysis``) finds the ``Mangum`` object the Handler
+The source analysis (``sam_fastapi.pysource``) finds the ``Mangum`` object the Handler
 names and the app it wraps; from there every module the handler imports at load time is read
 for path operations on that app and on the routers it includes:
 
@@ -21,18 +21,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from sam_fastapi.checks.handler.analysis import (
-    KNOWN_PACKAGES,
-    MAX_MODULES,
-    Analyser,
-    ModuleFinder,
-    Scope,
-    Value,
-    absolute_module,
-    lambda_sys_path,
-    own_nodes,
-    uses_web_adapter,
-)
+from sam_fastapi.checks.functions import uses_web_adapter
 from sam_fastapi.checks.routes.app import (
     DEFAULT_DOCS_URL,
     DEFAULT_OPENAPI_URL,
@@ -41,6 +30,19 @@ from sam_fastapi.checks.routes.app import (
     Note,
 )
 from sam_fastapi.findings import Location
+from sam_fastapi.pysource import (
+    KNOWN_PACKAGES,
+    MAX_MODULES,
+    NOT_CONSTANT,
+    Analyser,
+    ModuleFinder,
+    Scope,
+    Value,
+    absolute_module,
+    constant,
+    lambda_sys_path,
+    own_nodes,
+)
 from sam_fastapi.template.model import Function, Project
 
 ROUTER_CLASSES = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter"})
@@ -120,7 +122,7 @@ def _app_call(analyser: Analyser, mangum: Value) -> tuple[ast.Call, Scope] | Non
         if callee.kind == "app_class":
             # Starlette apps and FastAPI subclasses route in ways this reading does not know.
             return (app.node, app.scope) if callee.dotted in FASTAPI_CLASSES else None
-        app = analyser._app_argument(app.node, app.scope)
+        app = analyser.app_argument(app.node, app.scope)
     return None
 
 
@@ -131,6 +133,7 @@ class _Reader:
         self.objects: dict[int, _Object] = {}
         self.notes: list[Note] = []
         self.mounts: list[str] = []
+        self.middleware_root_path: object = None
         self.app: _Object | None = None
         self.complete = True
 
@@ -140,16 +143,17 @@ class _Reader:
         # Resolving a router may read a module no module-level import named (an import inside
         # an app factory): read until every module read has been walked.
         walked: set[int] = set()
-        while pending := [m for m in list(self.analyser._loaded.values())
-                          if id(m) not in walked]:
+        while pending := [m for m in self.analyser.loaded_modules if id(m) not in walked]:
             for loaded in pending:
                 walked.add(id(loaded))
                 if loaded.scope is not None:
                     self._walk(loaded.scope, loaded.scope.body, "")
-        if len(self.analyser._loaded) >= MAX_MODULES:
+        if len(self.analyser.loaded_modules) >= MAX_MODULES:
             self._unknown(call, scope, f"the code has more than {MAX_MODULES} modules; routes "
                                        "registered beyond them are not read")
         root_path = self._keyword(call, "root_path", "")
+        if self.middleware_root_path is not None:
+            root_path = self.middleware_root_path
         docs_url = self._keyword(call, "docs_url", DEFAULT_DOCS_URL)
         openapi_url = self._keyword(call, "openapi_url", DEFAULT_OPENAPI_URL)
         assert isinstance(mangum.node, ast.Call) and mangum.scope is not None
@@ -272,10 +276,15 @@ class _Reader:
     def _call(self, call: ast.Call, scope: Scope) -> None:
         assert isinstance(call.func, ast.Attribute)
         verb = call.func.attr
-        if verb not in ("include_router", "add_api_route", "mount"):
+        if verb not in ("include_router", "add_api_route", "mount", "add_middleware"):
             return
         owner = self._resolve(call.func.value, scope)
         if owner is None:
+            return
+        if verb == "add_middleware":
+            if owner is self.app and self._argument_node(call, None, "root_path") is not None:
+                # An ASGI middleware that sets the scope's root_path, as a server would.
+                self.middleware_root_path = self._keyword(call, "root_path", "")
             return
         if verb == "mount":
             path = self._argument(call, 0, "path")
@@ -350,10 +359,8 @@ class _Reader:
             if any(k.arg is None for k in call.keywords):
                 return _DYNAMIC  # **kwargs may carry it
             return default if default is not _UNSET else _DYNAMIC
-        try:
-            return ast.literal_eval(node)
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            return _DYNAMIC
+        value = constant(node)
+        return _DYNAMIC if value is NOT_CONSTANT else value
 
     def _keyword(self, call: ast.Call, name: str, default: str | None) -> object:
         value = self._argument(call, None, name, default)

@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sam_fastapi.gateway import answers
 from sam_fastapi.gateway.auth import jwt
 from sam_fastapi.gateway.auth.cache import ResultCache
 from sam_fastapi.gateway.auth.lambda_authorizer import (
@@ -34,16 +35,26 @@ from sam_fastapi.gateway.auth.model import (
     route_auth,
 )
 from sam_fastapi.gateway.auth.policy import Effect, method_arn
+from sam_fastapi.gateway.errors import GatewayError
 from sam_fastapi.gateway.events import ACCOUNT_ID, Request
-from sam_fastapi.gateway.invoker import GatewayError, Invocation, Invoker
+from sam_fastapi.gateway.invoker import Invocation, Invoker
 from sam_fastapi.gateway.response import HttpResponse
 from sam_fastapi.gateway.router import Match, Route
 from sam_fastapi.template.model import Project
 
-__all__ = ["Authorizers", "Decision"]
+__all__ = ["Authorizers", "Decision", "ReadyToken"]
 
 #: How long API Gateway waits for a Lambda authorizer (§5.4: 10 s).
 AUTHORIZER_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class ReadyToken:
+    """A token one JWT or Cognito authorizer of the run accepts on every route it guards."""
+
+    authorizer: Authorizer
+    claims: dict[str, Any]
+    token: str
 
 
 @dataclass(frozen=True)
@@ -66,10 +77,13 @@ class Authorizers:
     """The authorizers of one project, their cache and the local key that signs test JWTs."""
 
     def __init__(self, project: Project, invoker: Invoker, *,
-                 clock: Callable[[], float] = time.time, key: bytes | None = None) -> None:
+                 clock: Callable[[], float] = time.time, key: bytes | None = None,
+                 check_tokens: bool = True) -> None:
         self.project = project
         self.invoker = invoker
         self.clock = clock
+        #: False: JWT and Cognito authorizers let every request through (Lambda ones still run).
+        self.check_tokens = check_tokens
         self.cache = ResultCache(clock)
         #: Signs and checks JWT/Cognito tokens locally (random per gateway unless given).
         self.key = key or secrets.token_bytes(32)
@@ -79,6 +93,30 @@ class Authorizers:
     def token(self, claims: Mapping[str, Any]) -> str:
         """A JWT with ``claims`` that this gateway's JWT and Cognito authorizers accept."""
         return jwt.sign(claims, self.key)
+
+    def ready_tokens(self, routes: Iterable[Route], claims: Mapping[str, Any] | None = None,
+                     *, lifetime: float = 12 * 3600) -> list[ReadyToken]:
+        """One token per JWT/Cognito authorizer guarding ``routes``: ``claims`` over what makes
+        it pass everywhere (its ``iss`` and first ``aud``, every scope its routes require,
+        ``exp`` ``lifetime`` seconds from now, ``sub`` ``local-user``)."""
+        scopes: dict[Authorizer, dict[str, None]] = {}
+        for route in routes:
+            guard = self.for_route(route)
+            if guard is not None and guard.authorizer.kind in ("jwt", "cognito"):
+                scopes.setdefault(guard.authorizer, {}).update(dict.fromkeys(guard.scopes))
+        now = int(self.clock())
+        tokens = []
+        for authorizer, needed in scopes.items():
+            ready: dict[str, Any] = {"sub": "local-user", "iat": now, "exp": now + int(lifetime)}
+            if authorizer.issuer:
+                ready["iss"] = authorizer.issuer
+            if authorizer.audience:
+                ready["aud"] = authorizer.audience[0]
+            if needed:
+                ready["scope"] = " ".join(needed)
+            ready.update(claims or {})
+            tokens.append(ReadyToken(authorizer, ready, self.token(ready)))
+        return tokens
 
     def for_route(self, route: Route) -> RouteAuth | None:
         """The authorizer guarding ``route`` (None: open)."""
@@ -106,6 +144,8 @@ class Authorizers:
         authorizer = guard.authorizer
         http = match.route.api.is_http
         if authorizer.kind in ("jwt", "cognito"):
+            if not self.check_tokens:
+                return None
             return self._check_token(guard, request, http,
                                      match.route.payload_format_version, claims)
         if claims is not None:
@@ -113,7 +153,8 @@ class Authorizers:
                                "is a Lambda authorizer (send what it reads instead)")
         identity = _identity(authorizer, request, event)
         if identity is None:
-            return _refused(_unauthorized(http), f"{authorizer.name}: identity source missing")
+            return _refused(answers.unauthorized(http),
+                            f"{authorizer.name}: identity source missing")
         api = match.route.api
         arn = method_arn(api.region, ACCOUNT_ID, api.api_id, api.stage, request.method,
                          match.path)
@@ -133,7 +174,7 @@ class Authorizers:
             try:
                 answer = read_answer(authorizer, invocation.result)
             except MalformedAnswer as exc:
-                return Decision(_configuration_error(http), None,
+                return Decision(answers.authorizer_failed(http), None,
                                 f"{authorizer.name} answered malformed: {exc}", auth_event,
                                 invocation)
             if identity:
@@ -143,11 +184,11 @@ class Authorizers:
         try:
             effect = answer.effect(arn)
         except MalformedAnswer as exc:
-            return Decision(_configuration_error(http), None,
+            return Decision(answers.authorizer_failed(http), None,
                             f"{authorizer.name} answered malformed: {exc}", auth_event,
                             invocation)
         if effect is not Effect.ALLOW:
-            return Decision(_forbidden(http, effect), None,
+            return Decision(answers.forbidden(http, explicit=effect is Effect.DENY), None,
                             f"{authorizer.name} denied {arn} ({effect.value})", auth_event,
                             invocation, cached is not None)
         return Decision(None, authorizer_context(authorizer, answer, latency), None, auth_event,
@@ -164,21 +205,21 @@ class Authorizers:
             token = request.header(source.name) if source.kind == "header" else next(
                 (v for k, v in reversed(request.query) if k == source.name), None)
             if not token:
-                return _refused(_unauthorized(http), f"{authorizer.name}: no token in "
+                return _refused(answers.unauthorized(http), f"{authorizer.name}: no token in "
                                 f"{source.kind} {source.name}")
             try:
                 claims = jwt.verify(token, self.key)
             except jwt.InvalidToken as exc:
-                return _refused(_unauthorized(http), f"{authorizer.name}: {exc}")
+                return _refused(answers.unauthorized(http), f"{authorizer.name}: {exc}")
         try:
             jwt.check_claims(claims, now=self.clock(),
                              issuer=None if given else authorizer.issuer,
                              audience=() if given else authorizer.audience, scopes=guard.scopes)
         except jwt.InvalidToken as exc:
-            return _refused(_unauthorized(http), f"{authorizer.name}: {exc}")
+            return _refused(answers.unauthorized(http), f"{authorizer.name}: {exc}")
         except jwt.MissingScope as exc:
             # REST Cognito answers 401 for a missing scope too; HTTP APIs answer 403.
-            response = _forbidden(http, Effect.IMPLICIT_DENY) if http else _unauthorized(http)
+            response = answers.forbidden(http) if http else answers.unauthorized(http)
             return _refused(response, f"{authorizer.name}: {exc}")
         shown = jwt.stringified(claims)
         if authorizer.kind == "cognito":
@@ -219,46 +260,16 @@ def _identity(authorizer: Authorizer, request: Request,
 def _failure(authorizer: Authorizer, invocation: Invocation,
              http: bool) -> tuple[HttpResponse, str] | None:
     if not invocation.finished:
-        return _configuration_error(http), f"{authorizer.name} timed out"
+        return answers.authorizer_failed(http), f"{authorizer.name} timed out"
     error = invocation.error
     if error is None:
         return None
     if error.get("errorMessage") == "Unauthorized":
         # The documented way for an authorizer to refuse a token: raise Exception("Unauthorized").
-        return _unauthorized(http), f"{authorizer.name} raised Unauthorized"
-    return (_configuration_error(http),
+        return answers.unauthorized(http), f"{authorizer.name} raised Unauthorized"
+    return (answers.authorizer_failed(http),
             f"{authorizer.name} failed: {error.get('errorType')}: {error.get('errorMessage')}")
 
 
 def _refused(response: HttpResponse, reason: str) -> Decision:
     return Decision(response, None, reason)
-
-
-def _unauthorized(http: bool) -> HttpResponse:
-    if http:
-        return HttpResponse(401, (("content-type", "application/json"),),
-                            b'{"message":"Unauthorized"}')
-    return HttpResponse(401, (("Content-Type", "application/json"),
-                              ("x-amzn-ErrorType", "UnauthorizedException")),
-                        b'{"message":"Unauthorized"}')
-
-
-def _forbidden(http: bool, effect: Effect) -> HttpResponse:
-    if http:
-        return HttpResponse(403, (("content-type", "application/json"),),
-                            b'{"message":"Forbidden"}')
-    message = "User is not authorized to access this resource"
-    if effect is Effect.DENY:
-        message += " with an explicit deny"
-    return HttpResponse(403, (("Content-Type", "application/json"),
-                              ("x-amzn-ErrorType", "AccessDeniedException")),
-                        b'{"Message":"' + message.encode() + b'"}')
-
-
-def _configuration_error(http: bool) -> HttpResponse:
-    if http:
-        return HttpResponse(500, (("content-type", "application/json"),),
-                            b'{"message":"Internal Server Error"}')
-    return HttpResponse(500, (("Content-Type", "application/json"),
-                              ("x-amzn-ErrorType", "AuthorizerConfigurationException")),
-                        b'{"message": null}')

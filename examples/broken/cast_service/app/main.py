@@ -1,5 +1,5 @@
-"""The cast service: its folder has no requirements.txt (SF101), its docs miss the stage
-(SF404), and ``/health`` is outside the only event, ``/casts/{proxy+}`` (SF401)."""
+"""The cast service: no requirements.txt (SF101), its docs miss the stage (SF404), and
+``GET /casts`` is outside the only event, ``/casts/{proxy+}`` (SF401, SF403)."""
 
 from fastapi import FastAPI
 from mangum import Mangum
@@ -12,9 +12,9 @@ def health() -> dict[str, str]:
     return {"status": "ok", "service": "cast"}
 
 
-@app.get("/health")
-def root_health() -> dict[str, str]:
-    return {"status": "ok"}
+@app.get("/casts")
+def list_casts() -> list[str]:
+    return ["Vivien Leigh"]
 
 
 handler = Mangum(app, lifespan="off")

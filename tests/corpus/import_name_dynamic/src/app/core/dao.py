@@ -1,0 +1,3 @@
+class GpsDao:
+    def positions(self) -> list[dict]:
+        return []
