@@ -21,7 +21,9 @@ def sam_fastapi_register_commands(subparsers: argparse._SubParsersAction) -> Non
         description="Run aws-sam-translator, cfn-lint and sam-fastapi's own checks.",
     )
     parser.add_argument("paths", nargs="*", type=Path, default=[Path("template.yaml")],
-                        metavar="TEMPLATE", help="templates or folders holding template.yaml")
+                        metavar="PATH", help="templates, folders holding template.yaml, or "
+                        "handlers, requirements*.txt and Makefiles (each stands for the "
+                        "nearest template above it)")
     parser.add_argument("--format", default="text", help="text, json, sarif or github")
     parser.add_argument("--fail-level", choices=[s.label for s in Severity],
                         help="lowest severity that fails the run (default: error)")
@@ -71,6 +73,9 @@ def run(args: argparse.Namespace) -> int:
     templates, problems = collect_templates(args.paths)
     if problems:
         raise UsageError(problems[0])
+    if not templates:  # only handlers or requirements no template deploys (pre-commit's files)
+        print("No template deploys these files: nothing to check.", file=sys.stderr)
+        return 0
     try:
         config = load_config(templates[0].resolve().parent).with_options(
             select=_split(args.select),
