@@ -283,3 +283,20 @@ def test_rules_explains_one_rule_by_id_or_name(
                           "A Python function's code folder has no requirements.txt.\n\n")
     for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead"):
         assert f"\n{section}\n" in out
+
+
+def test_help_lists_lint_first_and_every_option_has_a_help_line(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from sam_fastapi.cli import build_parser
+
+    parser = build_parser(get_plugin_manager(entry_points=False))
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    listed = parser.format_help().split("COMMAND\n", 1)[1].split()
+    assert listed[0] == "lint", listed
+    missing = [f"{name} {action.option_strings or action.dest}"
+               for name, sub in [("sam-fastapi", parser), *commands.choices.items()]
+               for action in sub._actions
+               if not action.help and not isinstance(action, argparse._SubParsersAction)]
+    assert not missing, missing

@@ -13,7 +13,7 @@ from sam_fastapi.errors import UsageError
 from sam_fastapi.findings import Severity
 
 
-@hookimpl
+@hookimpl(tryfirst=True)  # help lists the CI gate first (pluggy calls later plugins first)
 def sam_fastapi_register_commands(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "lint",
