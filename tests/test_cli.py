@@ -300,3 +300,40 @@ def test_help_lists_lint_first_and_every_option_has_a_help_line(
                for action in sub._actions
                if not action.help and not isinstance(action, argparse._SubParsersAction)]
     assert not missing, missing
+
+
+# -- ruff's and cfn-lint's conventions ----------------------------------------------------------
+
+
+def test_exit_zero_reports_and_exits_0(tmp_path: Path, capsys) -> None:
+    template = make_project(tmp_path, requirements=False)
+
+    code, out, _ = run(capsys, "lint", str(template), "--exit-zero")
+
+    assert code == 0
+    assert " SF101 error " in out and out.endswith("Found 1 problem (1 error).\n")
+
+
+def test_quiet_prints_the_findings_and_nothing_else(tmp_path: Path, capsys) -> None:
+    template = make_project(tmp_path, requirements=False)
+    clean = make_project(tmp_path / "clean")
+
+    code, out, err = run(capsys, "lint", str(template), "--quiet")
+    assert (code, err) == (1, "")
+    assert out == (f"{template}:7:7: SF101 error no requirements.txt in CodeUri folder of "
+                   "CastFunction; add one (empty when a layer provides the dependencies) "
+                   "[CastFunction]\n")
+    assert run(capsys, "lint", str(clean), "-q") == (0, "", "")
+
+
+def test_statistics_counts_findings_per_rule(tmp_path: Path, capsys) -> None:
+    first = make_project(tmp_path / "a", requirements=False)
+    second = make_project(tmp_path / "b", requirements=False)
+
+    code, out, _ = run(capsys, "lint", str(first), str(second), "--statistics")
+
+    assert (code, out) == (1, "2 SF101 requirements-missing\n")
+    code, _, err = run(capsys, "lint", str(first), "--statistics", "--format", "json")
+    assert code == 2
+    assert one_line_error(err) == ("--statistics prints text; it cannot be combined with "
+                                   "--format json")
