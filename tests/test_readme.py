@@ -50,3 +50,19 @@ def test_statements_proven_elsewhere_are_still_in_the_readme(statement: str) -> 
     # tests/gateway/test_asgi.py::test_a_handler_that_fails_to_import_answers_502_and_the_rest_
     # keeps_working proves it; this keeps the sentence and the proof together.
     assert statement in " ".join(README.split())
+
+
+def test_without_chromium_the_browser_test_says_why_it_skipped(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    test = "tests/gateway/test_asgi.py::test_swagger_ui_renders_the_operations_in_headless_chromium"
+    env = {**os.environ, "PATH": str(tmp_path)}  # no chromium anywhere
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", test],
+                          cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    # Default options, no -rs on the command line: the summary names the file and the reason.
+    assert re.search(r"^SKIPPED \[\d+\] tests/gateway/test_asgi.py:\d+: ", done.stdout, re.M)
+    assert "chromium is not installed (apt-get install chromium)" in done.stdout
+    assert "apt-get install chromium" in README
