@@ -8,6 +8,8 @@ points pip at that folder only. Reports median wall times of:
 - cached: the same command again, nothing changed (restored from the cache), into an empty
   ``--out`` as under ``sam build``, which empties ``.aws-sam/build`` before building,
 - cached, out kept: the same again over the previous output (which is emptied first),
+- cached, new out: the same into a folder never used before (``sam build`` gives each build
+  a fresh ``ARTIFACTS_DIR``; the plan is cached relative to ``--out``),
 - pip: ``pip install -r requirements.txt --target EMPTY``, what a layer Makefile does today,
 - the same cold and cached builds through ``sam_fastapi.layers.build`` in this process, which
   leaves out start-up,
@@ -108,7 +110,8 @@ def main() -> int:
         run([str(BIN / "sam-fastapi"), "--version"], project)
 
         times: dict[str, list[float]] = {name: [] for name in
-                                         ("cold", "cached", "cached, out kept", "pip",
+                                         ("cold", "cached", "cached, out kept",
+                                          "cached, new out", "pip",
                                           "lib cold", "lib cached", "start-up")}
         platform = LambdaPlatform("python3.12", "arm64")
         for index in range(args.runs):
@@ -120,6 +123,8 @@ def main() -> int:
             shutil.rmtree(out)  # what sam build does to its build folder
             times["cached"].append(timed(lambda c=command: run(c, project)))
             times["cached, out kept"].append(timed(lambda c=command: run(c, project)))
+            fresh = [*cli, "--out", str(base / f"new{index}"), "--cache-dir", str(cache)]
+            times["cached, new out"].append(timed(lambda c=fresh: run(c, project)))
             target = base / f"pip{index}"
             times["pip"].append(timed(lambda t=target: run(
                 [sys.executable, "-m", "pip", "install", "--disable-pip-version-check",

@@ -92,11 +92,11 @@ def read_settings(config: pytest.Config) -> Settings | None:
 def open_session(settings: Settings) -> SamSession:
     """Load the template; a template that cannot be read or names unknown parameters is a
     usage error, since no test could run against it."""
-    from sam_fastapi.template import TemplateError, build_project, load_template
+    from sam_fastapi.template import TemplateError
+    from sam_fastapi.template.stacks import load_project
 
     try:
-        project = build_project(load_template(settings.template), settings.template,
-                                parameter_overrides=settings.parameters)
+        project = load_project(settings.template, parameter_overrides=settings.parameters)
     except TemplateError as exc:
         raise pytest.UsageError(f"sam template cannot be loaded: {exc}") from None
     unknown = sorted(set(settings.parameters) - set(project.parameters))

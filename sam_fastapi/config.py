@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -121,3 +121,45 @@ def _table(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ValueError("must be a table of rule id = level")
     return value
+
+
+def check_rule_ids(selectors: Iterable[tuple[str, str, bool]], ours: Iterable[str],
+                   cfn_lint_ids: Callable[[], Iterable[str]]) -> None:
+    """Refuse a rule id or prefix that names no rule, as ruff does: a typo in ``--select``
+    (``SF1O1``) would otherwise turn the gate off and print "No problems found".
+
+    ``selectors`` are ``(where, text, exact)``; ``exact`` for severity keys, which name one
+    rule, else a prefix of some rule id is enough. cfn-lint's ids are only read when a
+    selector is not one of ours.
+    """
+    known = set(ours)
+    cfn_lint: set[str] | None = None
+    for where, text, exact in selectors:
+        if _names_a_rule(text, known, exact):
+            continue
+        if cfn_lint is None:
+            cfn_lint = set(cfn_lint_ids())
+        if _names_a_rule(text, cfn_lint, exact):
+            continue
+        what = "rule id" if exact else "rule id or prefix"
+        raise ConfigError(
+            f"unknown rule {text!r} in {where}: no sam-fastapi or cfn-lint {what} "
+            f"{'is' if exact else 'starts with'} it (`sam-fastapi rules` lists ours)")
+
+
+def _names_a_rule(text: str, ids: set[str], exact: bool) -> bool:
+    return text in ids if exact else any(rule.startswith(text) for rule in ids)
+
+
+def rule_selectors(config: LintConfig, select: Sequence[str],
+                   ignore: Sequence[str]) -> list[tuple[str, str, bool]]:
+    """What ``check_rule_ids`` checks: the command line's select and ignore, and the
+    configuration file's select, ignore and severity keys, each with where it was given."""
+    where = f"{config.source} [tool.sam-fastapi]" if config.source else "[tool.sam-fastapi]"
+    return [
+        *(("--select", text, False) for text in select),
+        *(("--ignore", text, False) for text in ignore),
+        *((f"{where} select", text, False) for text in config.select),
+        *((f"{where} ignore", text, False) for text in config.ignore),
+        *((f"{where} severity", text, True) for text in config.severities),
+    ]

@@ -24,6 +24,7 @@ from sam_fastapi.findings import Finding, Location, Rule, Severity, Violation
 from sam_fastapi.plugins import registered_checks, registered_rules
 from sam_fastapi.template.loader import TemplateError, load_template
 from sam_fastapi.template.model import Project, build_project, index_positions, plain
+from sam_fastapi.template.stacks import nested_stacks
 from sam_fastapi.translate import TransformError, TranslationJob
 
 CHECK_CRASHED = Rule(
@@ -116,6 +117,39 @@ the event's `Auth`.
 )
 
 
+NESTED_APPLICATION_UNFOLLOWED = Rule(
+    id="SF104",
+    name="nested-application-unfollowed",
+    severity=Severity.ERROR,
+    summary="A nested application's local Location is missing, unreadable, outside the "
+            "project or nests a template into itself.",
+    docs="""\
+## What it does
+Follows every `AWS::Serverless::Application` whose `Location` is a local template, as
+`sam build` does, and lints that template too (its findings carry its own path). Reports a
+`Location` that does not exist, is not a file, cannot be read, leads out of the project, or
+leads back to a template that is already nesting it.
+
+## Why is this bad?
+`sam build` stops on a missing or unreadable nested template; a template that nests itself
+never finishes building. Nothing in such a stack can be tested or served.
+
+## Example
+```yaml
+OrdersApp:
+  Type: AWS::Serverless::Application
+  Properties:
+    Location: order/template.yaml   # the folder is orders/
+```
+
+## Use instead
+```yaml
+    Location: orders/template.yaml
+```
+""",
+)
+
+
 #: Where the cfn-lint command reads its configuration (working and home folder).
 CFN_LINT_CONFIG_FILES = (".cfnlintrc", ".cfnlintrc.yaml", ".cfnlintrc.yml")
 
@@ -126,7 +160,7 @@ CHECK_TIME_LIMIT = 30.0
 
 @hookimpl
 def sam_fastapi_register_rules() -> list[Rule]:
-    return [CHECK_CRASHED, TEMPLATE_UNREADABLE, TRANSFORM_FAILED]
+    return [CHECK_CRASHED, TEMPLATE_UNREADABLE, TRANSFORM_FAILED, NESTED_APPLICATION_UNFOLLOWED]
 
 
 @dataclass(frozen=True)
@@ -168,20 +202,45 @@ class Linter:
         return LintResult(findings, self.rules, list(templates), notes)
 
     def lint_template(self, path: Path) -> tuple[list[Finding], str | None]:
-        """Findings for one template, and a note when there was nothing to check."""
-        loaded = self._load(path)
+        """Findings for one template and the local nested applications it reaches, and a note
+        when there was nothing to check."""
+        findings, project = self._lint_stack(path, None)
+        note = None
+        if project is not None and not project.has_sam_resources:
+            note = f"{path}: no SAM resources to check"
+        if project is None or not project.applications:
+            return findings, note
+        stacks, problems = nested_stacks(project)
+        for problem in problems:
+            application = problem.application
+            location = application.location_marker or problem.parent.locate(
+                ("Resources", application.logical_id))
+            findings += self._filter([self._finding(
+                NESTED_APPLICATION_UNFOLLOWED,
+                f"{problem.message}; point Location at the nested template",
+                location, application.logical_id)], problem.parent)
+        seen = set(findings)
+        for stack in stacks:
+            nested, _ = self._lint_stack(stack.project.template_path, stack.overrides)
+            findings += [f for f in nested if f not in seen]
+            seen.update(nested)
+        return findings, note
+
+    def _lint_stack(self, path: Path, overrides: dict[str, str] | None
+                    ) -> tuple[list[Finding], Project | None]:
+        loaded = self._load(path, overrides)
         if isinstance(loaded, Finding):
             return self._filter([loaded], None), None
         project, pending = loaded
         # Our checks run here while cfn-lint and the transform run in their own processes.
         own = list(self._run_checks(project)) if project.has_sam_resources else []
         external = pending.findings()
-        note = None if project.has_sam_resources else f"{path}: no SAM resources to check"
-        return self._filter([*external, *own], project), note
+        return self._filter([*external, *own], project), project
 
     # -- the expensive, cacheable part: decode, model, cfn-lint, transform ------------------
 
-    def _load(self, path: Path) -> Finding | tuple[Project, _External]:
+    def _load(self, path: Path,
+              overrides: dict[str, str] | None = None) -> Finding | tuple[Project, _External]:
         """The project, and the cfn-lint and transform findings (from the cache when unchanged).
 
         The template is read and the project model built from the file on every run, so
@@ -202,7 +261,8 @@ class Linter:
             return self._finding(TEMPLATE_UNREADABLE, exc.message, exc.location)
         positions = index_positions(template)
         snapshot = plain(template)
-        project = build_project(snapshot, path, positions=positions)
+        project = build_project(snapshot, path, positions=positions,
+                                parameter_overrides=overrides)
         if cached is not None:
             return project, _External(cached)
         if transform_job is not None:

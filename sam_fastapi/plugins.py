@@ -32,6 +32,7 @@ CHECK_PLUGINS: tuple[str, ...] = (
     "sam_fastapi.checks.handler.relative_import",
     "sam_fastapi.checks.handler.name_undefined",
     "sam_fastapi.checks.handler.module_not_read",
+    "sam_fastapi.checks.handler.web_adapter_unread",
     "sam_fastapi.checks.routes.routes_unresolved",
     "sam_fastapi.checks.routes.route_unreachable",
     "sam_fastapi.checks.routes.event_unserved",

@@ -387,3 +387,30 @@ def test_a_wrong_shape_entry_is_analysed_again(
     translator_starts.clear()
     assert lint(project, capsys) == first
     assert translations(translator_starts) == 1
+
+
+def test_every_run_in_a_sequence_of_edits_equals_a_cold_run(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Edits, and edits back to a state the cache has seen: lint with the cache reports what
+    ``--no-cache`` reports, every time."""
+    template = project / "template.yaml"
+    bucket = "  Bucket:\n    Type: AWS::S3::Bucket\n    Properties:\n      BucketNam: x\n"
+    edits = [
+        lambda: template.write_text(TEMPLATE + "      MemorySize: 256\n"),
+        lambda: template.write_text(TEMPLATE + "      MemorySize: 257\n" + bucket),
+        lambda: (project / "svc" / "requirements.txt").write_text(""),
+        lambda: template.write_text(TEMPLATE + "      MemorySize: 256\n"),  # seen before
+        lambda: (project / "svc" / "app.py").write_text("def handler(:\n"),
+        lambda: template.write_text(TEMPLATE.replace("CastFunction", "CrewFunction")),
+        lambda: template.write_text(TEMPLATE + "      Events:\n        E:\n          Type: Api\n"
+                                    "          Properties: {Method: get}\n"),
+        lambda: template.write_text(TEMPLATE),  # back to the start
+    ]
+    seen = set()
+    for edit in edits:
+        edit()
+        cached = lint(project, capsys, "--select", "SF,E")
+        assert cached == lint(project, capsys, "--select", "SF,E", "--no-cache")
+        seen.add(tuple(cached))
+    assert len(seen) >= 5  # the edits did change the findings

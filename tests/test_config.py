@@ -228,3 +228,60 @@ def test_bad_configuration_exits_2_with_one_line(
     assert err.startswith("sam-fastapi: error: ")
     assert err.count("\n") == 1
     assert "Traceback" not in err
+
+
+# -- unknown rule ids ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("body", "options", "where"), [
+    ("", ("--select", "SF1O1"), "--select"),  # a letter O for a zero
+    ("", ("--ignore", "SF101,XX9"), "--ignore"),
+    ("", ("--select", "sf1"), "--select"),  # ids are upper case, and matched as given
+    ("[tool.sam-fastapi]\nselect = ['SF1O1']\n", (), "[tool.sam-fastapi] select"),
+    ("[tool.sam-fastapi]\nignore = ['XX9']\n", (), "[tool.sam-fastapi] ignore"),
+    ("[tool.sam-fastapi]\nseverity = {XX9 = 'info'}\n", (), "[tool.sam-fastapi] severity"),
+    # A severity names one rule: a prefix there would silently change nothing.
+    ("[tool.sam-fastapi]\nseverity = {SF1 = 'info'}\n", (), "[tool.sam-fastapi] severity"),
+])
+def test_an_unknown_rule_stops_the_run_with_exit_2(
+    project: Path, capsys: pytest.CaptureFixture[str], body: str, options: tuple[str, ...],
+    where: str,
+) -> None:
+    if body:
+        write_pyproject(project, body)
+    assert main(["lint", str(project / "template.yaml"), *options]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("sam-fastapi: error: unknown rule ")
+    assert where in err and err.count("\n") == 1
+
+
+def test_rule_ids_and_prefixes_of_ours_and_cfn_lints_are_accepted(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_pyproject(project, """\
+        [tool.sam-fastapi]
+        select = ["SF", "E", "W3005"]
+        severity = {W3005 = "info", SF101 = "info"}
+        """)
+    code, lines = lint(project, capsys, "--select", "SF1,W3", "--ignore", "E3012")
+    assert (code, lines) == (0, ["7:7: SF101 info", "22:5: W3005 info"])
+
+
+def test_cfn_lints_rule_ids_are_read_without_importing_it() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from sam_fastapi.cfn import cfn_lint_rule_ids; "
+            "ids = cfn_lint_rule_ids(); print(len(ids), 'cfnlint' in sys.modules, "
+            "sorted(ids)[0])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out[1] == "False"
+    from cfnlint.core import get_rules
+
+    from sam_fastapi.cfn import cfn_lint_rule_ids
+
+    shipped = {rule.id for rule in get_rules([], [], ["I"], [], True, [])}
+    assert shipped <= cfn_lint_rule_ids()
+    assert int(out[0]) == len(cfn_lint_rule_ids()) > 200

@@ -206,3 +206,61 @@ def test_lint_opens_no_network_connection(run: Run):
     # lint and the SAM transform's process, twice: the block really was in every process.
     assert len(loaded) >= 2
     assert [line for line in log if line.startswith("connect")] == []
+
+
+def test_lint_import_writes_nothing_into_the_project(tmp_path: Path):
+    """``--import`` runs the app's code, as asked, in a child process: still nothing is
+    written into the project, not even ``__pycache__`` for the modules it imports (the child
+    runs isolated with ``-I``, which ignores PYTHONDONTWRITEBYTECODE)."""
+    project = tmp_path / "project"
+    files = {
+        "template.yaml": textwrap.dedent("""\
+            Transform: AWS::Serverless-2016-10-31
+            Resources:
+              AppFunction:
+                Type: AWS::Serverless::Function
+                Properties:
+                  CodeUri: src/
+                  Handler: app.main.handler
+                  Runtime: python3.12
+                  Events:
+                    Root:
+                      Type: HttpApi
+                      Properties: {Path: /, Method: GET}
+            """),
+        "src/requirements.txt": "fastapi\nmangum\n",
+        "src/app/__init__.py": "",
+        "src/app/helpers.py": "VALUE = 1\n",
+        "src/app/main.py": textwrap.dedent("""\
+            from fastapi import FastAPI
+            from mangum import Mangum
+
+            from app import helpers
+
+            app = FastAPI()
+
+
+            @app.get("/")
+            def root() -> dict:
+                return {"ok": helpers.VALUE}
+
+
+            handler = Mangum(app)
+            """),
+    }
+    for name, text in files.items():
+        path = project / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    before = snapshot(project)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    report = tmp_path / "report.json"
+    process = subprocess.run(
+        [sys.executable, "-m", "sam_fastapi", "lint", "template.yaml", "--import", "--select",
+         "SF4", "--format", "json", "--output", str(report)],
+        cwd=project, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert process.returncode == 0, process.stderr
+    assert json.loads(report.read_text()) == []
+    assert snapshot(project) == before

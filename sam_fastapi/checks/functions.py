@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
-from sam_fastapi.template.model import Function, Intrinsic, Project
+from sam_fastapi.template.model import Function, Project
+from sam_fastapi.webadapter import uses_web_adapter
 
-#: The AWS Lambda Web Adapter layer (commercial and China partitions, x86_64 and arm64). The
-#: region is often ``${AWS::Region}`` in a ``!Sub``, hence the loose middle.
-WEB_ADAPTER_LAYER = re.compile(
-    r"^arn:aws[\w-]*:lambda:.*:(?:753240598075|041581134020|069767869989):layer:"
-    r"LambdaAdapterLayer(?:X86|Arm64)(?::|$)"
-)
-WEB_ADAPTER_WRAPPER = "/opt/bootstrap"
-
+__all__ = ["python_functions", "uses_web_adapter"]
 
 
 def python_functions(project: Project) -> Iterator[Function]:
@@ -33,22 +26,3 @@ def python_functions(project: Project) -> Iterator[Function]:
         ):
             continue
         yield function
-
-
-def uses_web_adapter(function: Function) -> bool:
-    """The function runs behind the Lambda Web Adapter: its layer, or its exec wrapper."""
-    if function.environment.get("AWS_LAMBDA_EXEC_WRAPPER") == WEB_ADAPTER_WRAPPER:
-        return True
-    return any(WEB_ADAPTER_LAYER.search(_arn_text(ref.arn)) for ref in function.layers)
-
-
-def _arn_text(arn: object) -> str:
-    if isinstance(arn, str):
-        return arn
-    if isinstance(arn, Intrinsic) and arn.function == "Fn::Sub":
-        argument = arn.argument
-        if isinstance(argument, list) and argument:
-            argument = argument[0]
-        return argument if isinstance(argument, str) else ""
-    return ""
-

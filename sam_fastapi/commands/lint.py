@@ -67,9 +67,10 @@ def require_lint_stack() -> None:
 
 def run(args: argparse.Namespace) -> int:
     require_lint_stack()
-    from sam_fastapi.cfn import CfnLintError
-    from sam_fastapi.config import ConfigError, load_config
+    from sam_fastapi.cfn import CfnLintError, cfn_lint_rule_ids
+    from sam_fastapi.config import ConfigError, check_rule_ids, load_config, rule_selectors
     from sam_fastapi.lint import Linter, collect_templates
+    from sam_fastapi.plugins import registered_rules
 
     pm = args.plugin_manager
     formatters = {f.name: f for group in pm.hook.sam_fastapi_register_formatters() for f in group}
@@ -87,10 +88,14 @@ def run(args: argparse.Namespace) -> int:
         if not args.quiet:
             print("No template deploys these files: nothing to check.", file=sys.stderr)
         return 0
+    select, ignore = _split(args.select), _split(args.ignore)
     try:
-        config = load_config(templates[0].resolve().parent).with_options(
-            select=_split(args.select),
-            ignore=_split(args.ignore),
+        found = load_config(templates[0].resolve().parent)
+        check_rule_ids(rule_selectors(found, select, ignore), registered_rules(pm),
+                       cfn_lint_rule_ids)
+        config = found.with_options(
+            select=select,
+            ignore=ignore,
             fail_level=args.fail_level,
             use_cache=False if args.no_cache else None,
         )

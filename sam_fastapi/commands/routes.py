@@ -48,10 +48,11 @@ def rows(template: Path, *, import_apps: bool = False) -> tuple[list[Row], list[
     from sam_fastapi.checks.base import CheckContext
     from sam_fastapi.checks.routes.coverage import coverage
     from sam_fastapi.config import LintConfig
-    from sam_fastapi.template import TemplateError, build_project, load_template
+    from sam_fastapi.template import TemplateError
+    from sam_fastapi.template.stacks import load_project
 
     try:
-        project = build_project(load_template(template), template)
+        project = load_project(template)
     except TemplateError as exc:
         raise UsageError(str(exc)) from None
     result = coverage(project, CheckContext(LintConfig(import_apps=import_apps)))

@@ -120,10 +120,10 @@ class Gateway:
                  clock: Callable[[], float] = time.time,
                  integration_timeout: float | None = None, check_tokens: bool = True) -> None:
         if parameter_overrides:
-            from sam_fastapi.template import build_project, load_template
+            from sam_fastapi.template.stacks import load_project
 
-            project = build_project(load_template(project.template_path), project.template_path,
-                                    parameter_overrides=dict(parameter_overrides))
+            project = load_project(project.template_path,
+                                   parameter_overrides=dict(parameter_overrides))
         if stage is not None:
             project = replace(project, apis={k: replace(a, stage_name=stage)
                                              for k, a in project.apis.items()})

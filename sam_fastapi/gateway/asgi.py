@@ -37,8 +37,9 @@ from sam_fastapi.gateway import Exchange, Gateway, GatewayError, answers, body_t
 from sam_fastapi.gateway.events import Request
 from sam_fastapi.gateway.recording import DEFAULT_REDACTED, Recorder
 from sam_fastapi.gateway.router import Match
-from sam_fastapi.template import TemplateError, build_project, load_template
+from sam_fastapi.template import TemplateError
 from sam_fastapi.template.model import Project
+from sam_fastapi.template.stacks import load_project
 
 __all__ = ["CONCURRENCY", "GatewayApp", "create_app", "from_environment"]
 
@@ -80,8 +81,7 @@ def create_app(template_path: str | os.PathLike[str], *, stage: str | None = Non
     if not path.is_file():
         raise GatewayError(f"{path}: no such file")
     try:
-        project = build_project(load_template(path), path,
-                                parameter_overrides=dict(parameter_overrides or {}))
+        project = load_project(path, parameter_overrides=dict(parameter_overrides or {}))
     except TemplateError as exc:
         raise GatewayError(str(exc)) from None
     recorder = None

@@ -14,6 +14,7 @@ from typing import Any
 from sam_fastapi.gateway.errors import GatewayError
 from sam_fastapi.gateway.events import ACCOUNT_ID
 from sam_fastapi.template.model import Function, Intrinsic, Project
+from sam_fastapi.webadapter import Unread, WebApp, read_web_app
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class FunctionSpec:
     memory_size: int
     runtime: str
     region: str
+    #: The app a Web Adapter function serves (``Handler: run.sh``), called as the Adapter would.
+    web_app: WebApp | None = None
 
     @property
     def arn(self) -> str:
@@ -57,6 +60,11 @@ def function_spec(project: Project, function: Function, region: str) -> Function
     code = str(code_dir.resolve())
     paths = [code]
     owned = [code]
+    web_app = read_web_app(project, function)
+    if isinstance(web_app, Unread):
+        raise GatewayError(f"{name}: {web_app.message}")
+    if web_app is not None:
+        paths.insert(0, str(web_app.app_dir.resolve()))
     for layer in project.function_layers(function):
         folder = layer.content_dir
         if folder is None or not folder.is_dir():
@@ -86,6 +94,7 @@ def function_spec(project: Project, function: Function, region: str) -> Function
         memory_size=function.memory_size,
         runtime=str(function.runtime),
         region=region,
+        web_app=web_app,
     )
 
 

@@ -34,6 +34,7 @@ from sam_fastapi.gateway.environment import FunctionEnvironment, is_utc
 from sam_fastapi.gateway.function import FunctionSpec
 from sam_fastapi.gateway.instance import Outcome, exception_error, lambda_error, marshal
 from sam_fastapi.gateway.running import RUNNING, Running
+from sam_fastapi.webadapter import WebApp
 
 _MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pyd")
 _HAS_TZSET = hasattr(time, "tzset")
@@ -153,6 +154,8 @@ class InProcessInstance:
 
     def _load(self) -> dict[str, Any] | None:
         """Import the handler as the Python runtime does; Lambda's init error shape on failure."""
+        if self.spec.web_app is not None:
+            return self._load_web_app(self.spec.web_app)
         handler = self.spec.handler
         module_name, _, attribute = handler.rpartition(".")
         if not module_name:
@@ -176,6 +179,31 @@ class InProcessInstance:
             return lambda_error(f"Handler '{attribute}' missing on module '{module_name}'",
                                 "Runtime.HandlerNotFound")
         self.handler = function
+        return None
+
+    def _load_web_app(self, web: WebApp) -> dict[str, Any] | None:
+        """Import the app as its server would, start it and wait until it is ready, as the
+        Web Adapter does; a server that would exit is ``Runtime.ExitError``."""
+        from sam_fastapi.gateway.webadapter import AdapterHandler, AppNotReady
+
+        importlib.invalidate_caches()
+        try:
+            module = importlib.import_module(web.module)
+            app = getattr(module, web.attribute)
+            if web.factory:
+                app = app()
+        except BaseException as exc:  # whatever the app's import raises ends its server
+            error = exception_error(exc, hide=__file__)
+            error["errorMessage"] = (f'Error loading ASGI app "{web.target}" ({web.server} in '
+                                     f"{web.script.name}): {type(exc).__name__}: {exc}")
+            error["errorType"] = "Runtime.ExitError"
+            return error
+        handler = AdapterHandler(app, web, function_name=self.spec.name)
+        try:
+            handler.start()
+        except AppNotReady as exc:
+            return exc.error
+        self.handler = handler
         return None
 
     def _call(self, event: Any, context: LambdaContext) -> Outcome:

@@ -47,7 +47,8 @@ def absolute_module(stmt: ast.ImportFrom, module: Module) -> str | None:
 
 def load_time_imports(body: Sequence[ast.stmt], module: Module) -> Iterator[LoadImport]:
     """The imports ``module``'s body runs when it runs: not in functions or classes, and not
-    under ``if TYPE_CHECKING:``. A from-import names a module and, maybe, its submodules."""
+    under ``if TYPE_CHECKING:`` or ``if __name__ == "__main__":``. A from-import names a
+    module and, maybe, its submodules."""
     yield from _walk(body, module, guarded=False, fallback=False)
 
 
@@ -81,7 +82,8 @@ def _statements(body: Sequence[ast.stmt], *, guarded: bool,
         if isinstance(stmt, ast.Import | ast.ImportFrom):
             yield stmt, guarded, fallback
         elif isinstance(stmt, ast.If):
-            if not is_type_checking(stmt.test):
+            # Neither runs when the module is imported: type checkers and scripts only.
+            if not is_type_checking(stmt.test) and not is_main_guard(stmt.test):
                 yield from _statements(stmt.body, guarded=guarded, fallback=fallback)
             yield from _statements(stmt.orelse, guarded=guarded, fallback=fallback)
         elif isinstance(stmt, ast.Try | getattr(ast, "TryStar", ast.Try)):
@@ -99,6 +101,17 @@ def is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
     )
+
+
+def is_main_guard(test: ast.expr) -> bool:
+    """``__name__ == "__main__"``: true only when the module runs as a script."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.Eq)):
+        return False
+    sides = [test.left, test.comparators[0]]
+    names = [s for s in sides if isinstance(s, ast.Name) and s.id == "__name__"]
+    mains = [s for s in sides if isinstance(s, ast.Constant) and s.value == "__main__"]
+    return bool(names and mains)
 
 
 def catches_import_error(handler: ast.ExceptHandler) -> bool:

@@ -50,6 +50,7 @@ Kind = Literal[
     "app_class",
     "function",  # a def or lambda of the user's code
     "class",
+    "instance",  # an instance of a class of the user's code
     "module",  # a module of the user's code
     "external",  # something from outside the code (a third-party or stdlib name)
     "unknown",
@@ -57,7 +58,7 @@ Kind = Literal[
 ]
 _PREFERENCE: tuple[Kind, ...] = (
     "mangum", "app", "function", "mangum_class", "app_class", "unknown", "external", "module",
-    "class", "other",
+    "class", "instance", "other",
 )
 
 
@@ -287,10 +288,11 @@ class Analyser:
             if any(isinstance(n, ast.FunctionDef) and n.name == "__call__"
                    for n in callee.node.body):
                 return UNKNOWN  # a callable object may well delegate to Mangum
-            return Value("other", f"an instance of {callee.node.name}")
+            return Value("instance", f"an instance of {callee.node.name}", callee.node,
+                         callee.scope)
         if callee.kind == "external" and callee.dotted in NOT_APPS:
             return Value("other", NOT_APPS[callee.dotted])
-        if callee.kind == "other":
+        if callee.kind in ("other", "instance"):
             return Value("other", f"a call of {callee.what}")
         return UNKNOWN
 

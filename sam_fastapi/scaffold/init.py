@@ -158,7 +158,7 @@ def list_{module}() -> list[{model}]:
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_{module}(data: {model}In) -> {model}:
-    item = {model}(id=max(_store, default=0) + 1, **data.model_dump())
+    item = {model}(id=max(_store, default=0) + 1, **dict(data))  # pydantic 1 and 2 alike
     _store[item.id] = item
     return item
 

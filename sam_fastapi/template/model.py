@@ -21,6 +21,7 @@ from sam_fastapi.template.samconfig import read_parameter_overrides
 
 FUNCTION = "AWS::Serverless::Function"
 LAYER = "AWS::Serverless::LayerVersion"
+APPLICATION = "AWS::Serverless::Application"
 REST_API = "AWS::Serverless::Api"
 HTTP_API = "AWS::Serverless::HttpApi"
 IMPLICIT_REST_API = "ServerlessRestApi"
@@ -166,6 +167,18 @@ class Api:
 
 
 @dataclass(frozen=True)
+class Application:
+    """An ``AWS::Serverless::Application``: a nested stack (``template.stacks`` follows it)."""
+
+    logical_id: str
+    # A Path is a local template file; a str a URL (https://, s3://); an Intrinsic or a
+    # mapping (a SAR ApplicationId) is left as it is.
+    location: Path | OutsidePath | Intrinsic | str | Mapping[str, Any] | None
+    parameters: Mapping[str, Any]  # Parameters, resolved with the parent's values
+    location_marker: Location | None = None
+
+
+@dataclass(frozen=True)
 class Project:
     """A SAM template as sam-fastapi sees it."""
 
@@ -179,6 +192,7 @@ class Project:
     resource_types: Mapping[str, str]
     resource_metadata: Mapping[str, Mapping[str, Any]]
     positions: Mapping[TemplatePath, tuple[int, int]] = field(repr=False, default_factory=dict)
+    applications: Mapping[str, Application] = field(default_factory=dict)
 
     @property
     def has_sam_resources(self) -> bool:
@@ -234,6 +248,7 @@ def build_project(template: Mapping[str, Any], template_path: Path | str, *,
     functions: dict[str, Function] = {}
     layers: dict[str, Layer] = {}
     apis: dict[str, Api] = {}
+    applications: dict[str, Application] = {}
 
     for logical_id, resource in resources.items():
         if not isinstance(resource, Mapping) or not isinstance(logical_id, str):
@@ -254,6 +269,11 @@ def build_project(template: Mapping[str, Any], template_path: Path | str, *,
             section = "Api" if rtype == REST_API else "HttpApi"
             merged = _merge_globals(_mapping(globals_.get(section)), properties)
             apis[logical_id] = _api(logical_id, rtype, merged, resolve, location)
+        elif rtype == APPLICATION:
+            applications[logical_id] = _application(
+                logical_id, properties, local, resolve,
+                _at(positions, template_path, ("Resources", logical_id, "Properties",
+                                               "Location")))
 
     for logical_id, resource in resources.items():
         logical_id = str(logical_id)
@@ -291,7 +311,29 @@ def build_project(template: Mapping[str, Any], template_path: Path | str, *,
         resource_types=types,
         resource_metadata=metadata,
         positions=positions,
+        applications=applications,
     )
+
+
+def _application(logical_id: str, props: Mapping[str, Any], local: _LocalPaths,
+                 resolve: _Resolver, marker: Location) -> Application:
+    value = props.get("Location")
+    location: Any
+    if isinstance(value, str):
+        if value.startswith(("s3://", "http://", "https://")):
+            location = value
+        else:  # a local file, as sam build and SAM CLI take it (file:// too)
+            location = local.directory(value.removeprefix("file://"))
+    elif isinstance(value, Mapping) and is_intrinsic(value):
+        location = resolve(value)
+        if isinstance(location, str):
+            location = local.directory(location)
+    elif isinstance(value, Mapping):
+        location = plain(value)
+    else:
+        location = None
+    parameters = {str(k): resolve(v) for k, v in _mapping(props.get("Parameters")).items()}
+    return Application(logical_id, location, parameters, marker)
 
 
 def _function(

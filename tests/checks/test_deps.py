@@ -140,6 +140,11 @@ def test_optional_and_lazy_imports_are_not_required(tmp_path: Path) -> None:
             def report():
                 import pandas
                 return pandas
+
+
+            if __name__ == "__main__":  # a local run only: Lambda imports app.main
+                import uvicorn
+                uvicorn.run("app.main:app")
             """),
     })
     assert lint(template(tmp_path)) == []

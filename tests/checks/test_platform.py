@@ -413,3 +413,48 @@ def test_corrupt_headers_and_tags_are_reported_or_ignored(tmp_path: Path) -> Non
     findings = lint(template, "SF502")
     assert summary(findings, tmp_path) == [("SF502", "src/corrupt.so", 1)]
     assert "is an ELF binary with a corrupt header" in findings[0].message
+
+
+def test_free_threaded_builds_do_not_load_on_lambdas_python(tmp_path: Path) -> None:
+    """Lambda's python3.13 is the standard build: a free-threaded ``cp313t`` wheel and a
+    ``.cpython-313t-*.so`` module cannot load there; the standard ``cp313`` ones can. A
+    RECORD's quoted path (a comma in it) still ties the wheel's files to it."""
+    template = tmp_path / "template.yaml"
+    template.write_text(HEADER + function("Api", "src/", runtime="python3.13"),
+                        encoding="utf-8")
+    real = real_extension_module().read_bytes()  # an x86-64 ELF module, as Linux builds are
+    threaded = dist_info("fastjson", "1.0", ["cp313-cp313t-manylinux_2_17_x86_64"], [])
+    threaded["fastjson-1.0.dist-info/RECORD"] = (
+        '"fastjson/_speed,ups.cpython-313t-x86_64-linux-gnu.so",sha256=AAAA,10\n'
+        "fastjson-1.0.dist-info/RECORD,,\n")
+    write(tmp_path, {
+        "src/app.py": "",
+        **{f"src/{k}": v for k, v in threaded.items()},
+        "src/fastjson/_speed,ups.cpython-313t-x86_64-linux-gnu.so": real,
+        "src/loose/_mod.cpython-313t-x86_64-linux-gnu.so": real,
+        # The standard build's wheel and module are fine.
+        **{f"src/{k}": v for k, v in dist_info(
+            "standard", "1.0", ["cp313-cp313-manylinux_2_17_x86_64"], []).items()},
+        "src/standard/_mod.cpython-313-x86_64-linux-gnu.so": real,
+    })
+    findings = lint(template, "SF502")
+    assert summary(findings, tmp_path) == [
+        ("SF502", "src/fastjson-1.0.dist-info/WHEEL", 4),
+        ("SF502", "src/loose/_mod.cpython-313t-x86_64-linux-gnu.so", 1),
+    ]
+    messages = [f.message for f in findings]
+    assert "free-threaded CPython 3.13 (cp313t)" in messages[0]
+    assert "free-threaded CPython 3.13t" in messages[1]
+
+
+def test_record_paths_are_read_as_csv(tmp_path: Path) -> None:
+    from sam_fastapi.checks.platform.binaries import record_top_levels
+
+    folder = tmp_path / "odd-1.0.dist-info"
+    folder.mkdir()
+    (folder / "RECORD").write_text(
+        '"we,ird/__init__.py",sha256=AAAA,10\n'
+        '"quo""ted/x.py",sha256=AAAA,10\n'
+        "plain/y.py,sha256=AAAA,10\n"
+        "odd-1.0.dist-info/RECORD,,\n", encoding="utf-8")
+    assert record_top_levels(folder) == {"we,ird", 'quo"ted', "plain"}

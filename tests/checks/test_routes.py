@@ -810,3 +810,54 @@ def test_what_lint_calls_reachable_the_gateway_answers(tmp_path, monkeypatch):
     special = gateway.request("GET", "/Prod/items/special")
     assert (hello.status, hello.json()) == (200, {"hello": "hello"})
     assert (special.status, special.json()) == (200, {"special": True})
+
+
+def test_prefixes_from_a_settings_module_are_read_and_listed_by_routes(capsys):
+    """``prefix=settings.API_V1_STR`` and module constants from the code's config module are
+    resolved statically: no SF400, and ``routes`` lists the routes under them."""
+    template = CORPUS / "routes_prefix_from_settings" / "template.yaml"
+    assert main(["routes", str(template), "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["method"], r["path"], r["endpoint"], r["status"]) for r in rows] == [
+        ("GET", "/api/v1/items/{item_id}", "app.api.items:read_item", "ok"),
+        ("GET", "/api/v1/items-owners/{owner}", "app.api.items:read_owner", "ok"),
+    ]
+
+
+def test_fastapis_own_docs_routes_serve_a_greedy_event(tmp_path: Path) -> None:
+    """``/{proxy+}`` beside ``/``, for an app whose only route is ``/``: the event still
+    delivers FastAPI's ``/docs`` and ``/openapi.json``, so it is not unserved."""
+    write(tmp_path, {"svc/app/__init__.py": "", "svc/app/main.py": MAIN.replace(
+        '"/casts"', '"/"').replace('"/casts/{cast_id}"', '"/"').replace(
+        "app = FastAPI()", 'app = FastAPI(root_path="/Prod")')})
+    write(tmp_path, {"template.yaml": template(function(
+        "Fn", {"Root": ("/", "ANY", ""), "Any": ("/{proxy+}", "ANY", "")}))})
+    assert lint(tmp_path) == []
+    write(tmp_path, {"svc/app/main.py": MAIN.replace('"/casts"', '"/"').replace(
+        '"/casts/{cast_id}"', '"/"').replace("app = FastAPI()", "app = FastAPI(openapi_url=None)")})
+    assert summary(lint(tmp_path), tmp_path) == [
+        ("SF402", "template.yaml", line_of(tmp_path / "template.yaml", "Path: /{proxy+}"))]
+
+
+def test_routes_registered_on_a_parameter_are_unknown_not_missing(tmp_path: Path) -> None:
+    """A helper given the app (``mount_frontend(app)``) registers a catch-all route on its
+    parameter: the reading says so (SF400) and does not call the events unserved."""
+    write(tmp_path, {
+        "svc/app/__init__.py": "",
+        "svc/app/frontend.py": """\
+            def mount_frontend(app):
+                @app.get("/{full_path:path}", include_in_schema=False)
+                def serve_frontend(full_path: str):
+                    return full_path
+
+                return app
+            """,
+        "svc/app/main.py": MAIN.replace("handler = Mangum", "from app.frontend import "
+                                        "mount_frontend\n\nmount_frontend(app)\nhandler = Mangum"
+                                        ).replace("FastAPI()", "FastAPI(docs_url=None)"),
+    })
+    write(tmp_path, {"template.yaml": template(function(
+        "Fn", {"Casts": ("/casts", "GET", ""), "Any": ("/{proxy+}", "ANY", "")}))})
+    frontend = tmp_path / "svc/app/frontend.py"
+    assert summary(lint(tmp_path), tmp_path) == [
+        ("SF400", "svc/app/frontend.py", line_of(frontend, "@app.get"))]

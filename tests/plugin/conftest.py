@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 # Imported once here: pytester's in-process runs put sys.modules back after each run, and
-# importing these again every time is slow (and cfn-lint's YAML loader does not survive it).
-import cfnlint.decode  # noqa: F401
+# importing these again every time is slow.
 import fastapi  # noqa: F401
 import mangum  # noqa: F401
 import pytest
+import yaml  # noqa: F401
 
 REST_TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"

@@ -110,9 +110,12 @@ def mangums(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folders = {}
     for version in OLD_MANGUMS:
         target = tmp_path_factory.mktemp(f"mangum-{version}")
-        subprocess.run(
+        # Without the caller's constraints (the compatibility job pins mangum==0.17.0).
+        env = {k: v for k, v in os.environ.items() if k != "PIP_CONSTRAINT"}
+        result = subprocess.run(
             [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
-             f"mangum=={version}"], check=True, capture_output=True, timeout=300)
+             f"mangum=={version}"], capture_output=True, text=True, timeout=300, env=env)
+        assert result.returncode == 0, result.stderr
         folders[version] = target
     return folders
 

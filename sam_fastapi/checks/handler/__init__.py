@@ -1,1 +1,1 @@
-"""The handler rules SF301-SF308: a Python function's ``Handler``, read statically with ``ast``."""
+"""The handler rules SF301-SF309: a Python function's ``Handler``, read statically with ``ast``."""

@@ -9,10 +9,15 @@ it was built for (PEP 425, PEP 600, PEP 656).
 
 from __future__ import annotations
 
+import csv
+import functools
+import io
 import re
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+
+from packaging.tags import Tag, compatible_tags, cpython_tags, parse_tag
 
 from sam_fastapi.layers.platform import LambdaPlatform
 
@@ -33,7 +38,7 @@ _MACHO_FAT = {b"\xca\xfe\xba\xbe", b"\xca\xfe\xba\xbf", b"\xbe\xba\xfe\xca", b"\
 
 #: Names of native files: extension modules and shared libraries (``libz.so.1.2.13`` too).
 NATIVE_NAME = re.compile(r"\.(?:so|pyd|dylib)$|\.so(?:\.\d+)+$")
-_CPYTHON_TAG = re.compile(r"\.cpython-3(\d+)[a-z]*-([\w-]+)\.so$")
+_CPYTHON_TAG = re.compile(r"\.cpython-3(\d+)([a-z]*)-([\w-]+)\.so$")
 _WINDOWS_TAG = re.compile(r"\.cp3(\d+)-(win[\w]*)\.pyd$")
 _PYPY_TAG = re.compile(r"\.pypy\d*-[\w-]+\.so$")
 
@@ -84,10 +89,15 @@ def _name_problem(name: str, platform: LambdaPlatform) -> str | None:
     minor = int(platform.python_version.split(".")[1])
     cpython = _CPYTHON_TAG.search(name)
     if cpython:
-        built, triplet = int(cpython[1]), cpython[2]
+        built, flags, triplet = int(cpython[1]), cpython[2], cpython[3]
         if built != minor:
             return (f"an extension module for CPython 3.{built} (its name says so), "
                     f"not {platform.python_version}")
+        if "t" in flags:
+            return (f"an extension module for free-threaded CPython 3.{built}t (its name says "
+                    f"so), while Lambda's {platform.runtime} is the standard build")
+        if "d" in flags:
+            return f"an extension module for a debug build of CPython 3.{built}{flags}"
         if triplet.endswith("-musl"):
             return "an extension module for musl libc (Alpine), while Lambda has glibc"
         if not triplet.startswith(f"{platform.machine}-linux"):
@@ -125,30 +135,51 @@ def read_wheel_tags(path: Path) -> WheelTags | None:
 
 
 def wheel_problem(tags: WheelTags, platform: LambdaPlatform) -> str | None:
-    """Why no tag of the wheel fits ``platform``; None when one does or none is understood."""
-    reasons: list[str] = []
-    for tag in tags.tags:
-        parts = tag.split("-")
-        if len(parts) != 3:
-            return None  # not a tag this reader understands: no guessing
-        interpreters, abis, platforms = (p.split(".") for p in parts)
-        for interpreter in interpreters:
-            for abi in abis:
-                for name in platforms:
-                    reason = _tag_problem(interpreter, abi, name, platform)
-                    if reason is None:
-                        return None
-                    reasons.append(reason)
+    """Why no tag of the wheel fits ``platform``; None when one does, or when a tag is one
+    ``packaging`` cannot parse or this reader cannot explain (no guessing).
+
+    A tag fits when it is among the tags CPython on Lambda accepts, as ``packaging.tags``
+    lists them for the runtime's version, its one ABI (``cp313``: not the free-threaded
+    ``cp313t`` nor a debug build) and the manylinux levels of its glibc and machine.
+    """
+    parsed = []
+    for text in tags.tags:
+        try:
+            parsed.extend(parse_tag(text))
+        except ValueError:  # packaging.tags raises nothing narrower for a malformed tag
+            return None
+    accepted = supported_tags(platform)
+    if any(tag in accepted for tag in parsed):
+        return None
+    reasons = [_tag_problem(t.interpreter, t.abi, t.platform, platform) for t in parsed]
+    if any(r is None for r in reasons):
+        return None  # a tag in a form this reader cannot explain (not-a-tag): no guessing
     return reasons[0] if reasons else None
+
+
+@functools.lru_cache(maxsize=32)
+def supported_tags(platform: LambdaPlatform) -> frozenset[Tag]:
+    """The wheel tags CPython accepts on ``platform``, as pip would list them there."""
+    version = (3, int(platform.python_version.split(".")[1]))
+    platforms = [*platform.platform_tags, f"linux_{platform.machine}"]
+    return frozenset((
+        *cpython_tags(version, abis=[f"cp3{version[1]}"], platforms=platforms),
+        *compatible_tags(version, f"cp3{version[1]}", platforms=platforms),
+    ))
 
 
 def _tag_problem(interpreter: str, abi: str, name: str, platform: LambdaPlatform) -> str | None:
     minor = int(platform.python_version.split(".")[1])
     if interpreter.startswith("pp") or abi.startswith("pypy"):
         return f"built for PyPy ({interpreter}-{abi})"
-    cp = re.fullmatch(r"cp3(\d+)[dmu]*", abi)
+    cp = re.fullmatch(r"cp3(\d+)([a-z]*)", abi)
     if cp and int(cp[1]) != minor:
         return f"built for CPython 3.{cp[1]} ({abi}), not {platform.python_version}"
+    if cp and "t" in cp[2]:
+        return (f"built for free-threaded CPython 3.{cp[1]} ({abi}), while Lambda's "
+                f"{platform.runtime} is the standard build")
+    if cp and "d" in cp[2]:
+        return f"built for a debug build of CPython 3.{cp[1]} ({abi})"
     if abi == "abi3":
         since = re.fullmatch(r"cp3(\d+)", interpreter)
         if since and int(since[1]) > minor:
@@ -197,8 +228,13 @@ def record_top_levels(dist_info: Path) -> frozenset[str]:
     except OSError:
         return frozenset()
     names = set()
-    for line in text.splitlines():
-        first = line.split(",", 1)[0].split("/", 1)[0]
+    # RECORD is CSV (PEP 376): a path with a comma or a quote in it is quoted.
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error:
+        return frozenset()
+    for row in rows:
+        first = row[0].split("/", 1)[0] if row else ""
         if first and not first.endswith((".dist-info", ".data")) and first != "..":
             names.add(first)
     return frozenset(names)

@@ -60,6 +60,8 @@ class AppInfo:
     mounts: tuple[str, ...] = ()  # paths where another ASGI app takes over (``app.mount``)
     complete: bool = True
     notes: tuple[Note, ...] = ()
+    #: Behind the Web Adapter: where events other than HTTP ones are POSTed, not an API route.
+    pass_through_path: str | None = None
 
     def app_path(self, path: str) -> str:
         """What the app routes on for a request path: Mangum strips its base path, Starlette
@@ -85,6 +87,18 @@ class AppInfo:
             candidates += [base + c for c in candidates]
         return tuple(dict.fromkeys(c for c in candidates if self.app_path(c) == path))
 
+    @property
+    def builtin_routes(self) -> tuple[AppRoute, ...]:
+        """What FastAPI serves itself: the OpenAPI schema, and the docs page beside it."""
+        if self.openapi_url is None:
+            return ()
+        found = [AppRoute(("GET", "HEAD"), self.openapi_url, "fastapi:openapi")]
+        if self.docs_url is not None:
+            found.append(AppRoute(("GET", "HEAD"), self.docs_url, "fastapi:docs"))
+            found.append(AppRoute(("GET", "HEAD"), self.docs_url.rstrip("/")
+                                  + "/oauth2-redirect", "fastapi:oauth2-redirect"))
+        return tuple(found)
+
     def served(self, method: str | None, path: str) -> bool:
         """Some route answers ``method`` (None: any) on the request ``path``, or on it with its
         trailing slash toggled, where Starlette redirects (``redirect_slashes``)."""
@@ -95,7 +109,7 @@ class AppInfo:
         paths = (seen, toggled) if seen != "/" else (seen,)
         return any(
             route.matches(candidate) and (method is None or method in route.methods)
-            for route in self.routes for candidate in paths
+            for route in (*self.routes, *self.builtin_routes) for candidate in paths
         )
 
 

@@ -177,10 +177,14 @@ def _requests(table: ApiRoutes, function: Function, template: str) -> Iterator[s
 def _function_routes(router: Router, function: Function, app: AppInfo) -> FunctionRoutes:
     found: list[Delivery] = []
     for route in app.routes:
+        if route.path == app.pass_through_path:
+            continue  # the Web Adapter's door for other events, never an API's
         for method in route.methods:
             first = next(deliveries(router, function, app, route, method), None)
             found.append(first or Delivery(function.logical_id, route, method))
     delivering = {d.event for d in found if d.event is not None}
+    for route in app.builtin_routes:  # the docs: served, though no route of the code
+        delivering.update(d.event for d in deliveries(router, function, app, route, "GET"))
     unserved = []
     if app.complete:
         for event in function.events:

@@ -116,7 +116,8 @@ def import_app(project: Project, function: Function, *,
 
     try:
         process = subprocess.run(
-            [sys.executable, "-I", "-c", _CHILD, json.dumps(spec)],
+            # -I ignores PYTHONDONTWRITEBYTECODE: -B keeps __pycache__ out of the project.
+            [sys.executable, "-I", "-B", "-c", _CHILD, json.dumps(spec)],
             cwd=code_dir, env=_environment(function, code_dir), capture_output=True,
             timeout=timeout, stdin=subprocess.DEVNULL,
         )

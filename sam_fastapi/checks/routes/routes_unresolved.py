@@ -21,8 +21,13 @@ class RoutesUnresolved:
 ## What it does
 Says where the static reading of a function's routes stopped: a router prefix, a path or
 methods computed at run time, a router built by a function, an endpoint that is not a
-function of the code. The route rules then skip what depends on it (SF402 skips the
-function's events) instead of guessing.
+function of the code. What the code's own modules tell is read, not reported: a prefix from a
+module constant (`prefix=API_V1_STR`, `config.API_V1_STR`), from a settings class attribute
+with a literal default (`prefix=settings.API_V1_STR` with `settings = Settings()`), and
+f-strings or `+` of those. A pydantic `BaseSettings` default is taken as the value, though an
+environment variable of the same name would override it at run time. The route rules then
+skip what depends on what is reported (SF402 skips the function's events) instead of
+guessing.
 
 ## Why is this bad?
 It is not: it says which parts of the route coverage were not checked. `--import` (which

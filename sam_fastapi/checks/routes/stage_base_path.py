@@ -71,7 +71,8 @@ Or turn the docs off where they are not wanted (`docs_url=None, redoc_url=None`)
         found = coverage(project, ctx)
         for routes in found.functions.values():
             app = routes.app
-            if app.docs_url is None or app.root_path is None or app.base_path is None:
+            if app.docs_url is None or app.openapi_url is None or app.root_path is None \
+                    or app.base_path is None:  # without a schema FastAPI serves no docs
                 continue
             docs = AppRoute(("GET",), app.docs_url, "fastapi:docs")
             for delivery in deliveries(found.router, routes.function, app, docs, "GET"):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sam_fastapi.checks.functions import uses_web_adapter
 from sam_fastapi.checks.routes.app import (
@@ -44,6 +44,7 @@ from sam_fastapi.pysource import (
     own_nodes,
 )
 from sam_fastapi.template.model import Function, Project
+from sam_fastapi.webadapter import WebApp, read_web_app
 
 ROUTER_CLASSES = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter"})
 FASTAPI_CLASSES = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI"})
@@ -68,8 +69,11 @@ class _Object:
 
 def read_app(project: Project, function: Function) -> AppInfo | None:
     """The app ``function``'s handler wraps and its routes; None when the handler is not a
-    Mangum object (or function calling one) wrapping an app the analysis can see."""
-    if uses_web_adapter(function) or not isinstance(function.handler, str):
+    Mangum object (or function calling one) wrapping an app the analysis can see, or, behind
+    the Web Adapter, the startup script serves no app the analysis can see."""
+    if uses_web_adapter(function):
+        return _read_web_app(project, function)
+    if not isinstance(function.handler, str):
         return None
     module_name, _, attribute = function.handler.rpartition(".")
     finder = ModuleFinder(lambda_sys_path(project, function), project.project_root)
@@ -84,11 +88,42 @@ def read_app(project: Project, function: Function) -> AppInfo | None:
         mangum = _mangum(analyser, loaded.scope, attribute)
         if mangum is None:
             return None
-        app_call = _app_call(analyser, mangum)
+        app_call = _app_call(analyser, mangum.app)
         if app_call is None:
             return None
         analyser.load_imports(loaded)
         return _Reader(analyser, function).read(mangum, app_call)
+    except RecursionError:
+        return None
+
+
+def _read_web_app(project: Project, function: Function) -> AppInfo | None:
+    """The app a Web Adapter function's startup script serves (``webadapter``): the Adapter
+    hands the app the event's path, less ``AWS_LWA_REMOVE_BASE_PATH``, as Mangum hands it the
+    path less ``api_gateway_base_path``."""
+    web = read_web_app(project, function)
+    if not isinstance(web, WebApp) or web.factory:
+        return None  # an app factory's app is only known by calling it
+    finder = ModuleFinder(((web.app_dir,), *lambda_sys_path(project, function)),
+                          project.project_root)
+    module = finder.find(web.module)
+    if module is None:
+        return None
+    analyser = Analyser(finder)
+    try:
+        loaded = analyser.load(module)
+        if loaded.scope is None:
+            return None
+        sites = loaded.scope.sites(web.attribute)
+        if not sites:
+            return None
+        app_call = _app_call(analyser, analyser.site_value(sites[-1]))
+        if app_call is None:
+            return None
+        analyser.load_imports(loaded)
+        app = _Reader(analyser, function).read(None, app_call,
+                                               base_path=web.settings.remove_base_path or "/")
+        return replace(app, pass_through_path=web.settings.pass_through_path)
     except RecursionError:
         return None
 
@@ -111,9 +146,8 @@ def _mangum(analyser: Analyser, scope: Scope, attribute: str) -> Value | None:
     return None
 
 
-def _app_call(analyser: Analyser, mangum: Value) -> tuple[ast.Call, Scope] | None:
-    """The ``FastAPI(...)`` call behind the app Mangum wraps, through middleware."""
-    app = mangum.app
+def _app_call(analyser: Analyser, app: Value | None) -> tuple[ast.Call, Scope] | None:
+    """The ``FastAPI(...)`` call behind ``app`` (what Mangum wraps), through middleware."""
     for _ in range(8):
         if app is None or app.kind != "app" or not isinstance(app.node, ast.Call) \
                 or app.scope is None:
@@ -137,7 +171,10 @@ class _Reader:
         self.app: _Object | None = None
         self.complete = True
 
-    def read(self, mangum: Value, app_call: tuple[ast.Call, Scope]) -> AppInfo:
+    def read(self, mangum: Value | None, app_call: tuple[ast.Call, Scope], *,
+             base_path: str | None = None) -> AppInfo:
+        """The app's routes; the base path from ``mangum``'s ``api_gateway_base_path``, or
+        ``base_path`` when no Mangum object stands between the event and the app."""
         app = self.app = self._object_for(*app_call, kind="app")
         call, scope = app_call
         # Resolving a router may read a module no module-level import named (an import inside
@@ -151,13 +188,14 @@ class _Reader:
         if len(self.analyser.loaded_modules) >= MAX_MODULES:
             self._unknown(call, scope, f"the code has more than {MAX_MODULES} modules; routes "
                                        "registered beyond them are not read")
-        root_path = self._keyword(call, "root_path", "")
+        root_path = self._keyword(call, scope, "root_path", "")
         if self.middleware_root_path is not None:
             root_path = self.middleware_root_path
-        docs_url = self._keyword(call, "docs_url", DEFAULT_DOCS_URL)
-        openapi_url = self._keyword(call, "openapi_url", DEFAULT_OPENAPI_URL)
-        assert isinstance(mangum.node, ast.Call) and mangum.scope is not None
-        base_path = self._keyword(mangum.node, "api_gateway_base_path", "/")
+        docs_url = self._keyword(call, scope, "docs_url", DEFAULT_DOCS_URL)
+        openapi_url = self._keyword(call, scope, "openapi_url", DEFAULT_OPENAPI_URL)
+        if mangum is not None:
+            assert isinstance(mangum.node, ast.Call) and mangum.scope is not None
+            base_path = self._keyword(mangum.node, mangum.scope, "api_gateway_base_path", "/")
         routes = tuple(self._routes_of(app, set()))
         return AppInfo(
             function=self.function.logical_id,
@@ -179,7 +217,7 @@ class _Reader:
         if found is None:
             found = _Object(kind, call, scope)
             if kind == "router":
-                prefix = self._keyword(call, "prefix", "")
+                prefix = self._keyword(call, scope, "prefix", "")
                 found.prefix = prefix if isinstance(prefix, str) else None
             self.objects[id(call)] = found
         return found
@@ -267,9 +305,10 @@ class _Reader:
                 continue
             owner = self._resolve(decorator.func.value, scope)
             if owner is None:
+                self._on_parameter(decorator, scope)
                 continue
             methods = (verb.upper(),) if verb != "api_route" else self._methods(decorator, scope)
-            path = self._argument(decorator, 0, "path")
+            path = self._argument(decorator, scope, 0, "path")
             endpoint = f"{scope.loaded.module.name}:{qualname}{node.name}"
             self._add_route(owner, decorator, scope, methods, path, endpoint)
 
@@ -280,14 +319,16 @@ class _Reader:
             return
         owner = self._resolve(call.func.value, scope)
         if owner is None:
+            if verb != "add_middleware":
+                self._on_parameter(call, scope)
             return
         if verb == "add_middleware":
             if owner is self.app and self._argument_node(call, None, "root_path") is not None:
                 # An ASGI middleware that sets the scope's root_path, as a server would.
-                self.middleware_root_path = self._keyword(call, "root_path", "")
+                self.middleware_root_path = self._keyword(call, scope, "root_path", "")
             return
         if verb == "mount":
-            path = self._argument(call, 0, "path")
+            path = self._argument(call, scope, 0, "path")
             if owner is not self.app:
                 return  # a router's mounts are not included with it
             if isinstance(path, str):
@@ -299,20 +340,29 @@ class _Reader:
         if verb == "include_router":
             router_expr = self._argument_node(call, 0, "router")
             router = self._resolve(router_expr, scope) if router_expr is not None else None
-            prefix = self._argument(call, 1, "prefix", "")
+            prefix = self._argument(call, scope, 1, "prefix", "")
             if router is None or not isinstance(prefix, str):
                 self._unknown(call, scope, "a router or prefix only running the code would "
                                            "tell is included here")
                 return
             owner.includes.append((call.lineno, router, prefix))
             return
-        path = self._argument(call, 0, "path")
+        path = self._argument(call, scope, 0, "path")
         endpoint_expr = self._argument_node(call, 1, "endpoint")
         endpoint = self._endpoint(endpoint_expr, scope) if endpoint_expr is not None else None
         if endpoint is None:
             self._unknown(call, scope, "the endpoint of this route is not a function of the code")
             return
         self._add_route(owner, call, scope, self._methods(call, scope), path, endpoint)
+
+    def _on_parameter(self, call: ast.Call, scope: Scope) -> None:
+        """A registration on a function's parameter (``def mount_frontend(app): @app.get``):
+        which app or router it reaches is only known when the code runs."""
+        assert isinstance(call.func, ast.Attribute)
+        target = call.func.value
+        if isinstance(target, ast.Name) and target.id in scope.params:
+            self._unknown(call, scope, f"routes are registered on the parameter {target.id}, "
+                                       "whose app or router only running the code would tell")
 
     def _add_route(self, owner: _Object, call: ast.Call, scope: Scope,
                    methods: tuple[str, ...] | None, path: object, endpoint: str) -> None:
@@ -333,7 +383,7 @@ class _Reader:
         return f"{value.scope.loaded.module.name}:{value.node.name}"
 
     def _methods(self, call: ast.Call, scope: Scope) -> tuple[str, ...] | None:
-        value = self._argument(call, None, "methods", None)
+        value = self._argument(call, scope, None, "methods", None)
         if value is None:
             return ("GET",)  # FastAPI's default for api_route and add_api_route
         if isinstance(value, list | tuple | set) and all(isinstance(v, str) for v in value):
@@ -352,18 +402,18 @@ class _Reader:
             return call.args[index]
         return None
 
-    def _argument(self, call: ast.Call, index: int | None, name: str,
+    def _argument(self, call: ast.Call, scope: Scope, index: int | None, name: str,
                   default: object = _UNSET) -> object:
         node = self._argument_node(call, index, name)
         if node is None:
             if any(k.arg is None for k in call.keywords):
                 return _DYNAMIC  # **kwargs may carry it
             return default if default is not _UNSET else _DYNAMIC
-        value = constant(node)
+        value = constant(node, scope, self.analyser)
         return _DYNAMIC if value is NOT_CONSTANT else value
 
-    def _keyword(self, call: ast.Call, name: str, default: str | None) -> object:
-        value = self._argument(call, None, name, default)
+    def _keyword(self, call: ast.Call, scope: Scope, name: str, default: str | None) -> object:
+        value = self._argument(call, scope, None, name, default)
         return value if value is None or isinstance(value, str) else _DYNAMIC
 
     # -- putting it together ----------------------------------------------------------------------

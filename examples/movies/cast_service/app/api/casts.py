@@ -30,7 +30,7 @@ class CastStore:
         return self._items.get(cast_id)
 
     def add(self, data: CastIn) -> Cast:
-        cast = Cast(id=self._next_id, **data.model_dump())
+        cast = Cast(id=self._next_id, **dict(data))  # pydantic 1 and 2 alike
         self._items[cast.id] = cast
         self._next_id += 1
         return cast
@@ -38,7 +38,7 @@ class CastStore:
     def replace(self, cast_id: int, data: CastIn) -> Cast | None:
         if cast_id not in self._items:
             return None
-        cast = Cast(id=cast_id, **data.model_dump())
+        cast = Cast(id=cast_id, **dict(data))  # pydantic 1 and 2 alike
         self._items[cast_id] = cast
         return cast
 

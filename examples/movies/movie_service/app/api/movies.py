@@ -35,7 +35,7 @@ class MovieStore:
         return self._items.get(movie_id)
 
     def add(self, data: MovieIn) -> Movie:
-        movie = Movie(id=self._next_id, **data.model_dump())
+        movie = Movie(id=self._next_id, **dict(data))  # pydantic 1 and 2 alike
         self._items[movie.id] = movie
         self._next_id += 1
         return movie
@@ -43,7 +43,7 @@ class MovieStore:
     def replace(self, movie_id: int, data: MovieIn) -> Movie | None:
         if movie_id not in self._items:
             return None
-        movie = Movie(id=movie_id, **data.model_dump())
+        movie = Movie(id=movie_id, **dict(data))  # pydantic 1 and 2 alike
         self._items[movie_id] = movie
         return movie
 

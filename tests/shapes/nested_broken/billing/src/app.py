@@ -1,0 +1,1 @@
+# the handler lives in app.py, not invoices.py

@@ -1,0 +1,213 @@
+"""Functions behind the AWS Lambda Web Adapter: the startup script read statically, the app
+invoked in-process as the Adapter does, on every command; and a copy of AWS's fastapi-zip
+example written from its documentation."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import httpx
+import pytest
+
+from sam_fastapi.cli import main
+from sam_fastapi.gateway import Gateway
+from sam_fastapi.template.stacks import load_project
+from sam_fastapi.webadapter import Unread, WebApp, read_web_app
+
+TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      CodeUri: app/
+      Handler: run.sh
+      Environment:
+        Variables: {ENVIRONMENT}
+      Events:
+        All:
+          Type: HttpApi
+"""
+APP = """\
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/")
+def root():
+    return {"ok": True}
+"""
+
+
+def project(root: Path, script: str, *, environment: str = "{AWS_LAMBDA_EXEC_WRAPPER: "
+            "/opt/bootstrap, PORT: 8000}", files: dict[str, str] | None = None) -> Path:
+    (root / "app").mkdir(parents=True)
+    (root / "app" / "run.sh").write_text(textwrap.dedent(script))
+    for name, text in {"main.py": APP, **(files or {})}.items():
+        (root / "app" / name).write_text(text)
+    template = root / "template.yaml"
+    template.write_text(TEMPLATE.replace("{ENVIRONMENT}", environment))
+    return template
+
+
+def read(template: Path) -> WebApp | Unread | None:
+    loaded = load_project(template)
+    return read_web_app(loaded, loaded.functions["Fn"])
+
+
+@pytest.mark.parametrize(("script", "target", "server"), [
+    ("exec python -m uvicorn --port=$PORT main:app", "main:app", "uvicorn"),
+    ("PYTHONPATH=$PYTHONPATH:/opt/python exec python3 -m uvicorn main:app --port ${PORT}",
+     "main:app", "uvicorn"),
+    ("exec uvicorn --factory --port 8000 main:create", "main:create()", "uvicorn"),
+    ("exec gunicorn -b=:$PORT -k uvicorn.workers.UvicornWorker main:app", "main:app",
+     "gunicorn"),
+    ("exec hypercorn main:app --bind 0.0.0.0:${PORT:-8000}", "main:app", "hypercorn"),
+])
+def test_the_startup_script_names_the_app(tmp_path, script, target, server) -> None:
+    found = read(project(tmp_path, f"#!/bin/sh\n{script}\n"))
+    assert isinstance(found, WebApp)
+    assert (found.target, found.server, found.line) == (target, server, 2)
+
+
+def test_app_dir_root_path_and_continued_lines(tmp_path) -> None:
+    found = read(project(tmp_path, """\
+        #!/bin/bash
+        cd $LAMBDA_TASK_ROOT/../app 2>/dev/null || true
+        exec python -m uvicorn \\
+            --app-dir src --root-path /Prod \\
+            --port=$PORT api.main:app
+        """))
+    assert isinstance(found, WebApp)
+    assert (found.target, found.root_path, found.line) == ("api.main:app", "/Prod", 3)
+    assert found.app_dir == tmp_path / "app" / "src"
+
+
+def test_python_main_calling_uvicorn_run(tmp_path) -> None:
+    found = read(project(tmp_path, "exec python main.py\n", environment="{PORT: 9000}",
+                         files={"main.py": "import os\n" + APP + textwrap.dedent("""
+                             if __name__ == "__main__":
+                                 import uvicorn
+                                 uvicorn.run(app, port=int(os.environ["PORT"]))
+                             """)}))
+    assert isinstance(found, WebApp)
+    assert (found.target, found.server) == ("main:app", "uvicorn.run")
+
+
+@pytest.mark.parametrize(("script", "environment", "message"), [
+    ("exec python -m uvicorn --port=8000 main:app", "{AWS_LAMBDA_EXEC_WRAPPER: /opt/bootstrap}",
+     "run.sh line 1: uvicorn listens on port 8000 and the Adapter forwards to 8080 "
+     "(AWS_LWA_PORT, PORT); make them the same"),
+    ("exec gunicorn -b :$PORT main:app", "{PORT: 8000}",
+     "run.sh line 1: gunicorn serves main:app as a WSGI app; a FastAPI app needs -k "
+     "uvicorn.workers.UvicornWorker"),
+    ("exec python -m uvicorn --port=$APP_PORT main:app", "{PORT: 8000}",
+     "run.sh uses $APP_PORT, which neither the function's Environment nor the script sets"),
+    ("exec node server.js", "{PORT: 8000}",
+     "run.sh starts no server sam-fastapi can read (uvicorn, gunicorn with uvicorn workers, "
+     "hypercorn, or python calling uvicorn.run)"),
+    ("exec python main.py", "{PORT: 8000}",
+     "main.py does not call uvicorn.run(app, ...) where sam-fastapi can see it (at module "
+     "level or under if __name__ == '__main__')"),
+])
+def test_what_cannot_be_read_is_said_in_one_line(tmp_path, script, environment,
+                                                 message) -> None:
+    found = read(project(tmp_path, script + "\n", environment=environment))
+    assert isinstance(found, Unread)
+    assert found.message == message
+
+
+def test_lint_reports_an_unreadable_startup_as_sf309(tmp_path, capsys) -> None:
+    template = project(tmp_path, "exec gunicorn -b :$PORT main:app\n")
+    (tmp_path / "app" / "requirements.txt").write_text("fastapi\ngunicorn\n")
+
+    assert main(["lint", str(template), "--select", "SF3"]) == 1
+
+    out = capsys.readouterr().out
+    assert f"{tmp_path / 'app' / 'run.sh'}:1:1: SF309 error run.sh line 1: gunicorn" in out
+
+
+def test_the_shapes_project_lints_clean_and_routes_lists_every_app(shape, capsys) -> None:
+    template = shape("web_adapter") / "template.yaml"
+    assert main(["lint", str(template)]) == 0
+    assert main(["routes", str(template)]) == 0
+    out = capsys.readouterr().out
+    for line in ("GET     /Prod/catalog/items/{item_id}  Catalog   catalog.main:item",
+                 "GET     /orders/{order_id}/label.png   Orders    orders:label",
+                 "GET     /reports/summary               Reports   main:summary",
+                 "GET     /legacy                        Legacy    legacy:legacy"):
+        assert line in out
+    assert "/events" not in out  # the Adapter's pass-through door is not an API route
+
+
+def test_sf401_and_sf402_cover_web_adapter_apps(shape, capsys) -> None:
+    root = shape("web_adapter")
+    template = root / "template.yaml"
+    text = template.read_text()
+    # The Reports event no longer reaches /summary, and /legacy's event serves no route.
+    template.write_text(text.replace('"/reports/{proxy+}"', "/reports/health")
+                        .replace("/legacy, Method: GET", "/legacy/old, Method: GET"))
+
+    assert main(["lint", str(template), "--select", "SF4"]) == 1
+
+    out = capsys.readouterr().out
+    assert "SF401 error GET /summary (main:summary) of Reports is delivered by none" in out
+    assert "SF402 error" in out and "[Legacy]" in out
+
+
+def test_pytest_sam_runs_the_projects_tests(shape, pytester: pytest.Pytester) -> None:
+    shape("web_adapter", pytester.path)
+    pytester.chdir()
+
+    pytester.runpytest_subprocess("web_adapter").assert_outcomes(passed=5)
+
+
+def test_an_app_never_ready_or_failing_to_start_is_a_failed_integration(tmp_path) -> None:
+    template = project(tmp_path, "exec python -m uvicorn --port=$PORT main:app\n",
+                       environment="{PORT: 8000, AWS_LWA_READINESS_CHECK_PATH: /ready, "
+                                   "AWS_LWA_READINESS_CHECK_HEALTHY_STATUS: 200-299}")
+    gateway = Gateway(load_project(template))
+
+    not_ready = gateway.request("GET", "/")
+
+    assert not_ready.status == 500  # HTTP API
+    assert not_ready.error.startswith(
+        "Fn failed to start: Sandbox.Timedout: the Web Adapter waits for a healthy answer to "
+        "GET /ready (statuses 200-299, AWS_LWA_READINESS_CHECK_PATH/_HEALTHY_STATUS) and the "
+        "app answered 404")
+    (tmp_path / "app" / "main.py").write_text(APP.replace(
+        "app = FastAPI()", "from contextlib import asynccontextmanager\n\n\n"
+        "@asynccontextmanager\nasync def lifespan(app):\n    raise RuntimeError('no db')\n"
+        "    yield\n\n\napp = FastAPI(lifespan=lifespan)"))
+    gateway = Gateway(load_project(template.parent / "template.yaml"))
+    failed = gateway.request("GET", "/ready")
+    assert "Runtime.ExitError" in failed.error and "lifespan startup failed" in failed.error
+
+
+def test_serve_the_aws_fastapi_zip_example(shape, serve) -> None:
+    root = shape("lwa_fastapi_zip")
+    assert main(["lint", str(root / "template.yaml")]) == 0
+    server = serve(root / "template.yaml")
+
+    answer = httpx.get(server.url + "/", timeout=30)
+
+    assert answer.json() == {"message": "hello world"}
+    server.read_until("GET / -> FastAPIFunction 200")
+    assert "Traceback" not in server.stop()
+
+
+def test_serve_the_shapes_project(shape, serve) -> None:
+    server = serve(shape("web_adapter") / "template.yaml")
+
+    catalog = httpx.get(server.url + "/Prod/catalog", timeout=30).json()
+    label = httpx.get(server.url + "/orders/3/label.png", timeout=30)
+    summary = httpx.get(server.url + "/reports/summary", timeout=30).json()
+
+    assert catalog["stage"] == "Prod"
+    assert label.content == b"\x89PNG\r\n\x1a\n\x00\xff"
+    assert summary == {"path": "/summary", "events": 0}
+    assert "Traceback" not in server.stop()
