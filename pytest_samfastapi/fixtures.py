@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_samfastapi.client import SamClient
 from pytest_samfastapi.settings import SamSession, sam_session_key
 
 if TYPE_CHECKING:
+    from pytest_samfastapi.client import SamClient
     from sam_fastapi.gateway import Gateway
     from sam_fastapi.template import Project
 
@@ -40,5 +40,7 @@ def sam_client(sam_gateway: Gateway) -> SamClient:
 
     Each test starts with an empty authorizer cache: the gateway lives for the session.
     """
+    from pytest_samfastapi.client import SamClient
+
     sam_gateway.authorizers.cache.clear()
     return SamClient(sam_gateway)

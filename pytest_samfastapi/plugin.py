@@ -10,12 +10,15 @@ from __future__ import annotations
 import os
 from collections.abc import Generator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from pytest_samfastapi.replay import EventFile, snapshot_note
 from pytest_samfastapi.settings import open_session, read_settings, sam_session_key, shown
-from sam_fastapi.gateway.snapshots import SUFFIX
+from sam_fastapi import paths
+
+if TYPE_CHECKING:
+    from pytest_samfastapi.replay import EventFile
 
 pytest_plugins = ("pytest_samfastapi.fixtures",)
 
@@ -103,7 +106,13 @@ def _restore_environ(saved: dict[str, str]) -> None:
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> EventFile | None:
     session = parent.config.stash.get(sam_session_key, None)
-    if session is None or file_path.suffix != ".json" or file_path.name.endswith(SUFFIX):
+    if session is None or file_path.suffix != ".json":
+        return None
+    # Only a session with a template imports the gateway (the plugin loads in every pytest run).
+    from pytest_samfastapi.replay import EventFile
+    from sam_fastapi.gateway.snapshots import SUFFIX
+
+    if file_path.name.endswith(SUFFIX):
         return None
     if not file_path.is_relative_to(session.settings.events_dir):
         return None
@@ -113,14 +122,14 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> EventFile 
 
 
 def _stays_inside(path: Path, *folders: Path) -> bool:
-    try:
-        resolved = path.resolve()
-        return any(resolved.is_relative_to(folder.resolve()) for folder in folders)
-    except (OSError, RuntimeError):  # a symlink loop
-        return False
+    return paths.inside(path, *folders)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if terminalreporter.config.stash.get(sam_session_key, None) is None:
+        return
+    from pytest_samfastapi.replay import snapshot_note
+
     # Read from the reports, which come back from xdist workers too.
     notes = [note for report in terminalreporter.stats.get("passed", [])
              if (note := snapshot_note(report))]

@@ -15,12 +15,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from sam_fastapi.template import Project, TemplateError
-from sam_fastapi.template.stacks import load_project
-
 if TYPE_CHECKING:
     from sam_fastapi.gateway import Gateway
     from sam_fastapi.gateway.invoker import Invoker
+    from sam_fastapi.template import Project
 
 
 @dataclass(frozen=True)
@@ -100,6 +98,9 @@ def read_settings(config: pytest.Config) -> Settings | None:
 def open_session(settings: Settings) -> SamSession:
     """Load the template; a template that cannot be read or names unknown parameters is a
     usage error, since no test could run against it."""
+    from sam_fastapi.template import TemplateError
+    from sam_fastapi.template.stacks import load_project
+
     try:
         project = load_project(settings.template, parameter_overrides=settings.parameters)
     except TemplateError as exc:

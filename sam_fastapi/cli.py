@@ -17,10 +17,42 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+#: The tools ``lint`` runs, named by ``--version``: a bug report needs their versions.
+LINT_TOOLS = ("cfn-lint", "aws-sam-translator")
+
+
+def version_text() -> str:
+    """``sam-fastapi X (cfn-lint Y, aws-sam-translator Z, Python V)``."""
+    import importlib.metadata
+    import platform
+
+    tools = []
+    for name in LINT_TOOLS:
+        try:
+            tools.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            tools.append(f"{name} not installed")
+    return f"sam-fastapi {__version__} ({', '.join(tools)}, Python {platform.python_version()})"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, with the versions looked up only when asked (every command builds the
+    parser, ``layer build`` on every ``sam build``)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 **kwargs) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(version_text())
+        parser.exit()
+
+
 def build_parser(pm) -> argparse.ArgumentParser:
     parser = _Parser(prog="sam-fastapi", description="Lint, test and serve FastAPI apps on AWS "
                      "Lambda with AWS SAM.")
-    parser.add_argument("--version", action="version", version=f"sam-fastapi {__version__}")
+    parser.add_argument("-V", "--version", action=_VersionAction,
+                        help="show the versions of sam-fastapi, cfn-lint and aws-sam-translator")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
     pm.hook.sam_fastapi_register_commands(subparsers=subparsers)
     return parser

@@ -485,15 +485,46 @@ def _version(distribution: str) -> str:
         return "absent"
 
 
+#: The template names a folder is searched for, nearest first.
+TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
+
+
+def is_project_file(path: Path) -> bool:
+    """A handler, a requirements file or a Makefile: a file a template's functions are built
+    from, which stands for that template on the command line (pre-commit passes them)."""
+    return path.suffix == ".py" or path.name == "Makefile" or (
+        path.name.startswith("requirements") and path.suffix == ".txt")
+
+
+def template_of(path: Path) -> Path | None:
+    """The nearest template at or above ``path``'s folder, not above the project's root."""
+    from sam_fastapi.template.model import PROJECT_MARKERS
+
+    for folder in path.absolute().parents:
+        for name in TEMPLATE_NAMES:
+            if (folder / name).is_file():
+                return folder / name
+        if any((folder / marker).exists() for marker in PROJECT_MARKERS):
+            return None
+    return None
+
+
 def collect_templates(paths: Sequence[Path]) -> tuple[list[Path], list[str]]:
-    """Templates named on the command line; a folder stands for the templates in it.
+    """Templates named on the command line; a folder stands for the templates in it, and a
+    handler, requirements file or Makefile for the nearest template above it (a file no
+    template deploys is left out).
 
     Returns the templates and the problems (a missing path, a folder with no template).
     """
     templates: list[Path] = []
     problems: list[str] = []
     for path in paths:
-        if path.is_dir():
+        if path.is_file() and is_project_file(path):
+            template = template_of(path)
+            if template is not None and template.absolute() not in {
+                    t.absolute() for t in templates}:
+                templates.append(template)
+        elif path.is_dir():
             found = sorted(
                 p for pattern in ("template.yaml", "template.yml", "template.json",
                                   "*/template.yaml", "*/template.yml", "*/template.json")

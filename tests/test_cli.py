@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.metadata
 import json
+import platform
 import subprocess
 import sys
 import textwrap
@@ -139,12 +142,33 @@ def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) 
     assert "lint" in out and "rules" in out
 
 
-def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("option", ["--version", "-V"])
+def test_version_names_the_lint_tools_in_use(option: str,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
-        main(["--version"])
+        main([option])
 
     assert info.value.code == 0
-    assert capsys.readouterr().out == f"sam-fastapi {__version__}\n"
+    assert capsys.readouterr().out == (
+        f"sam-fastapi {__version__} (cfn-lint {importlib.metadata.version('cfn-lint')}, "
+        f"aws-sam-translator {importlib.metadata.version('aws-sam-translator')}, "
+        f"Python {platform.python_version()})\n")
+
+
+def test_version_says_when_the_lint_tools_are_not_installed(tmp_path: Path) -> None:
+    # An environment with sam-fastapi's runtime only: no site-packages, pluggy and packaging
+    # linked in, sam-fastapi from the checkout.
+    for name in ("pluggy", "packaging"):
+        (tmp_path / name).symlink_to(Path(importlib.import_module(name).__file__).parent)
+    root = Path(__file__).parents[1]
+    done = subprocess.run([sys.executable, "-S", "-m", "sam_fastapi", "--version"],
+                          env={"PYTHONPATH": f"{root}:{tmp_path}"}, capture_output=True,
+                          text=True)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == (f"sam-fastapi {__version__} (cfn-lint not installed, "
+                           f"aws-sam-translator not installed, Python "
+                           f"{platform.python_version()})\n")
 
 
 def test_output_option_writes_the_report_to_a_file(
@@ -259,3 +283,57 @@ def test_rules_explains_one_rule_by_id_or_name(
                           "A Python function's code folder has no requirements.txt.\n\n")
     for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead"):
         assert f"\n{section}\n" in out
+
+
+def test_help_lists_lint_first_and_every_option_has_a_help_line(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from sam_fastapi.cli import build_parser
+
+    parser = build_parser(get_plugin_manager(entry_points=False))
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    listed = parser.format_help().split("COMMAND\n", 1)[1].split()
+    assert listed[0] == "lint", listed
+    missing = [f"{name} {action.option_strings or action.dest}"
+               for name, sub in [("sam-fastapi", parser), *commands.choices.items()]
+               for action in sub._actions
+               if not action.help and not isinstance(action, argparse._SubParsersAction)]
+    assert not missing, missing
+
+
+# -- ruff's and cfn-lint's conventions ----------------------------------------------------------
+
+
+def test_exit_zero_reports_and_exits_0(tmp_path: Path, capsys) -> None:
+    template = make_project(tmp_path, requirements=False)
+
+    code, out, _ = run(capsys, "lint", str(template), "--exit-zero")
+
+    assert code == 0
+    assert " SF101 error " in out and out.endswith("Found 1 problem (1 error).\n")
+
+
+def test_quiet_prints_the_findings_and_nothing_else(tmp_path: Path, capsys) -> None:
+    template = make_project(tmp_path, requirements=False)
+    clean = make_project(tmp_path / "clean")
+
+    code, out, err = run(capsys, "lint", str(template), "--quiet")
+    assert (code, err) == (1, "")
+    assert out == (f"{template}:7:7: SF101 error no requirements.txt in CodeUri folder of "
+                   "CastFunction; add one (empty when a layer provides the dependencies) "
+                   "[CastFunction]\n")
+    assert run(capsys, "lint", str(clean), "-q") == (0, "", "")
+
+
+def test_statistics_counts_findings_per_rule(tmp_path: Path, capsys) -> None:
+    first = make_project(tmp_path / "a", requirements=False)
+    second = make_project(tmp_path / "b", requirements=False)
+
+    code, out, _ = run(capsys, "lint", str(first), str(second), "--statistics")
+
+    assert (code, out) == (1, "2 SF101 requirements-missing\n")
+    code, _, err = run(capsys, "lint", str(first), "--statistics", "--format", "json")
+    assert code == 2
+    assert one_line_error(err) == ("--statistics prints text; it cannot be combined with "
+                                   "--format json")

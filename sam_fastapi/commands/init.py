@@ -36,8 +36,10 @@ def sam_fastapi_register_commands(subparsers: argparse._SubParsersAction) -> Non
 
 def add_project_options(parser: argparse.ArgumentParser) -> None:
     """The options init and split share for the project they write."""
-    parser.add_argument("--arch", choices=ARCHITECTURES, default="x86_64")
-    parser.add_argument("--runtime", choices=RUNTIMES, default="python3.12")
+    parser.add_argument("--arch", choices=ARCHITECTURES, default="x86_64",
+                        help="the functions' and layer's architecture (default: x86_64)")
+    parser.add_argument("--runtime", choices=RUNTIMES, default="python3.12",
+                        help="the functions' Lambda runtime (default: python3.12)")
     parser.add_argument("--force", action="store_true",
                         help="write into a folder that is not empty; files sam-fastapi did not "
                              "write are still only replaced if you answer yes")

@@ -13,7 +13,7 @@ from sam_fastapi.errors import UsageError
 from sam_fastapi.findings import Severity
 
 
-@hookimpl
+@hookimpl(tryfirst=True)  # help lists the CI gate first (pluggy calls later plugins first)
 def sam_fastapi_register_commands(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "lint",
@@ -21,7 +21,9 @@ def sam_fastapi_register_commands(subparsers: argparse._SubParsersAction) -> Non
         description="Run aws-sam-translator, cfn-lint and sam-fastapi's own checks.",
     )
     parser.add_argument("paths", nargs="*", type=Path, default=[Path("template.yaml")],
-                        metavar="TEMPLATE", help="templates or folders holding template.yaml")
+                        metavar="PATH", help="templates, folders holding template.yaml, or "
+                        "handlers, requirements*.txt and Makefiles (each stands for the "
+                        "nearest template above it)")
     parser.add_argument("--format", default="text", help="text, json, sarif or github")
     parser.add_argument("--fail-level", choices=[s.label for s in Severity],
                         help="lowest severity that fails the run (default: error)")
@@ -32,6 +34,13 @@ def sam_fastapi_register_commands(subparsers: argparse._SubParsersAction) -> Non
     parser.add_argument("--no-cache", action="store_true",
                         help="analyse everything again instead of reusing unchanged results")
     parser.add_argument("--output", type=Path, help="write the report to this file")
+    parser.add_argument("--exit-zero", action="store_true",
+                        help="exit 0 even when findings reach the fail level (2 still means "
+                             "a usage or tool error)")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="print the findings and nothing else (no summary, no notes)")
+    parser.add_argument("--statistics", action="store_true",
+                        help="print how many findings each rule has instead of the findings")
     parser.add_argument("--import", dest="import_apps", action="store_true",
                         help="RUNS YOUR CODE: import each function's app in a subprocess (its "
                              "environment variables, a time limit) to read its routes exactly")
@@ -69,9 +78,16 @@ def run(args: argparse.Namespace) -> int:
     if formatter is None:
         choices = ", ".join(sorted(formatters))
         raise UsageError(f"unknown format {args.format!r} (choose from {choices})")
+    if args.statistics and args.format != "text":
+        raise UsageError(f"--statistics prints text; it cannot be combined with --format "
+                         f"{args.format}")
     templates, problems = collect_templates(args.paths)
     if problems:
         raise UsageError(problems[0])
+    if not templates:  # only handlers or requirements no template deploys (pre-commit's files)
+        if not args.quiet:
+            print("No template deploys these files: nothing to check.", file=sys.stderr)
+        return 0
     select, ignore = _split(args.select), _split(args.ignore)
     try:
         found = load_config(templates[0].resolve().parent)
@@ -91,9 +107,10 @@ def run(args: argparse.Namespace) -> int:
         result = Linter(pm, config).lint(templates)
     except CfnLintError as exc:
         raise UsageError(str(exc)) from None
-    for note in result.notes:
-        print(note, file=sys.stderr)
-    report = formatter.format(result.findings, result.rules)
+    if not args.quiet:
+        for note in result.notes:
+            print(note, file=sys.stderr)
+    report = _report(args, formatter, result)
     if args.output:
         try:
             args.output.write_text(report, encoding="utf-8")
@@ -101,4 +118,16 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"{args.output}: cannot write the report: {exc.strerror}") from None
     else:
         sys.stdout.write(report)
-    return 1 if result.failed(config.fail_level) else 0
+    return 1 if result.failed(config.fail_level) and not args.exit_zero else 0
+
+
+def _report(args: argparse.Namespace, formatter, result) -> str:
+    from sam_fastapi.formatters import text
+
+    if args.statistics:
+        lines = text.statistics(result.findings)
+    elif args.quiet and args.format == "text":
+        lines = text.finding_lines(result.findings)
+    else:
+        return formatter.format(result.findings, result.rules)
+    return "".join(f"{line}\n" for line in lines)

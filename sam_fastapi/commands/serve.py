@@ -34,7 +34,7 @@ def sam_fastapi_register_commands(subparsers: argparse._SubParsersAction) -> Non
                     "127.0.0.1 unless --host says otherwise.",
     )
     parser.add_argument("template", nargs="?", type=Path, default=Path("template.yaml"),
-                        metavar="TEMPLATE")
+                        metavar="TEMPLATE", help="the SAM template (default: template.yaml)")
     parser.add_argument("--host", default=None,
                         help=f"address to bind (default {LOOPBACK}; any other address makes "
                              "your functions reachable from the network)")

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from sam_fastapi import hookimpl
 from sam_fastapi.findings import Finding, Rule, Severity
+from sam_fastapi.formatters.base import repository_path, repository_root
 
 _COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
@@ -15,9 +16,11 @@ class GithubFormatter:
 
     def format(self, findings: Sequence[Finding], rules: Mapping[str, Rule]) -> str:
         lines = []
+        root = repository_root()
         for f in findings:
             loc = f.location
-            props = [f"file={_property(loc.file)}", f"line={loc.line}", f"col={loc.column}"]
+            props = [f"file={_property(repository_path(loc.file, root))}",
+                     f"line={loc.line}", f"col={loc.column}"]
             if loc.end_line:
                 props.append(f"endLine={loc.end_line}")
             if loc.end_column and loc.end_line == loc.line:

@@ -9,9 +9,12 @@ from urllib.parse import quote
 
 from sam_fastapi import __version__, hookimpl
 from sam_fastapi.findings import Finding, Rule, Severity
+from sam_fastapi.formatters.base import repository_path, repository_root
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+#: Our rules' documentation (``sam-fastapi rules ID`` prints the same text).
+RULES_URI = "https://github.com/sam-fastapi/sam-fastapi#rules"
 _CFN_LINT_DOCS = "https://github.com/aws-cloudformation/cfn-lint/blob/main/docs/rules.md"
 
 
@@ -27,7 +30,8 @@ class SarifFormatter:
             "version": __version__,
             "rules": [_rule(f, rules.get(f.rule)) for f in reported],
         }
-        results = [_result(f, rule_index[f.rule]) for f in findings]
+        root = repository_root()
+        results = [_result(f, rule_index[f.rule], root) for f in findings]
         log = {
             "$schema": SCHEMA,
             "version": "2.1.0",
@@ -52,11 +56,12 @@ def _rule(example: Finding, rule: Rule | None) -> dict[str, object]:
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.summary},
         "help": {"text": rule.docs, "markdown": rule.docs},
+        "helpUri": RULES_URI,
         "defaultConfiguration": {"level": _LEVELS[rule.severity]},
     }
 
 
-def _result(finding: Finding, index: int) -> dict[str, object]:
+def _result(finding: Finding, index: int, root: Path | None) -> dict[str, object]:
     loc = finding.location
     region: dict[str, int] = {"startLine": loc.line, "startColumn": loc.column}
     if loc.end_line:
@@ -69,7 +74,7 @@ def _result(finding: Finding, index: int) -> dict[str, object]:
         "level": _LEVELS[finding.severity],
         "message": {"text": finding.message},
         "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": _uri(loc.file)},
+            "artifactLocation": {"uri": _uri(repository_path(loc.file, root))},
             "region": region,
         }}],
     }
@@ -79,7 +84,8 @@ def _result(finding: Finding, index: int) -> dict[str, object]:
 
 
 def _uri(file: str) -> str:
-    """A URI reference, as SARIF requires: spaces and ``#`` in a relative path are escaped."""
+    """A URI reference, as SARIF requires: spaces and ``#`` in a relative path are escaped;
+    a file outside the repository is a ``file://`` URI."""
     path = Path(file)
     return path.as_uri() if path.is_absolute() else quote(path.as_posix())
 

@@ -13,14 +13,23 @@ class TextFormatter:
     name = "text"
 
     def format(self, findings: Sequence[Finding], rules: Mapping[str, Rule]) -> str:
-        lines = [
-            f"{f.location.file}:{f.location.line}:{f.location.column}: "
+        return "".join(f"{line}\n" for line in [*finding_lines(findings), summary(findings)])
+
+
+def finding_lines(findings: Sequence[Finding]) -> list[str]:
+    """One ``path:line:col: RULE severity message [Resource]`` line per finding."""
+    return [f"{f.location.file}:{f.location.line}:{f.location.column}: "
             f"{f.rule} {f.severity.label} {f.message}"
             + (f" [{f.resource}]" if f.resource else "")
-            for f in findings
-        ]
-        lines.append(summary(findings))
-        return "\n".join(lines) + "\n"
+            for f in findings]
+
+
+def statistics(findings: Sequence[Finding]) -> list[str]:
+    """``count RULE name`` per rule, most frequent first (ruff's ``--statistics``)."""
+    counts = Counter((f.rule, f.name) for f in findings)
+    width = len(str(max(counts.values(), default=0)))
+    return [f"{count:>{width}} {rule} {name}"
+            for (rule, name), count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 def summary(findings: Sequence[Finding]) -> str:

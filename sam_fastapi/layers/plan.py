@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sam_fastapi import __version__
+from sam_fastapi import __version__, paths
 from sam_fastapi.cache import Cache, digest
 from sam_fastapi.errors import UsageError
 from sam_fastapi.layers.platform import LambdaPlatform, PlatformError
@@ -141,11 +141,7 @@ def _requirements(project: Project, logical_id: str, folder: Path | None,
     if not requirements.is_file():
         raise UsageError(f"{logical_id} has no {REQUIREMENTS} in {folder}; add one listing "
                          "its dependencies")
-    try:
-        outside = not requirements.resolve().is_relative_to(project.project_root.resolve())
-    except (OSError, RuntimeError):  # a symlink loop
-        outside = True
-    if outside:
+    if not paths.inside(requirements, project.project_root):
         raise UsageError(f"{logical_id}'s {requirements} leads out of the project folder "
                          f"{project.project_root} (SF103); it was not read")
     return requirements

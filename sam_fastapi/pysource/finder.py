@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sam_fastapi import paths
 from sam_fastapi.template.model import Function, Project
 
 #: One ``sys.path`` entry: several folders when layers are unpacked over each other into /opt.
@@ -163,10 +164,8 @@ class ModuleFinder:
             return False
         path = directory / name
         if self._boundary is not None:
-            try:
-                if not path.resolve().is_relative_to(self._boundary):
-                    return False
-            except (OSError, RuntimeError):  # a symlink loop
+            target = paths.resolved(path)
+            if target is None or not target.is_relative_to(self._boundary):
                 return False
         return path.is_dir() if folder else path.is_file()
 

@@ -6,7 +6,7 @@ user's app, and it runs in a subprocess.
 """
 
 #: The choices the command line offers, kept here so building it imports nothing else.
-RUNTIMES = ("python3.10", "python3.11", "python3.12", "python3.13")
+RUNTIMES = ("python3.10", "python3.11", "python3.12", "python3.13", "python3.14")
 ARCHITECTURES = ("x86_64", "arm64")
 GROUP_BY = ("router", "prefix")
 DEFAULT_TIMEOUT = 60.0  # seconds for importing a monolith's app

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 from sam_fastapi.scaffold.events import EventBuilder, event_text, snapshot_text
 from sam_fastapi.scaffold.project import (
+    DEV_REQUIREMENTS,
+    INSTALL_AND_TEST,
     ProjectSpec,
     Service,
     camel,
@@ -72,6 +74,7 @@ def init_files(name: str, resources: Sequence[str] = DEFAULT_RESOURCES, *,
         "samconfig.toml": render_samconfig(snake(name).replace("_", "-"), http_api=http_api),
         "pyproject.toml": render_pyproject(name),
         "layers/shared/requirements.txt": LAYER_REQUIREMENTS,
+        "requirements-dev.txt": DEV_REQUIREMENTS,
         "layers/shared/Makefile": render_layer_makefile(),
         ".gitignore": ".aws-sam/\n__pycache__/\n",
         "README.md": _readme(spec),
@@ -227,10 +230,9 @@ events/                  recorded API Gateway events, replayed as tests with the
 ```
 
 ```
-pip install sam-fastapi pytest
-sam-fastapi lint template.yaml
-pytest                            # sam_template in pyproject.toml
-sam build && sam deploy           # samconfig.toml has the defaults
+{INSTALL_AND_TEST}
+pytest                                # sam_template in pyproject.toml
+sam build && sam deploy               # samconfig.toml has the defaults
 ```
 
 Add a dependency to `layers/shared/requirements.txt`; a dependency of one service alone goes

@@ -459,7 +459,9 @@ def _distributions(top: str) -> list[str]:
     """``name==version`` of the installed distributions whose modules the app imported."""
     import importlib.metadata
 
-    owners = importlib.metadata.packages_distributions()
+    from sam_fastapi._metadata import packages_distributions
+
+    owners = packages_distributions()
     found: dict[str, str] = {}
     for module_name in list(sys.modules):
         root = module_name.split(".")[0]

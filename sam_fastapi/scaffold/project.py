@@ -209,10 +209,21 @@ def render_samconfig(stack_name: str, *, http_api: bool) -> str:
     )
 
 
+#: What a generated project's tests need on a developer's machine: the app's dependencies (the
+#: shared layer's) and the pytest plugin. Lint is a tool of its own (``pipx install``).
+DEV_REQUIREMENTS = ("# pip install -r requirements-dev.txt && pytest\n"
+                    "-r layers/shared/requirements.txt\n"
+                    "sam-fastapi[pytest]\n")
+INSTALL_AND_TEST = """\
+pip install -r requirements-dev.txt   # the layer's dependencies and sam-fastapi's pytest plugin
+pipx install 'sam-fastapi[lint]'      # the lint tool, in an environment of its own
+sam-fastapi lint template.yaml"""
+
+
 def render_pyproject(name: str) -> str:
     lines = [
         "# Tests run every function in-process through template.yaml's API events:",
-        "#   pip install sam-fastapi pytest && pytest",
+        "#   pip install -r requirements-dev.txt && pytest",
         "[project]",
         f'name = "{snake(name).replace("_", "-")}"',
         'version = "0.1.0"',

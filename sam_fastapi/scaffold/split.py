@@ -22,6 +22,8 @@ from typing import Any
 from sam_fastapi.scaffold import GROUP_BY
 from sam_fastapi.scaffold.events import EventBuilder, event_text, snapshot_text
 from sam_fastapi.scaffold.project import (
+    DEV_REQUIREMENTS,
+    INSTALL_AND_TEST,
     Layer,
     ProjectSpec,
     Service,
@@ -371,6 +373,7 @@ def split_files(plan: Plan, options: Options, requests: Sequence[Mapping[str, An
         "template.yaml": template,
         "pytest.ini": _PYTEST_INI,
         "layers/shared/requirements.txt": _layer_requirements(plan, options),
+        "requirements-dev.txt": DEV_REQUIREMENTS,
         "layers/shared/Makefile": render_layer_makefile(),
         ".gitignore": ".aws-sam/\n__pycache__/\n",
     })
@@ -612,8 +615,7 @@ The functions run the monolith's own app from the `{layer.logical_id}` layer
 {format_plan(plan)}```
 
 ```
-pip install sam-fastapi pytest
-sam-fastapi lint template.yaml
+{INSTALL_AND_TEST}
 pytest        # tests/, then events/: every route's answer, as the monolith gave it
 sam build && sam deploy
 ```

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sam_fastapi.findings import Location
+from sam_fastapi.paths import resolved
 from sam_fastapi.template.samconfig import read_parameter_overrides
 
 FUNCTION = "AWS::Serverless::Function"
@@ -509,7 +510,7 @@ class _LocalPaths:
     def __init__(self, root: Path, project_root: Path) -> None:
         self.root = root
         self.project_root = project_root
-        self._boundary = _resolved(project_root) or project_root
+        self._boundary = resolved(project_root) or project_root
 
     def code_location(self, value: Any, *, default_local: bool
                       ) -> Path | S3Location | Intrinsic | OutsidePath | None:
@@ -537,10 +538,10 @@ class _LocalPaths:
         path = Path(self.root, value)
         if Path(value).is_absolute():
             return OutsidePath(path, "an absolute path")
-        resolved = _resolved(path)
-        if resolved is None:
+        target = resolved(path)
+        if target is None:
             return OutsidePath(path, "a symlink loop")
-        if not resolved.is_relative_to(self._boundary):
+        if not target.is_relative_to(self._boundary):
             reason = "a symlink out of the project" if _lexically_inside(path, self.project_root) \
                 else "a path out of the project"
             return OutsidePath(path, reason)
@@ -557,13 +558,6 @@ def find_project_root(folder: Path) -> Path:
         if any((candidate / marker).exists() for marker in PROJECT_MARKERS):
             return candidate
     return folder
-
-
-def _resolved(path: Path) -> Path | None:
-    try:
-        return path.resolve()
-    except (OSError, RuntimeError):  # a symlink loop
-        return None
 
 
 def _lexically_inside(path: Path, folder: Path) -> bool:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from sam_fastapi.cli import main
+from sam_fastapi.scaffold import RUNTIMES
 from sam_fastapi.scaffold.files import write_project
 from sam_fastapi.scaffold.init import check_resource, init_files
 from sam_fastapi.template import build_project, load_template
@@ -32,6 +33,22 @@ def test_projects_are_lint_clean_and_translate(projects, capsys):
     assert "No problems found." in capsys.readouterr().out
     for template in templates:
         assert translate(load_template(template)) == []
+
+
+def test_every_offered_runtime_is_accepted_by_cfn_lint(tmp_path, capsys):
+    """``init --runtime`` offers only what the installed cfn-lint knows (python3.14 included)."""
+    assert "python3.14" in RUNTIMES
+    templates = []
+    for runtime in RUNTIMES:
+        root = tmp_path / runtime.replace(".", "")
+        write_project(root, init_files("shop", ["orders"], runtime=runtime))
+        templates.append(str(root / "template.yaml"))
+    code = main(["lint", *templates])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    # Only the deprecation warning of python3.10 (deprecated 2026-10-31), no invalid runtime.
+    problems = [line for line in out.splitlines() if ": " in line]
+    assert all("/python310/" in line and " W2531 " in line for line in problems), out
 
 
 def test_rest_project_tests_pass(projects, project_pytest):
@@ -98,3 +115,43 @@ def test_generating_twice_gives_the_same_files():
 def test_bad_resource_names_are_refused(name):
     with pytest.raises(ValueError, match=repr(name)):
         check_resource(name)
+
+
+def test_the_readmes_install_gives_the_tests_every_module_they_import(projects) -> None:
+    """``pip install -r requirements-dev.txt && pytest`` (the README's words) installs what the
+    generated app and tests import; ``pip install sam-fastapi pytest`` failed 5 tests of 6."""
+    import ast
+    import sys
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    from sam_fastapi._metadata import packages_distributions
+
+    root = projects["rest"]
+    assert "pip install -r requirements-dev.txt" in (root / "README.md").read_text()
+    installed: set[str] = set()
+    for line in (root / "requirements-dev.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line.startswith("-r "):
+            installed |= {canonicalize_name(Requirement(r).name) for r in
+                          (root / line[3:]).read_text().split()}
+        elif line:
+            requirement = Requirement(line)
+            installed.add(canonicalize_name(requirement.name))
+            if "pytest" in requirement.extras:
+                installed.add("pytest")  # the extra's floor: tests/plugin/test_sam_floor.py
+    local = {"app", "tests", "conftest"}
+    imported = set()
+    for source in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+    third_party = imported - local - set(sys.stdlib_module_names)
+    owners = packages_distributions()
+    missing = {m for m in third_party
+               if not {canonicalize_name(d) for d in owners.get(m, [m])} & installed}
+    assert third_party >= {"fastapi", "mangum", "pydantic"}
+    assert not missing, f"imported by the project, not installed by its README: {missing}"

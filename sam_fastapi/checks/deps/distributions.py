@@ -24,6 +24,7 @@ from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as Parsed
 from packaging.utils import canonicalize_name
 
+from sam_fastapi._metadata import packages_distributions
 from sam_fastapi.checks.platform.binaries import record_top_levels
 from sam_fastapi.layers.platform import MACHINES
 
@@ -54,7 +55,7 @@ def import_table() -> Mapping[str, tuple[str, ...]]:
 @functools.lru_cache(maxsize=1)
 def _packages_distributions() -> Mapping[str, list[str]]:
     """Top-level import name -> distributions, for what is installed here (walks sys.path)."""
-    return importlib.metadata.packages_distributions()
+    return packages_distributions()
 
 
 @functools.lru_cache(maxsize=1)

@@ -21,6 +21,8 @@ from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as Parsed
 from packaging.utils import canonicalize_name
 
+from sam_fastapi import paths
+
 #: A requirements file larger than this is read only this far.
 MAX_BYTES = 1024 * 1024
 
@@ -63,11 +65,9 @@ def read_requirements(path: Path, boundary: Path) -> list[Requirement]:
 
 
 def _read(path: Path, boundary: Path, seen: set[Path]) -> Iterator[Requirement]:
-    try:
-        resolved = path.resolve()
-    except (OSError, RuntimeError):
-        return
-    if resolved in seen or not resolved.is_relative_to(boundary) or not resolved.is_file():
+    resolved = paths.resolved(path)
+    if (resolved is None or resolved in seen or not resolved.is_relative_to(boundary)
+            or not resolved.is_file()):
         return  # a FIFO or device named like a requirements file would block the read
     seen.add(resolved)
     try:

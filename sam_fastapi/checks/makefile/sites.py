@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sam_fastapi import paths
 from sam_fastapi.checks.makefile.reader import Makefile, read_makefile
 from sam_fastapi.findings import Location
 from sam_fastapi.template.model import OutsidePath, Project
@@ -91,10 +92,7 @@ def _site(project: Project, logical_id: str, metadata: Mapping[str, Any],
 
 def _inside(project: Project, path: Path) -> bool:
     """Whether ``path``, symlinks followed, stays in the project: sam-fastapi reads no further."""
-    try:
-        return path.resolve().is_relative_to(project.project_root.resolve())
-    except (OSError, RuntimeError):  # a symlink loop
-        return False
+    return paths.inside(path, project.project_root)
 
 
 def _shown(project: Project, folder: Path) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from sam_fastapi import paths
 from sam_fastapi.layers.platform import LambdaPlatform, PlatformError
 from sam_fastapi.template.model import Function, Layer, Project
 
@@ -79,10 +80,7 @@ def lambda_platform(function: Function) -> LambdaPlatform | None:
 
 def inside(project: Project, path: Path) -> bool:
     """Whether ``path``, symlinks followed, stays in the project."""
-    try:
-        return path.resolve().is_relative_to(project.project_root.resolve())
-    except (OSError, RuntimeError):  # a symlink loop
-        return False
+    return paths.inside(path, project.project_root)
 
 
 def walk_files(project: Project, folder: Path, *,
