@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, ScaffoldError) as exc:
         raise UsageError(str(exc)) from None
     report_written(directory, result)
-    print(f"next: cd {directory} && sam-fastapi lint && pytest")
+    print(f"next: cd {directory} && pip install -r requirements-dev.txt && pytest")
     return 0
 
 

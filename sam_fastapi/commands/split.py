@@ -92,5 +92,5 @@ def run(args: argparse.Namespace) -> int:
     report_written(args.out, result)
     events = sum(1 for name in files if name.endswith(".response.json"))
     print(f"{events} recorded events prove the functions answer as the monolith did; "
-          f"next: cd {args.out} && sam-fastapi lint && pytest")
+          f"next: cd {args.out} && pip install -r requirements-dev.txt && pytest")
     return 0

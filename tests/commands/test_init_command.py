@@ -9,8 +9,9 @@ def test_writes_the_project_and_says_what_next(tmp_path, capsys):
     target = tmp_path / "movies"
     assert main(["init", str(target), "--resource", "casts", "--resource", "movies"]) == 0
     out = capsys.readouterr().out
-    assert f"wrote 24 files to {target}" in out
-    assert "next: cd" in out
+    assert f"wrote 25 files to {target}" in out
+    assert f"next: cd {target} && pip install -r requirements-dev.txt && pytest" in out
+    assert (target / "requirements-dev.txt").is_file()
     assert (target / "casts_service/app/api/casts.py").is_file()
     assert (target / "movies_service/app/main.py").is_file()
 
