@@ -19,7 +19,8 @@ class ConfigError(Exception):
 class LintConfig:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
-    fail_level: Severity = Severity.ERROR
+    #: The lowest severity that fails the run; ``None`` (``fail-level = "none"``): nothing does.
+    fail_level: Severity | None = Severity.ERROR
     severities: Mapping[str, Severity] = field(default_factory=dict)
     use_cache: bool = True
     source: Path | None = None
@@ -48,9 +49,24 @@ class LintConfig:
             self,
             select=tuple(select) if select else self.select,
             ignore=(*self.ignore, *(ignore or ())),
-            fail_level=Severity.parse(fail_level) if fail_level else self.fail_level,
+            fail_level=parse_fail_level(fail_level) if fail_level else self.fail_level,
             use_cache=self.use_cache if use_cache is None else use_cache,
         )
+
+
+#: The fail level that fails nothing: findings are reported, the exit code stays 0.
+NO_FAIL_LEVEL = "none"
+
+
+def parse_fail_level(text: str) -> Severity | None:
+    """A severity, or ``None`` for ``none``; a bad value is a ValueError listing the choices."""
+    if text.lower() == NO_FAIL_LEVEL:
+        return None
+    try:
+        return Severity.parse(text)
+    except ValueError:
+        choices = ", ".join([*(s.label for s in Severity), NO_FAIL_LEVEL])
+        raise ValueError(f"unknown fail level {text!r} (choose from {choices})") from None
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -95,7 +111,7 @@ def _parse(section: Any, path: Path) -> LintConfig:
     except ValueError as exc:
         raise ConfigError(f"{where}: severity: {exc}") from None
     try:
-        fail_level = Severity.parse(str(section.get("fail-level", "error")))
+        fail_level = parse_fail_level(str(section.get("fail-level", "error")))
     except ValueError as exc:
         raise ConfigError(f"{where}: fail-level: {exc}") from None
     cache = section.get("cache", True)

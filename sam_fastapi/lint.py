@@ -170,8 +170,9 @@ class LintResult:
     templates: list[Path]
     notes: list[str] = field(default_factory=list)
 
-    def failed(self, level: Severity) -> bool:
-        return any(f.severity >= level for f in self.findings)
+    def failed(self, level: Severity | None) -> bool:
+        """Whether a finding reaches ``level``; with no level (``--fail-level none``) none does."""
+        return level is not None and any(f.severity >= level for f in self.findings)
 
 
 class Linter:

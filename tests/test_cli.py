@@ -314,6 +314,25 @@ def test_exit_zero_reports_and_exits_0(tmp_path: Path, capsys) -> None:
     assert " SF101 error " in out and out.endswith("Found 1 problem (1 error).\n")
 
 
+def test_fail_level_none_reports_and_exits_0(tmp_path: Path) -> None:
+    template = make_project(tmp_path, requirements=False)
+
+    done = subprocess.run(
+        [sys.executable, "-m", "sam_fastapi", "lint", str(template), "--fail-level", "none"],
+        capture_output=True, text=True, check=False)
+
+    assert (done.returncode, done.stderr) == (0, "")
+    assert " SF101 error " in done.stdout
+    assert done.stdout.endswith("Found 1 problem (1 error).\n")
+
+
+def test_fail_level_help_lists_none(capsys) -> None:
+    code, _, err = run(capsys, "lint", "--fail-level", "fatal")
+
+    assert code == 2
+    assert "(choose from 'info', 'warning', 'error', 'none')" in err
+
+
 def test_quiet_prints_the_findings_and_nothing_else(tmp_path: Path, capsys) -> None:
     template = make_project(tmp_path, requirements=False)
     clean = make_project(tmp_path / "clean")

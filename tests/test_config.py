@@ -124,7 +124,7 @@ def test_command_line_overrides_select_and_fail_level_and_adds_ignores() -> None
         ("[tool.sam-fastapi]\nselect = 'SF1'\n", "select must be a list of rule ids"),
         ("[tool.sam-fastapi]\nignore = [1]\n", "ignore must be a list of rule ids"),
         ("[tool.sam-fastapi]\nfail-level = 'fatal'\n",
-         "fail-level: unknown severity 'fatal' (choose from info, warning, error)"),
+         "fail-level: unknown fail level 'fatal' (choose from info, warning, error, none)"),
         ("[tool.sam-fastapi]\nseverity = {SF101 = 'loud'}\n", "severity: unknown severity 'loud'"),
         ("[tool.sam-fastapi]\nseverity = ['SF101']\n", "severity: must be a table"),
         ("[tool.sam-fastapi]\ncache = 'no'\n", "cache must be true or false"),
@@ -193,6 +193,20 @@ def test_pyproject_ignore_severity_and_fail_level_apply(
         ignore = ["W"]
         """)
     assert lint(project, capsys) == (1, ["7:7: SF101 error"])
+
+
+def test_fail_level_none_in_the_file_reports_and_exits_0(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_pyproject(project, """\
+        [tool.sam-fastapi]
+        select = ["SF101", "W3005"]
+        fail-level = "none"
+        """)
+    assert lint(project, capsys) == (0, ["7:7: SF101 error", "22:5: W3005 warning"])
+    # The command line still overrides the file.
+    assert lint(project, capsys, "--fail-level", "error") == (
+        1, ["7:7: SF101 error", "22:5: W3005 warning"])
 
 
 def test_command_line_select_overrides_and_ignore_extends_the_file(

@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from sam_fastapi import hookimpl
+from sam_fastapi.config import NO_FAIL_LEVEL
 from sam_fastapi.errors import UsageError
 from sam_fastapi.findings import Severity
 
@@ -25,8 +26,9 @@ def sam_fastapi_register_commands(subparsers: argparse._SubParsersAction) -> Non
                         "handlers, requirements*.txt and Makefiles (each stands for the "
                         "nearest template above it)")
     parser.add_argument("--format", default="text", help="text, json, sarif or github")
-    parser.add_argument("--fail-level", choices=[s.label for s in Severity],
-                        help="lowest severity that fails the run (default: error)")
+    parser.add_argument("--fail-level", choices=[*(s.label for s in Severity), NO_FAIL_LEVEL],
+                        help="lowest severity that fails the run (default: error); none: "
+                             "report findings and exit 0")
     parser.add_argument("--select", action="append", metavar="RULE",
                         help="only these rule ids (or prefixes); repeat or comma-separate")
     parser.add_argument("--ignore", action="append", metavar="RULE",
