@@ -170,6 +170,13 @@ class LintResult:
     templates: list[Path]
     notes: list[str] = field(default_factory=list)
 
+    @classmethod
+    def combined(cls, results: Sequence[LintResult]) -> LintResult:
+        """One report of several runs (templates under different configurations)."""
+        findings = sorted((f for r in results for f in r.findings), key=Finding.sort_key)
+        return cls(findings, results[0].rules, [t for r in results for t in r.templates],
+                   [note for r in results for note in r.notes])
+
     def failed(self, level: Severity | None) -> bool:
         """Whether a finding reaches ``level``; with no level (``--fail-level none``) none does."""
         return level is not None and any(f.severity >= level for f in self.findings)

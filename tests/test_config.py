@@ -226,6 +226,60 @@ def test_command_line_select_overrides_and_ignore_extends_the_file(
         1, ["22:5: W3005 warning"])
 
 
+def test_each_template_uses_the_configuration_nearest_to_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    templates = []
+    for name, ignored in (("orders", "W3005"), ("billing", "SF101")):
+        folder = tmp_path / name
+        (folder / "svc").mkdir(parents=True)
+        (folder / "svc" / "app.py").write_text("def handler(event, context):\n    return {}\n")
+        (folder / "template.yaml").write_text(TEMPLATE, encoding="utf-8")
+        write_pyproject(folder, f"""\
+            [tool.sam-fastapi]
+            select = ["SF101", "W3005"]
+            ignore = ["{ignored}"]
+            """)
+        templates.append(str(folder / "template.yaml"))
+
+    def findings(*options: str) -> tuple[int, list[str]]:
+        code = main(["lint", *templates, "-q", *options])
+        out, err = capsys.readouterr()
+        assert err == ""
+        return code, [" ".join(line.removeprefix(f"{tmp_path}/").split()[:3])
+                      for line in out.splitlines()]
+
+    assert findings() == (1, ["billing/template.yaml:22:5: W3005 warning",
+                              "orders/template.yaml:7:7: SF101 error"])
+    # The command line still applies to every template, over each one's file.
+    assert findings("--ignore", "SF101") == (0, ["billing/template.yaml:22:5: W3005 warning"])
+    assert findings("--ignore", "SF101", "--fail-level", "warning") == (
+        1, ["billing/template.yaml:22:5: W3005 warning"])
+    # A fail level in one project's file does not decide for the other's findings.
+    write_pyproject(tmp_path / "orders", """\
+        [tool.sam-fastapi]
+        select = ["SF101"]
+        fail-level = "none"
+        """)
+    assert findings() == (0, ["billing/template.yaml:22:5: W3005 warning",
+                              "orders/template.yaml:7:7: SF101 error"])
+
+
+def test_a_bad_configuration_of_any_template_exits_2(
+    project: Path, tmp_path_factory: pytest.TempPathFactory,
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = tmp_path_factory.mktemp("other")
+    (other / "template.yaml").write_text(TEMPLATE, encoding="utf-8")
+    bad = write_pyproject(other, "[tool.sam-fastapi]\nselect = ['SF1O1']\n")
+
+    assert main(["lint", str(project / "template.yaml"), str(other / "template.yaml")]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith("sam-fastapi: error: unknown rule 'SF1O1'")
+    assert str(bad) in err and err.count("\n") == 1
+
+
 @pytest.mark.parametrize(
     "body",
     ["tool = 1\n[tool.sam-fastapi]\n", "[tool.sam-fastapi]\nfail-level = 'fatal'\n",

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import sys
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
 from sam_fastapi import hookimpl
-from sam_fastapi.config import NO_FAIL_LEVEL
+from sam_fastapi.config import NO_FAIL_LEVEL, LintConfig
 from sam_fastapi.errors import UsageError
 from sam_fastapi.findings import Severity
 
@@ -69,9 +70,9 @@ def require_lint_stack() -> None:
 
 def run(args: argparse.Namespace) -> int:
     require_lint_stack()
-    from sam_fastapi.cfn import CfnLintError, cfn_lint_rule_ids
-    from sam_fastapi.config import ConfigError, check_rule_ids, load_config, rule_selectors
-    from sam_fastapi.lint import Linter, collect_templates
+    from sam_fastapi.cfn import CfnLintError
+    from sam_fastapi.config import ConfigError
+    from sam_fastapi.lint import Linter, LintResult, collect_templates
     from sam_fastapi.plugins import registered_rules
 
     pm = args.plugin_manager
@@ -92,23 +93,18 @@ def run(args: argparse.Namespace) -> int:
         return 0
     select, ignore = _split(args.select), _split(args.ignore)
     try:
-        found = load_config(templates[0].resolve().parent)
-        check_rule_ids(rule_selectors(found, select, ignore), registered_rules(pm),
-                       cfn_lint_rule_ids)
-        config = found.with_options(
-            select=select,
-            ignore=ignore,
-            fail_level=args.fail_level,
-            use_cache=False if args.no_cache else None,
-        )
+        groups = _configured(templates, args, select, ignore, registered_rules(pm))
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
-    if args.import_apps:
-        config = replace(config, import_apps=True)
+    results = []
     try:
-        result = Linter(pm, config).lint(templates)
+        for config, group in groups:
+            results.append((config, Linter(pm, config).lint(group)))
     except CfnLintError as exc:
         raise UsageError(str(exc)) from None
+    # Each template fails at its own configuration's fail level.
+    failed = any(result.failed(config.fail_level) for config, result in results)
+    result = LintResult.combined([result for _, result in results])
     if not args.quiet:
         for note in result.notes:
             print(note, file=sys.stderr)
@@ -120,7 +116,32 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"{args.output}: cannot write the report: {exc.strerror}") from None
     else:
         sys.stdout.write(report)
-    return 1 if result.failed(config.fail_level) and not args.exit_zero else 0
+    return 1 if failed and not args.exit_zero else 0
+
+
+def _configured(templates: list[Path], args: argparse.Namespace, select: list[str],
+                ignore: list[str], ours: Iterable[str]) -> list[tuple[LintConfig, list[Path]]]:
+    """The templates grouped by the configuration nearest to each, as ruff does for files:
+    each group's ``[tool.sam-fastapi]`` with the command line's options over it."""
+    from sam_fastapi.cfn import cfn_lint_rule_ids
+    from sam_fastapi.config import check_rule_ids, load_config, rule_selectors
+
+    groups: dict[Path | None, tuple[LintConfig, list[Path]]] = {}
+    for template in templates:
+        found = load_config(template.resolve().parent)
+        if found.source not in groups:
+            check_rule_ids(rule_selectors(found, select, ignore), ours, cfn_lint_rule_ids)
+            config = found.with_options(
+                select=select,
+                ignore=ignore,
+                fail_level=args.fail_level,
+                use_cache=False if args.no_cache else None,
+            )
+            if args.import_apps:
+                config = replace(config, import_apps=True)
+            groups[found.source] = (config, [])
+        groups[found.source][1].append(template)
+    return list(groups.values())
 
 
 def _report(args: argparse.Namespace, formatter, result) -> str:
