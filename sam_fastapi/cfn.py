@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import importlib.util
@@ -9,6 +10,7 @@ import json
 import logging
 import re
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +28,20 @@ class CfnLintError(Exception):
     """cfn-lint itself could not run (bad .cfnlintrc, unknown region...)."""
 
 
-def run_cfn_lint(template_path: Path, template: dict[str, Any]) -> list[Finding]:
+#: Tells the child to read the template from standard input; its path argument only names it.
+STDIN_FLAG = "--stdin"
+
+
+def run_cfn_lint(template_path: Path, template: dict[str, Any], *,
+                 on_disk: bool = True) -> list[Finding]:
     """cfn-lint's matches for a decoded template, as findings of their own rule ids.
 
     The configuration comes from the same places the ``cfn-lint`` command reads it:
     ``.cfnlintrc`` in the working and home folders and the template's ``Metadata: cfn-lint``.
     The template is the one cfn-lint's own decoder gave (its rules rely on its node types,
     such as the aliases it records); cfn-lint changes it while it runs (it merges SAM Globals
-    into resources).
+    into resources). ``on_disk`` is False for a template read from standard input: cfn-lint's
+    configuration then names no file for it to look for.
     """
     from cfnlint.config import ConfigMixIn
     from cfnlint.exceptions import CfnLintExitException
@@ -42,7 +50,7 @@ def run_cfn_lint(template_path: Path, template: dict[str, Any]) -> list[Finding]
     logging.getLogger("cfnlint").setLevel(logging.CRITICAL)
     file = str(template_path)
     try:
-        config = ConfigMixIn([file])
+        config = ConfigMixIn([file] if on_disk else [])
         runner = Runner(config)
         matches = list(run_template_by_data(template, config, runner.rules))
     except (CfnLintExitException, ValueError) as exc:
@@ -78,8 +86,26 @@ class CfnLintJob:
     process, so it finds the same ``.cfnlintrc`` the ``cfn-lint`` command would.
     """
 
-    def __init__(self, template_path: Path) -> None:
-        self._child = JsonChild("sam_fastapi.cfn", str(template_path))
+    def __init__(self, template_path: Path, text: bytes | None = None) -> None:
+        """``text``: the template's bytes when they come from standard input (``lint -``);
+        ``template_path`` then only names it."""
+        self._writer: threading.Thread | None = None
+        if text is None:
+            self._child = JsonChild("sam_fastapi.cfn", str(template_path))
+            return
+        self._child = JsonChild("sam_fastapi.cfn", str(template_path), STDIN_FLAG, stdin=True)
+        # A writer thread, so a text larger than the pipe's buffer does not block the parent.
+        self._writer = threading.Thread(target=self._write, args=(text,), daemon=True)
+        self._writer.start()
+
+    def _write(self, text: bytes) -> None:
+        stdin = self._child.process.stdin
+        assert stdin is not None
+        with contextlib.suppress(BrokenPipeError, OSError):
+            try:
+                stdin.write(text)
+            finally:
+                stdin.close()
 
     def result(self) -> list[Finding]:
         """The findings; ``CfnLintError`` when cfn-lint could not run, RuntimeError on a crash."""
@@ -93,6 +119,10 @@ class CfnLintJob:
             raise RuntimeError(f"cfn-lint gave an unreadable answer: {exc}") from None
 
     def cancel(self) -> None:
+        if self._writer is not None:
+            self._child.process.kill()  # so a write blocked on a full pipe fails now
+            self._writer.join()
+            self._child.process.stdin = None  # the writer closed it
         self._child.cancel()
 
 
@@ -175,19 +205,24 @@ def _ratio(a: str, b: str) -> float:
 
 
 def main(argv: list[str]) -> int:
-    from cfnlint.decode import decode
+    from cfnlint.decode import decode, decode_str
 
     remember_repeated_work()
     path = Path(argv[0])
+    from_stdin = STDIN_FLAG in argv[1:]
     logging.getLogger("cfnlint").setLevel(logging.CRITICAL)
     try:
-        template, problems = decode(str(path))
+        if from_stdin:
+            text = sys.stdin.buffer.read().decode("utf-8", errors="replace")
+            template, problems = decode_str(text)
+        else:
+            template, problems = decode(str(path))
     except RecursionError:
         template, problems = None, ["too deep"]
     try:
         # An unreadable template is the parent's SF001, from its own reading.
         findings = [] if problems or not isinstance(template, dict) else run_cfn_lint(
-            path, template)
+            path, template, on_disk=not from_stdin)
     except CfnLintError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib.metadata
 import re
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from sam_fastapi.checks.base import Check, CheckContext
 from sam_fastapi.config import LintConfig
 from sam_fastapi.findings import Finding, Location, Rule, Severity, Violation
 from sam_fastapi.plugins import registered_checks, registered_rules
-from sam_fastapi.template.loader import TemplateError, load_template
+from sam_fastapi.template.loader import TemplateError, decode_template, load_template
 from sam_fastapi.template.model import Project, build_project, index_positions, plain
 from sam_fastapi.template.stacks import nested_stacks
 from sam_fastapi.translate import TransformError, TranslationJob
@@ -186,8 +186,12 @@ class Linter:
     """Runs every registered check and the two external analysers over templates."""
 
     def __init__(self, pm: pluggy.PluginManager, config: LintConfig, *,
-                 check_time_limit: float = CHECK_TIME_LIMIT) -> None:
+                 check_time_limit: float = CHECK_TIME_LIMIT,
+                 texts: Mapping[Path, bytes] | None = None) -> None:
+        """``texts``: templates whose bytes were given rather than read from their path
+        (``lint -`` reads one from standard input); the path still places the project."""
         self.config = config
+        self.texts: Mapping[Path, bytes] = texts or {}
         self.check_time_limit = check_time_limit
         self.checks: list[Check] = registered_checks(pm)
         self.rules: dict[str, Rule] = registered_rules(pm)
@@ -258,10 +262,11 @@ class Linter:
         key = self._cache_key(path)
         cached = self._cached_findings(key)
         start_jobs = cached is None
-        cfn_job = CfnLintJob(path) if start_jobs and self.runs_cfn_lint else None
+        text = self.texts.get(path)
+        cfn_job = CfnLintJob(path, text) if start_jobs and self.runs_cfn_lint else None
         transform_job = TranslationJob() if start_jobs and self.runs_transform else None
         try:
-            template = load_template(path)
+            template = load_template(path) if text is None else decode_template(text, str(path))
         except TemplateError as exc:
             for job in (cfn_job, transform_job):
                 if job is not None:
@@ -325,10 +330,12 @@ class Linter:
         ]
 
     def _cache_key(self, path: Path) -> str | None:
-        try:
-            template = path.read_bytes()
-        except OSError:
-            return None
+        template = self.texts.get(path)
+        if template is None:
+            try:
+                template = path.read_bytes()
+            except OSError:
+                return None
         extra = []
         for base in (Path.cwd(), Path.home()):
             extra.extend(_read(base / name) for name in CFN_LINT_CONFIG_FILES)

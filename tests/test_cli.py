@@ -333,6 +333,84 @@ def test_fail_level_help_lists_none(capsys) -> None:
     assert "(choose from 'info', 'warning', 'error', 'none')" in err
 
 
+# -- a template on standard input ---------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def lint_process(*argv: str, stdin: bytes | None = None,
+                 cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run([sys.executable, "-m", "sam_fastapi", "lint", "--no-cache", *argv],
+                          input=stdin, capture_output=True, cwd=cwd, check=False)
+    return subprocess.CompletedProcess(done.args, done.returncode, done.stdout.decode(),
+                                       done.stderr.decode())
+
+
+def project_files(folder: Path) -> dict[str, int]:
+    return {str(p): p.stat().st_mtime_ns for p in folder.rglob("*")}
+
+
+@pytest.mark.parametrize("example", ["movies", "broken"])
+def test_a_template_on_stdin_gives_the_findings_of_the_file(example: str) -> None:
+    template = f"examples/{example}/template.yaml"
+    before = project_files(REPO / "examples" / example)
+
+    from_file = lint_process(template)
+    from_stdin = lint_process("-", "--stdin-filename", template,
+                              stdin=(REPO / template).read_bytes())
+
+    assert (from_stdin.returncode, from_stdin.stdout, from_stdin.stderr) == (
+        from_file.returncode, from_file.stdout, from_file.stderr)
+    assert from_file.returncode == (1 if example == "broken" else 0)
+    assert f"{template}:" in from_stdin.stdout or example == "movies"
+    assert project_files(REPO / "examples" / example) == before  # nothing written there
+
+
+def test_stdin_defaults_to_template_yaml_in_the_working_folder_and_its_config(
+    tmp_path: Path,
+) -> None:
+    template = make_project(tmp_path, requirements=False)
+    text = template.read_bytes()
+    template.unlink()  # the text comes only from standard input
+
+    done = lint_process("-", stdin=text, cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stdout.startswith("template.yaml:7:7: SF101 error no requirements.txt")
+
+    (tmp_path / "pyproject.toml").write_text('[tool.sam-fastapi]\nignore = ["SF101"]\n')
+    done = lint_process("-", stdin=text, cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (0, "No problems found.\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pyproject.toml", "svc"]
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    (b"\xff\xfe", "template.yaml:1:1: SF001 error template is not UTF-8 text"),
+    (b"Resources: [", "template.yaml:2:1: SF001 error did not find expected node content"),
+    (b"- 1\n", "template.yaml:1:1: SF001 error template is not a mapping of sections"),
+])
+def test_bad_input_on_stdin_is_a_finding(tmp_path: Path, text: bytes, message: str) -> None:
+    done = lint_process("-", stdin=text, cwd=tmp_path)
+
+    assert done.returncode == 1
+    assert done.stdout.startswith(message), done.stdout
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (("-", "template.yaml"), "- reads one template from standard input; give no other paths"),
+    (("--stdin-filename", "template.yaml"), "--stdin-filename names the template read from "
+                                            "standard input; give - as the path"),
+])
+def test_stdin_misuse_is_a_one_line_error(tmp_path: Path, argv: tuple[str, ...],
+                                          message: str) -> None:
+    make_project(tmp_path)
+
+    done = lint_process(*argv, stdin=b"", cwd=tmp_path)
+
+    assert (done.returncode, done.stdout) == (2, "")
+    assert one_line_error(done.stderr) == message
+
+
 def test_quiet_prints_the_findings_and_nothing_else(tmp_path: Path, capsys) -> None:
     template = make_project(tmp_path, requirements=False)
     clean = make_project(tmp_path / "clean")

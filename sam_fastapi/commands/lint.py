@@ -25,7 +25,11 @@ def sam_fastapi_register_commands(subparsers: argparse._SubParsersAction) -> Non
     parser.add_argument("paths", nargs="*", type=Path, default=[Path("template.yaml")],
                         metavar="PATH", help="templates, folders holding template.yaml, or "
                         "handlers, requirements*.txt and Makefiles (each stands for the "
-                        "nearest template above it)")
+                        "nearest template above it); - reads one template from standard input")
+    parser.add_argument("--stdin-filename", type=Path, metavar="PATH",
+                        help="with -: where the template on standard input lives, for its code "
+                             "folders, configuration and the paths findings name (default: "
+                             "template.yaml in the working folder)")
     parser.add_argument("--format", default="text", help="text, json, sarif or github")
     parser.add_argument("--fail-level", choices=[*(s.label for s in Severity), NO_FAIL_LEVEL],
                         help="lowest severity that fails the run (default: error); none: "
@@ -48,6 +52,10 @@ def sam_fastapi_register_commands(subparsers: argparse._SubParsersAction) -> Non
                         help="RUNS YOUR CODE: import each function's app in a subprocess (its "
                              "environment variables, a time limit) to read its routes exactly")
     parser.set_defaults(handler=run)
+
+
+#: The path that stands for standard input.
+STDIN = Path("-")
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -84,7 +92,11 @@ def run(args: argparse.Namespace) -> int:
     if args.statistics and args.format != "text":
         raise UsageError(f"--statistics prints text; it cannot be combined with --format "
                          f"{args.format}")
-    templates, problems = collect_templates(args.paths)
+    texts = _standard_input(args)
+    if texts:
+        templates, problems = list(texts), []
+    else:
+        templates, problems = collect_templates(args.paths)
     if problems:
         raise UsageError(problems[0])
     if not templates:  # only handlers or requirements no template deploys (pre-commit's files)
@@ -99,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     results = []
     try:
         for config, group in groups:
-            results.append((config, Linter(pm, config).lint(group)))
+            results.append((config, Linter(pm, config, texts=texts).lint(group)))
     except CfnLintError as exc:
         raise UsageError(str(exc)) from None
     # Each template fails at its own configuration's fail level.
@@ -117,6 +129,27 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(report)
     return 1 if failed and not args.exit_zero else 0
+
+
+def _standard_input(args: argparse.Namespace) -> dict[Path, bytes]:
+    """``lint -``: the template read from standard input, under the path it is said to live at.
+
+    The text is passed through to the analysers; nothing is written beside the project.
+    """
+    if STDIN not in args.paths:
+        if args.stdin_filename is not None:
+            raise UsageError("--stdin-filename names the template read from standard input; "
+                             "give - as the path")
+        return {}
+    if len(args.paths) > 1:
+        raise UsageError("- reads one template from standard input; give no other paths")
+    if sys.stdin is None:
+        raise UsageError("- reads the template from standard input, which is closed")
+    try:
+        text = sys.stdin.buffer.read()
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read the template from standard input: {exc}") from None
+    return {args.stdin_filename or Path("template.yaml"): text}
 
 
 def _configured(templates: list[Path], args: argparse.Namespace, select: list[str],

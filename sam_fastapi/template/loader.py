@@ -86,6 +86,12 @@ def load_template(path: Path | str) -> dict[str, Any]:
         data = Path(filename).read_bytes()
     except OSError as exc:
         raise TemplateError(f"cannot read template: {exc}", Location(filename)) from None
+    return decode_template(data, filename)
+
+
+def decode_template(data: bytes, filename: str) -> dict[str, Any]:
+    """``load_template`` for bytes already read (``lint -``: standard input), which
+    ``filename`` names in marks and errors."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
