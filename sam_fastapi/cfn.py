@@ -11,11 +11,12 @@ import logging
 import re
 import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sam_fastapi.child import ChildFailed, JsonChild
-from sam_fastapi.findings import Finding, Location, Severity
+from sam_fastapi.findings import Finding, Location, Rule, Severity
 
 _SEVERITIES = {
     "error": Severity.ERROR,
@@ -32,9 +33,35 @@ class CfnLintError(Exception):
 STDIN_FLAG = "--stdin"
 
 
+@dataclass(frozen=True)
+class CfnLintReport:
+    """cfn-lint's findings, and the metadata of the cfn-lint rules they name.
+
+    The rules are gathered in the child, which has them loaded, so that the lint process
+    never imports cfn-lint to describe them (SARIF's ``tool.driver.rules``).
+    """
+
+    findings: list[Finding]
+    rules: list[Rule]
+
+    def to_json(self) -> dict[str, object]:
+        return {"findings": [f.to_json() for f in self.findings],
+                "rules": [r.to_json() for r in self.rules]}
+
+    @classmethod
+    def from_json(cls, data: object) -> CfnLintReport:
+        """The report ``to_json`` gave; ValueError for anything of another shape."""
+        if not (isinstance(data, dict) and set(data) == {"findings", "rules"}
+                and isinstance(data["findings"], list) and isinstance(data["rules"], list)):
+            raise ValueError(f"not a cfn-lint report: {data!r:.80}")
+        return cls([Finding.from_json(item) for item in data["findings"]],
+                   [Rule.from_json(item) for item in data["rules"]])
+
+
 def run_cfn_lint(template_path: Path, template: dict[str, Any], *,
-                 on_disk: bool = True) -> list[Finding]:
-    """cfn-lint's matches for a decoded template, as findings of their own rule ids.
+                 on_disk: bool = True) -> CfnLintReport:
+    """cfn-lint's matches for a decoded template, as findings of their own rule ids, with
+    the rules that reported them.
 
     The configuration comes from the same places the ``cfn-lint`` command reads it:
     ``.cfnlintrc`` in the working and home folders and the template's ``Metadata: cfn-lint``.
@@ -56,8 +83,10 @@ def run_cfn_lint(template_path: Path, template: dict[str, Any], *,
     except (CfnLintExitException, ValueError) as exc:
         raise CfnLintError(f"cfn-lint could not run: {exc}") from None
     findings = []
+    rules: dict[str, Rule] = {}
     for match in matches:
         rule = match.rule
+        rules.setdefault(rule.id, _rule(rule))
         path = getattr(match, "path", None) or ()
         resource = str(path[1]) if len(path) > 1 and path[0] == "Resources" else None
         findings.append(
@@ -76,7 +105,7 @@ def run_cfn_lint(template_path: Path, template: dict[str, Any], *,
                 resource=resource,
             )
         )
-    return findings
+    return CfnLintReport(findings, list(rules.values()))
 
 
 class CfnLintJob:
@@ -107,10 +136,10 @@ class CfnLintJob:
             finally:
                 stdin.close()
 
-    def result(self) -> list[Finding]:
-        """The findings; ``CfnLintError`` when cfn-lint could not run, RuntimeError on a crash."""
+    def result(self) -> CfnLintReport:
+        """The report; ``CfnLintError`` when cfn-lint could not run, RuntimeError on a crash."""
         try:
-            return [Finding.from_json(item) for item in self._child.answer()]
+            return CfnLintReport.from_json(self._child.answer())
         except ChildFailed as exc:
             if exc.returncode == 2:
                 raise CfnLintError(exc.last_line) from None
@@ -221,12 +250,12 @@ def main(argv: list[str]) -> int:
         template, problems = None, ["too deep"]
     try:
         # An unreadable template is the parent's SF001, from its own reading.
-        findings = [] if problems or not isinstance(template, dict) else run_cfn_lint(
-            path, template, on_disk=not from_stdin)
+        report = CfnLintReport([], []) if problems or not isinstance(template, dict) else (
+            run_cfn_lint(path, template, on_disk=not from_stdin))
     except CfnLintError as exc:
         print(exc, file=sys.stderr)
         return 2
-    json.dump([f.to_json() for f in findings], sys.stdout)
+    json.dump(report.to_json(), sys.stdout)
     return 0
 
 
@@ -234,8 +263,15 @@ def _rule_name(rule: Any) -> str:
     return str(rule.shortdesc or rule.id)
 
 
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+def _rule(rule: Any) -> Rule:
+    """A cfn-lint rule's own metadata: short description, description and documentation page."""
+    description = str(getattr(rule, "description", "") or _rule_name(rule))
+    url = getattr(rule, "source_url", None)
+    url = url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
+    docs = description if url is None else f"{description}\n\nSee [{rule.id}]({url})."
+    return Rule(rule.id, _rule_name(rule), _SEVERITIES.get(rule.severity, Severity.ERROR),
+                description, docs, help_uri=url)
+
 
 
 _RULE_ID = re.compile(r"""^\s+id\s*=\s*["']([EWI]\d{4})["']""", re.MULTILINE)
@@ -256,3 +292,7 @@ def cfn_lint_rule_ids() -> frozenset[str]:
         except (OSError, UnicodeDecodeError):
             continue
     return frozenset(ids)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

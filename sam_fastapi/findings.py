@@ -45,7 +45,9 @@ class Rule:
     """What a rule is: its id, name, default severity and its documentation.
 
     ``docs`` is Markdown with the sections ``## What it does``, ``## Why is this bad?``,
-    ``## Example`` and ``## Use instead``; ``sam-fastapi rules`` prints it.
+    ``## Example`` and ``## Use instead``; ``sam-fastapi rules`` prints it. A cfn-lint rule
+    carries cfn-lint's own description as its summary and docs, and its documentation page
+    as ``help_uri``; ours leave ``help_uri`` unset.
     """
 
     id: str
@@ -53,6 +55,27 @@ class Rule:
     severity: Severity
     summary: str
     docs: str
+    help_uri: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """Plain JSON values, as a child process or the cache hands them on."""
+        return {"id": self.id, "name": self.name, "severity": self.severity.label,
+                "summary": self.summary, "docs": self.docs, "help_uri": self.help_uri}
+
+    @classmethod
+    def from_json(cls, data: object) -> Rule:
+        """The rule ``to_json`` gave; ValueError for anything of another shape."""
+        if not isinstance(data, dict) or set(data) != _RULE_KEYS:
+            raise ValueError(f"not a rule: {data!r:.80}")
+        texts = (data["id"], data["name"], data["severity"], data["summary"], data["docs"])
+        if not all(isinstance(t, str) for t in texts) or not (
+                data["help_uri"] is None or isinstance(data["help_uri"], str)):
+            raise ValueError(f"not a rule: {data!r:.80}")
+        return cls(data["id"], data["name"], Severity.parse(data["severity"]),
+                   data["summary"], data["docs"], help_uri=data["help_uri"])
+
+
+_RULE_KEYS = {"id", "name", "severity", "summary", "docs", "help_uri"}
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import pluggy
 
 from sam_fastapi import __version__, hookimpl
 from sam_fastapi.cache import Cache, digest
-from sam_fastapi.cfn import CfnLintJob
+from sam_fastapi.cfn import CfnLintJob, CfnLintReport
 from sam_fastapi.checks.base import Check, CheckContext
 from sam_fastapi.config import LintConfig
 from sam_fastapi.findings import Finding, Location, Rule, Severity, Violation
@@ -205,18 +205,22 @@ class Linter:
     def lint(self, templates: Sequence[Path]) -> LintResult:
         findings: list[Finding] = []
         notes: list[str] = []
+        # cfn-lint's rules join ours as they are reported, with cfn-lint's own metadata.
+        rules = dict(self.rules)
         for template in templates:
-            template_findings, note = self.lint_template(template)
+            template_findings, note = self.lint_template(template, rules)
             findings.extend(template_findings)
             if note:
                 notes.append(note)
         findings.sort(key=Finding.sort_key)
-        return LintResult(findings, self.rules, list(templates), notes)
+        return LintResult(findings, rules, list(templates), notes)
 
-    def lint_template(self, path: Path) -> tuple[list[Finding], str | None]:
+    def lint_template(self, path: Path, rules: dict[str, Rule]
+                      ) -> tuple[list[Finding], str | None]:
         """Findings for one template and the local nested applications it reaches, and a note
-        when there was nothing to check."""
-        findings, project = self._lint_stack(path, None)
+        when there was nothing to check. The metadata of the cfn-lint rules reported is added
+        to ``rules``."""
+        findings, project = self._lint_stack(path, None, rules)
         note = None
         if project is not None and not project.has_sam_resources:
             note = f"{path}: no SAM resources to check"
@@ -233,21 +237,23 @@ class Linter:
                 location, application.logical_id)], problem.parent)
         seen = set(findings)
         for stack in stacks:
-            nested, _ = self._lint_stack(stack.project.template_path, stack.overrides)
+            nested, _ = self._lint_stack(stack.project.template_path, stack.overrides, rules)
             findings += [f for f in nested if f not in seen]
             seen.update(nested)
         return findings, note
 
-    def _lint_stack(self, path: Path, overrides: dict[str, str] | None
-                    ) -> tuple[list[Finding], Project | None]:
+    def _lint_stack(self, path: Path, overrides: dict[str, str] | None,
+                    rules: dict[str, Rule]) -> tuple[list[Finding], Project | None]:
         loaded = self._load(path, overrides)
         if isinstance(loaded, Finding):
             return self._filter([loaded], None), None
         project, pending = loaded
         # Our checks run here while cfn-lint and the transform run in their own processes.
         own = list(self._run_checks(project)) if project.has_sam_resources else []
-        external = pending.findings()
-        return self._filter([*external, *own], project), project
+        report = pending.report()
+        for rule in report.rules:
+            rules.setdefault(rule.id, rule)
+        return self._filter([*report.findings, *own], project), project
 
     # -- the expensive, cacheable part: decode, model, cfn-lint, transform ------------------
 
@@ -257,10 +263,11 @@ class Linter:
 
         The template is read and the project model built from the file on every run, so
         our checks see what is on disk whatever the cache holds. The cache keeps only the
-        external findings, which depend on the template's bytes (and cfn-lint's settings).
+        external findings and cfn-lint's rules, which depend on the template's bytes (and
+        cfn-lint's settings).
         """
         key = self._cache_key(path)
-        cached = self._cached_findings(key)
+        cached = self._cached_report(key)
         start_jobs = cached is None
         text = self.texts.get(path)
         cfn_job = CfnLintJob(path, text) if start_jobs and self.runs_cfn_lint else None
@@ -285,35 +292,35 @@ class Linter:
                 transform_job.cancel()
                 transform_job = None
 
-        def collect() -> list[Finding]:
-            findings = self._cfn_lint_findings(path, cfn_job)
-            findings += self._transform_findings(path, project, transform_job)
+        def collect() -> CfnLintReport:
+            cfn_lint = self._cfn_lint_report(path, cfn_job)
+            findings = cfn_lint.findings + self._transform_findings(path, project, transform_job)
+            report = CfnLintReport(findings, cfn_lint.rules)
             crashed = any(f.rule == CHECK_CRASHED.id for f in findings)
             if self.cache is not None and key is not None and not crashed:
-                self.cache.put(key, {"external": [f.to_json() for f in findings]})
-            return findings
+                self.cache.put(key, report.to_json())
+            return report
 
         return project, _External(collect)
 
-    def _cached_findings(self, key: str | None) -> list[Finding] | None:
-        """The stored external findings for ``key``; None for a miss or a malformed entry."""
+    def _cached_report(self, key: str | None) -> CfnLintReport | None:
+        """The stored external findings and cfn-lint rules for ``key``; None for a miss or a
+        malformed entry (one written before rules were stored among them)."""
         if self.cache is None or key is None:
             return None
-        entry = self.cache.get(key)
-        if not isinstance(entry, dict) or not isinstance(entry.get("external"), list):
-            return None
         try:
-            return [Finding.from_json(item) for item in entry["external"]]
+            return CfnLintReport.from_json(self.cache.get(key))
         except ValueError:
             return None
 
-    def _cfn_lint_findings(self, path: Path, job: CfnLintJob | None) -> list[Finding]:
+    def _cfn_lint_report(self, path: Path, job: CfnLintJob | None) -> CfnLintReport:
         if job is None:
-            return []
+            return CfnLintReport([], [])
         try:
             return job.result()
         except RuntimeError as exc:  # cfn-lint's own bugs on odd input, a killed process
-            return [self._finding(CHECK_CRASHED, str(exc), Location(str(path)))]
+            return CfnLintReport(
+                [self._finding(CHECK_CRASHED, str(exc), Location(str(path)))], [])
 
     def _transform_findings(self, path: Path, project: Project,
                             job: TranslationJob | None) -> list[Finding]:
@@ -401,15 +408,16 @@ class Linter:
 
 
 class _External:
-    """cfn-lint's and the transform's findings: known already, or collected when needed."""
+    """cfn-lint's and the transform's findings, with cfn-lint's rules: known already, or
+    collected when needed."""
 
-    def __init__(self, findings: list[Finding] | Callable[[], list[Finding]]) -> None:
-        self._findings = findings
+    def __init__(self, report: CfnLintReport | Callable[[], CfnLintReport]) -> None:
+        self._report = report
 
-    def findings(self) -> list[Finding]:
-        if callable(self._findings):
-            self._findings = self._findings()
-        return self._findings
+    def report(self) -> CfnLintReport:
+        if callable(self._report):
+            self._report = self._report()
+        return self._report
 
 
 class CheckTimedOut(Exception):

@@ -60,6 +60,7 @@ COMMAND_PLUGINS: tuple[str, ...] = (
     "sam_fastapi.commands.routes",
     "sam_fastapi.commands.split",
     "sam_fastapi.commands.serve",
+    "sam_fastapi.commands.completion",
 )
 
 #: Built-in features, registered through the same hooks as third-party plugins.

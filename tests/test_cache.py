@@ -244,7 +244,7 @@ def test_a_corrupt_entry_is_analysed_again_and_replaced(
     assert lint(project, capsys) == first
     assert translations(translator_starts) == 1
     assert entries(folder) == [entry]
-    assert json.loads(entry.read_bytes())["value"]["external"] == []
+    assert json.loads(entry.read_bytes())["value"]["findings"] == []
 
 
 def test_the_cache_is_never_written_inside_the_project(
@@ -358,7 +358,8 @@ def test_stored_findings_never_change_what_our_checks_report(
     checks run on the files as they are on disk, whatever it says."""
     entry, found = broken_entry
     key = entry.name
-    entry.write_bytes(json.dumps({"format": 2, "key": key, "value": {"external": []}}).encode())
+    entry.write_bytes(json.dumps({"format": 2, "key": key,
+                                  "value": {"findings": [], "rules": []}}).encode())
 
     ours = [f for f in found if f[0] not in ("SF002",) and f[0].startswith("SF")]
     assert len(ours) == 20
@@ -366,15 +367,17 @@ def test_stored_findings_never_change_what_our_checks_report(
 
 
 @pytest.mark.parametrize("value", [
-    None, 7, "text", [], {"external": None}, {"external": [None]}, {"external": [{}]},
-    {"external": [{"rule": "E1", "name": "n", "severity": "fatal", "message": "m",
-                   "resource": None, "location": ["t.yaml", 1, 1, None, None]}]},
-    {"external": [{"rule": "E1", "name": "n", "severity": "error", "message": "m",
-                   "resource": None, "location": ["t.yaml", "1", 1, None, None]}]},
-    {"external": [{"rule": "E1", "name": "n", "severity": "error", "message": "m",
-                   "resource": None, "location": {"file": "t.yaml"}}]},
-    {"external": [{"rule": ["E1"], "name": "n", "severity": "error", "message": "m",
-                   "resource": None, "location": ["t.yaml", 1, 1, None, None]}]},
+    None, 7, "text", [], {"external": []}, {"rules": [], "findings": None},
+    {"rules": [], "findings": [None]}, {"rules": [], "findings": [{}]},
+    {"rules": [], "findings": [{"rule": "E1", "name": "n", "severity": "fatal", "message": "m",
+                                "resource": None, "location": ["t.yaml", 1, 1, None, None]}]},
+    {"rules": [], "findings": [{"rule": "E1", "name": "n", "severity": "error", "message": "m",
+                                "resource": None, "location": ["t.yaml", "1", 1, None, None]}]},
+    {"rules": [], "findings": [{"rule": "E1", "name": "n", "severity": "error", "message": "m",
+                                "resource": None, "location": {"file": "t.yaml"}}]},
+    {"rules": [], "findings": [{"rule": ["E1"], "name": "n", "severity": "error", "message": "m",
+                                "resource": None, "location": ["t.yaml", 1, 1, None, None]}]},
+    {"rules": [{"id": "E1"}], "findings": []},
 ])
 def test_a_wrong_shape_entry_is_analysed_again(
     project: Path, capsys: pytest.CaptureFixture[str], translator_starts: list[str],
@@ -414,3 +417,31 @@ def test_every_run_in_a_sequence_of_edits_equals_a_cold_run(
         assert cached == lint(project, capsys, "--select", "SF,E", "--no-cache")
         seen.add(tuple(cached))
     assert len(seen) >= 5  # the edits did change the findings
+
+
+@pytest.mark.parametrize("value", [
+    None,
+    {"external": []},  # the shape stored before cfn-lint's rules were kept with the findings
+    {"findings": [], "rules": [{"id": "E3012"}]},
+    {"findings": [], "rules": [{"id": "E3012", "name": "x", "severity": "fatal", "summary": "s",
+                                "docs": "d", "help_uri": None}]},
+    {"findings": [], "rules": [{"id": "E3012", "name": "x", "severity": "error", "summary": "s",
+                                "docs": "d", "help_uri": 3}]},
+])
+def test_a_lint_entry_of_another_shape_is_refused(value: object) -> None:
+    from sam_fastapi.cfn import CfnLintReport
+
+    with pytest.raises(ValueError):
+        CfnLintReport.from_json(value)
+
+
+def test_a_lint_entry_round_trips_with_its_rules() -> None:
+    from sam_fastapi.cfn import CfnLintReport
+    from sam_fastapi.findings import Finding, Location, Rule, Severity
+
+    report = CfnLintReport(
+        [Finding("E3012", "Check values", Severity.ERROR, "bad", Location("t.yaml", 5, 7))],
+        [Rule("E3012", "Check values", Severity.ERROR, "Checks values.", "Checks values.",
+              help_uri="https://example.com/e3012")])
+
+    assert CfnLintReport.from_json(json.loads(json.dumps(report.to_json()))) == report

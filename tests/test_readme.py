@@ -66,3 +66,21 @@ def test_without_chromium_the_browser_test_says_why_it_skipped(tmp_path: Path) -
     assert re.search(r"^SKIPPED \[\d+\] tests/gateway/test_asgi.py:\d+: ", done.stdout, re.M)
     assert "chromium is not installed (apt-get install chromium)" in done.stdout
     assert "apt-get install chromium" in README
+
+
+def test_the_serve_banner_is_what_serve_prints() -> None:
+    from serving import Serving
+
+    # On a free port rather than 3000, so the test never meets a server already there.
+    template = ROOT / "examples" / "movies" / "template.yaml"
+    serving = Serving(template)
+    try:
+        banner = list(serving.lines)
+    finally:
+        serving.stop()
+    port = serving.url.rsplit(":", 1)[1]
+    # Serving names the template by its absolute path; the README runs in its folder.
+    printed = [line.rstrip("\n").replace(f"127.0.0.1:{port}/", "127.0.0.1:3000/")
+               .replace(f"({template}, ", "(template.yaml, ") for line in banner]
+
+    assert shown("sam-fastapi serve template.yaml") == printed

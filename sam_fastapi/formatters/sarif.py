@@ -42,7 +42,7 @@ class SarifFormatter:
 
 
 def _rule(example: Finding, rule: Rule | None) -> dict[str, object]:
-    if rule is None:  # a cfn-lint rule: its id and name are all we carry
+    if rule is None:  # a rule no plugin registered and cfn-lint did not describe
         return {
             "id": example.rule,
             "name": example.name,
@@ -56,7 +56,7 @@ def _rule(example: Finding, rule: Rule | None) -> dict[str, object]:
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.summary},
         "help": {"text": rule.docs, "markdown": rule.docs},
-        "helpUri": RULES_URI,
+        "helpUri": rule.help_uri or RULES_URI,
         "defaultConfiguration": {"level": _LEVELS[rule.severity]},
     }
 

@@ -125,3 +125,61 @@ def test_a_real_lint_run_is_valid_sarif(
     lines = {(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"])
              for r in run["results"]}
     assert {("SF101", 6), ("SF002", 3), ("E3002", 16)} <= lines
+
+
+def test_cfn_lint_rules_carry_cfn_lint_s_own_metadata_also_from_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cfnlint.rules.resources.properties.Type import Type
+
+    (tmp_path / "template.yaml").write_text(textwrap.dedent("""\
+        Resources:
+          Bucket:
+            Type: AWS::S3::Bucket
+            Properties:
+              BucketName: [a, b]
+        """), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
+    described = []
+    for _ in ("fresh", "cached"):
+        assert main(["lint", "--format", "sarif", "template.yaml"]) == 1
+        log = validate(capsys.readouterr().out)
+        described.append({r["id"]: r for r in log["runs"][0]["tool"]["driver"]["rules"]})
+
+    import os
+
+    entries = list(Path(os.environ["SAM_FASTAPI_CACHE_DIR"]).glob("lint/*/*"))
+    assert len(entries) == 1  # the second run read what the first stored
+    fresh, cached = described
+    assert fresh == cached
+    e3012 = fresh["E3012"]
+    assert e3012["name"] == Type.shortdesc
+    assert e3012["fullDescription"]["text"] == Type.description
+    assert e3012["help"]["text"].startswith(Type.description)
+    assert Type.source_url in e3012["help"]["markdown"]
+    assert e3012["helpUri"] == Type.source_url
+    assert e3012["defaultConfiguration"]["level"] == "error"
+
+
+def test_the_lint_process_describes_cfn_lint_rules_without_importing_cfn_lint(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n    Properties:\n"
+        "      BucketName: [a, b]\n", encoding="utf-8")
+    code = ("import sys; from sam_fastapi.cli import main\n"
+            "try:\n    main(['lint', '--no-cache', '--format', 'sarif', 'template.yaml'])\n"
+            "except SystemExit:\n    pass\n"
+            "print('IMPORTED' if 'cfnlint' in sys.modules else 'CLEAN', file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+
+    assert done.stderr.strip().splitlines()[-1] == "CLEAN", done.stderr
+    rules = json.loads(done.stdout)["runs"][0]["tool"]["driver"]["rules"]
+    assert [r["helpUri"] for r in rules if r["id"] == "E3012"] == [
+        "https://github.com/aws-cloudformation/cfn-lint/blob/main/docs/"
+        "cfn-schema-specification.md#type"]
