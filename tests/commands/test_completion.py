@@ -50,7 +50,7 @@ def test_bash_completes_commands_options_and_choices(bash_script: str) -> None:
     assert complete(bash_script, "l") == ["lint", "layer"]
     assert complete(bash_script, "li") == ["lint"]
     assert "--fail-level" in complete(bash_script, "lint", "--f")
-    assert complete(bash_script, "lint", "--fail-level", "") == ["info", "warning", "error"]
+    assert complete(bash_script, "lint", "--fail-level", "") == ["info", "warning", "error", "none"]
     assert complete(bash_script, "layer", "") == ["build", "-h", "--help"]
     assert complete(bash_script, "layer", "build", "--arch") == ["--architecture"]
     assert complete(bash_script, "completion", "f") == ["fish"]
@@ -64,7 +64,7 @@ def test_zsh_and_fish_scripts_name_every_command(capsys: pytest.CaptureFixture[s
     fish = capsys.readouterr().out
     assert "complete -c sam-fastapi -n __fish_use_subcommand -a lint -d " in fish
     assert ("complete -c sam-fastapi -n '__fish_seen_subcommand_from lint' -l fail-level "
-            "-x -a 'info warning error'") in fish
+            "-x -a 'info warning error none'") in fish
 
 
 @pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
