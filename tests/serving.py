@@ -21,12 +21,13 @@ from sam_fastapi.commands.serve import bind
 class Serving:
     """``sam-fastapi serve`` in a subprocess; its stderr read line by line."""
 
-    def __init__(self, template: Path, *options: str) -> None:
+    def __init__(self, template: Path, *options: str, env: dict[str, str] | None = None) -> None:
+        """``env``: the whole environment of serve (default: this process's)."""
         self.process = subprocess.Popen(
             [sys.executable, "-m", "sam_fastapi", "serve", str(template), "--port", "0",
              *options],
             cwd=template.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"},
         )
         self.lines: list[str] = []
         first = self.read_until("sam-fastapi serve: http")

@@ -9,8 +9,6 @@ handler, so nothing of the app needs them either.
 from __future__ import annotations
 
 import os
-import re
-import signal
 import subprocess
 import sys
 import textwrap
@@ -175,26 +173,15 @@ def test_every_runtime_module_imports_without_the_lint_stack(tmp_path: Path,
 
 
 def test_serve_answers_without_the_lint_stack(project: Path, env: dict[str, str]) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sam_fastapi", "serve", "template.yaml", "--port", "0"],
-        cwd=project, env={**env, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True)
+    from serving import Serving
+
+    server = Serving(project / "template.yaml", env=env)
     try:
-        assert process.stdout is not None
-        lines = []
-        for line in process.stdout:
-            lines.append(line)
-            found = re.search(r"(http://\S+?)/ ", line)
-            if found:
-                break
-        else:
-            raise AssertionError("serve exited:\n" + "".join(lines))
-        with urllib.request.urlopen(f"{found[1]}/hello/you", timeout=30) as response:
+        with urllib.request.urlopen(f"{server.url}/hello/you", timeout=30) as response:
             assert response.status == 200
             assert response.read() == b'{"hello": "you"}'
     finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=30)
+        server.stop()
 
 
 @pytest.mark.parametrize(("hidden", "named"), [

@@ -9,8 +9,6 @@ a child ``serve``.
 from __future__ import annotations
 
 import os
-import re
-import signal
 import subprocess
 import sys
 import urllib.request
@@ -150,25 +148,14 @@ def test_pytest_sam_runs_on_old_mangum(project: Path, mangums: dict[str, Path],
 
 
 def test_serve_runs_on_the_oldest_mangum(project: Path, mangums: dict[str, Path]) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sam_fastapi", "serve", "template.yaml", "--port", "0"],
-        cwd=project, env=with_mangum(mangums["0.17.0"], "0.17.0"), stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True)
+    from serving import Serving
+
+    server = Serving(project / "template.yaml", env=with_mangum(mangums["0.17.0"], "0.17.0"))
     try:
-        assert process.stdout is not None
-        lines = []
-        for line in process.stdout:
-            lines.append(line)
-            found = re.search(r"(http://\S+?)/ ", line)
-            if found:
-                break
-        else:
-            raise AssertionError("serve exited:\n" + "".join(lines))
         for path in ("/casts/sync/1", "/casts/async/2", "/Prod/movies/async/3"):
-            with urllib.request.urlopen(found[1] + path, timeout=60) as response:
+            with urllib.request.urlopen(server.url + path, timeout=60) as response:
                 assert response.status == 200
                 body = response.read().decode()
                 assert '"started":true' in body, body
     finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=30)
+        server.stop()
