@@ -17,18 +17,16 @@ from pathlib import Path
 from typing import Literal
 
 from sam_fastapi.checks.base import CheckContext
-from sam_fastapi.checks.functions import uses_web_adapter
+from sam_fastapi.checks.functions import module_finder, uses_web_adapter
 from sam_fastapi.findings import Location
 from sam_fastapi.pysource import (
     ASGI_PACKAGES,
     Analyser,
     Loaded,
     Module,
-    ModuleFinder,
     Scope,
     SourceError,
     Value,
-    lambda_sys_path,
     own_nodes,
     python_version,
 )
@@ -196,14 +194,14 @@ def analyse(project: Project, function: Function, ctx: CheckContext) -> HandlerA
     (``ctx.memo``).
     """
     return ctx.memo.get(("handler-analysis", function.logical_id),
-                        lambda: _analyse(project, function))
+                        lambda: _analyse(project, function, ctx))
 
 
-def _analyse(project: Project, function: Function) -> HandlerAnalysis:
+def _analyse(project: Project, function: Function, ctx: CheckContext) -> HandlerAnalysis:
     handler = str(function.handler)
     module_name, _, attribute = handler.rpartition(".")
     module_name = module_name.replace("/", ".")
-    finder = ModuleFinder(lambda_sys_path(project, function), project.project_root)
+    finder = module_finder(project, function, ctx)
     module = finder.find(module_name) if module_name and attribute else None
     base = HandlerAnalysis(function, handler, module_name or None, attribute or None, module)
     if uses_web_adapter(function):

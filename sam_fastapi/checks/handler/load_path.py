@@ -15,17 +15,16 @@ from typing import Literal
 
 from sam_fastapi.checks.base import CheckContext
 from sam_fastapi.checks.deps.imports import inside_code, vendored_names
+from sam_fastapi.checks.functions import module_finder
 from sam_fastapi.findings import Location
 from sam_fastapi.pysource import (
     KNOWN_PACKAGES,
     MAX_MODULES,
     LoadWalk,
     Module,
-    ModuleFinder,
     Scope,
     absolute_module,
     import_statements,
-    lambda_sys_path,
     parse_module,
 )
 from sam_fastapi.pysource.scopes import Loaded
@@ -59,17 +58,18 @@ def broken_imports(project: Project, function: Function,
                    ctx: CheckContext) -> tuple[BrokenImport, ...]:
     """Failing imports on ``function``'s load path, once per run for SF306 and SF307."""
     return ctx.memo.get(("broken-imports", function.logical_id),
-                        lambda: tuple(_broken_imports(project, function)))
+                        lambda: tuple(_broken_imports(project, function, ctx)))
 
 
-def _broken_imports(project: Project, function: Function) -> list[BrokenImport]:
+def _broken_imports(project: Project, function: Function,
+                    ctx: CheckContext) -> list[BrokenImport]:
     code_dir = function.code_dir
     if code_dir is None or not isinstance(function.handler, str):
         return []
     module_name, _, attribute = function.handler.rpartition(".")
     if not module_name or not attribute:
         return []
-    finder = ModuleFinder(lambda_sys_path(project, function), project.project_root)
+    finder = module_finder(project, function, ctx)
     start = finder.find(module_name.replace("/", "."))
     if start is None:
         return []

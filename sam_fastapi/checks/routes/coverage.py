@@ -78,12 +78,11 @@ class Coverage:
 def coverage(project: Project, ctx: CheckContext) -> Coverage:
     """The route coverage of ``project``, with ``--import`` as ``ctx.config`` says; computed
     once per run (``ctx.memo``), since six rules and the routes command each ask for it."""
-    import_apps = ctx.config.import_apps
-    return ctx.memo.get(("route-coverage", import_apps),
-                        lambda: _coverage(project, import_apps))
+    return ctx.memo.get(("route-coverage", ctx.config.import_apps),
+                        lambda: _coverage(project, ctx))
 
 
-def _coverage(project: Project, import_apps: bool) -> Coverage:
+def _coverage(project: Project, ctx: CheckContext) -> Coverage:
     from sam_fastapi.gateway.router import Router
 
     router = Router.from_project(project)
@@ -91,7 +90,7 @@ def _coverage(project: Project, import_apps: bool) -> Coverage:
     apps: dict[str, AppInfo] = {}
     failures: list[ImportFailed] = []
     imported: dict[str, AppInfo | ImportFailed] = {}
-    if import_apps and functions:
+    if ctx.config.import_apps and functions:
         with ThreadPoolExecutor(max_workers=min(4, len(functions))) as pool:
             for function, result in zip(
                     functions, pool.map(lambda f: import_app(project, f), functions),
@@ -99,7 +98,7 @@ def _coverage(project: Project, import_apps: bool) -> Coverage:
                 imported[function.logical_id] = result
     for function in functions:
         result = imported.get(function.logical_id)
-        static = read_app(project, function)
+        static = read_app(project, function, ctx)
         if isinstance(result, AppInfo):
             # Where the app is made is only in the code: findings about it point there.
             location = static.location if static is not None else None
