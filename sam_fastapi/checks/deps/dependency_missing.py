@@ -167,7 +167,8 @@ def _supply(project: Project, function: Function, version: tuple[int, int],
     requirements = [
         r for path in listed
         for r in ctx.memo.get(("requirements", path),
-                              lambda path=path: read_requirements(path, project.project_root))
+                              lambda path=path: read_requirements(path, project.project_root,
+                                                                  folders=ctx.folders))
         if r.applies(environment)
     ]
     local: dict[str, Distribution] = {}

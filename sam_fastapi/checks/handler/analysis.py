@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from sam_fastapi.checks.base import CheckContext
-from sam_fastapi.checks.functions import module_finder, uses_web_adapter
+from sam_fastapi.checks.functions import module_finder, new_analyser, uses_web_adapter
 from sam_fastapi.findings import Location
 from sam_fastapi.pysource import (
     ASGI_PACKAGES,
@@ -213,7 +213,7 @@ def _analyse(project: Project, function: Function, ctx: CheckContext) -> Handler
     if module is None:
         return replace(base, looked_for=finder.candidates(base.module_name),
                        same_but_case=finder.same_but_case(base.module_name))
-    analyser = Analyser(finder)
+    analyser = new_analyser(finder, ctx)
     try:
         loaded = analyser.load(module)
         defined, definition, verdict = _classify(analyser, loaded, base.attribute)

@@ -15,19 +15,17 @@ from typing import Literal
 
 from sam_fastapi.checks.base import CheckContext
 from sam_fastapi.checks.deps.imports import inside_code, vendored_names
-from sam_fastapi.checks.functions import module_finder
+from sam_fastapi.checks.functions import module_finder, module_scopes
 from sam_fastapi.findings import Location
 from sam_fastapi.pysource import (
     KNOWN_PACKAGES,
     MAX_MODULES,
     LoadWalk,
     Module,
-    Scope,
     absolute_module,
     import_statements,
     parse_module,
 )
-from sam_fastapi.pysource.scopes import Loaded
 from sam_fastapi.template.model import Function, Project
 
 #: Every module has these; ``from pkg import __file__`` never fails.
@@ -109,20 +107,21 @@ def _broken_imports(project: Project, function: Function,
                     if target.is_package else None
                 if submodule is not None:
                     walk.follow(submodule)
-                elif not _defines(target, alias.name):
+                elif not _defines(target, alias.name, ctx):
                     found.append(BrokenImport("undefined", location, _statement(stmt),
                                               module.name, alias.name, target.name))
     return found
 
 
-def _defines(module: Module, name: str) -> bool:
+def _defines(module: Module, name: str, ctx: CheckContext) -> bool:
     """Whether ``module`` may have ``name`` once loaded; True whenever it cannot be told."""
     if name in MODULE_ATTRIBUTES or module.file is None:
         return True  # a namespace package, or compiled: not read
     tree = parse_module(module.file)
     if not isinstance(tree, ast.Module):
         return True
-    scope = Scope(Loaded(module), tree.body, None)
+    scope = module_scopes(ctx).loaded(module, tree).scope
+    assert scope is not None
     if scope.sites(name) or scope.star_import or scope.sites("__getattr__"):
         return True
     return any(

@@ -166,8 +166,8 @@ def _requests(table: ApiRoutes, function: Function, template: str) -> Iterator[s
     from sam_fastapi.gateway.router import DEFAULT_ROUTE
 
     yield sample_path(template)
-    for resource in table.routes:
-        if resource.function == function.logical_id and resource.path != DEFAULT_ROUTE:
+    for resource in table.by_function.get(function.logical_id, ()):
+        if resource.path != DEFAULT_ROUTE:
             shared = common_path(resource.path, template)
             if shared is not None:
                 yield shared
@@ -201,8 +201,8 @@ def _served(router: Router, event: ApiEvent, app: AppInfo, function: Function) -
     table = router.apis.get(event.api_id)
     if table is None:
         return True  # not routed at all: nothing to say about it here
-    route = next((r for r in table.routes
-                  if r.event_name == event.name and r.function == function.logical_id), None)
+    route = next((r for r in table.by_function.get(function.logical_id, ())
+                  if r.event_name == event.name), None)
     if route is None:
         return True
     if route.path == DEFAULT_ROUTE:

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from sam_fastapi.checks.base import CheckContext
-from sam_fastapi.checks.functions import module_finder, uses_web_adapter
+from sam_fastapi.checks.functions import module_finder, new_analyser, uses_web_adapter
 from sam_fastapi.checks.routes.app import (
     DEFAULT_DOCS_URL,
     DEFAULT_OPENAPI_URL,
@@ -81,7 +81,7 @@ def read_app(project: Project, function: Function, ctx: CheckContext) -> AppInfo
     module = finder.find(module_name.replace("/", ".")) if module_name and attribute else None
     if module is None:
         return None
-    analyser = Analyser(finder)
+    analyser = new_analyser(finder, ctx)
     try:
         loaded = analyser.load(module)
         if loaded.scope is None:
@@ -110,7 +110,7 @@ def _read_web_app(project: Project, function: Function, ctx: CheckContext) -> Ap
     module = finder.find(web.module)
     if module is None:
         return None
-    analyser = Analyser(finder)
+    analyser = new_analyser(finder, ctx)
     try:
         loaded = analyser.load(module)
         if loaded.scope is None:
