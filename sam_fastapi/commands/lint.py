@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib.util
 import sys
 from collections.abc import Iterable
@@ -76,7 +77,22 @@ def require_lint_stack() -> None:
             "pipx install 'sam-fastapi[lint]')")
 
 
+#: Allocations between two young-generation collections during lint (Python's default: 700).
+#: A run makes many short-lived objects (syntax trees, paths) and few cycles; collecting that
+#: often cost about 15% of an unchanged re-run of a 100-function project (mypy does the same).
+GC_THRESHOLD = (100_000, 20, 20)
+
+
 def run(args: argparse.Namespace) -> int:
+    previous = gc.get_threshold()
+    gc.set_threshold(*GC_THRESHOLD)
+    try:
+        return _lint(args)
+    finally:
+        gc.set_threshold(*previous)
+
+
+def _lint(args: argparse.Namespace) -> int:
     require_lint_stack()
     from sam_fastapi.cfn import CfnLintError
     from sam_fastapi.config import ConfigError
