@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sam_fastapi import paths
+from sam_fastapi.checks.base import CheckContext
 from sam_fastapi.layers.platform import LambdaPlatform, PlatformError
 from sam_fastapi.template.model import Function, Layer, Project
 
@@ -81,6 +82,13 @@ def lambda_platform(function: Function) -> LambdaPlatform | None:
 def inside(project: Project, path: Path) -> bool:
     """Whether ``path``, symlinks followed, stays in the project."""
     return paths.inside(path, project.project_root)
+
+
+def files_of(project: Project, folder: Path, ctx: CheckContext) -> list[tuple[Path, int]]:
+    """``walk_files`` of ``folder`` as (path, size), walked once per run: the size and the
+    native-binary rules read the same folders."""
+    return ctx.memo.get(("files", folder), lambda: [
+        (path, info.st_size) for path, info in walk_files(project, folder)])
 
 
 def walk_files(project: Project, folder: Path, *,

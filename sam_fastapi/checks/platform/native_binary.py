@@ -11,8 +11,8 @@ from sam_fastapi import hookimpl
 from sam_fastapi.checks.base import CheckContext
 from sam_fastapi.checks.platform.artifacts import (
     build_dir,
+    files_of,
     lambda_platform,
-    walk_files,
 )
 from sam_fastapi.checks.platform.binaries import (
     is_native_name,
@@ -94,7 +94,7 @@ that (with a cache) for the layer's runtime and architecture.
                 if folder is None or not folder.is_dir():
                     continue
                 if (folder, platform) not in scans:
-                    scans[folder, platform] = _scan(project, folder, platform)
+                    scans[folder, platform] = _scan(project, folder, platform, ctx)
                 for problem in scans[folder, platform]:
                     if problem.path in reported:
                         continue
@@ -111,11 +111,12 @@ class _Problem:
     more: int = 0
 
 
-def _scan(project: Project, folder: Path, platform: LambdaPlatform) -> list[_Problem]:
+def _scan(project: Project, folder: Path, platform: LambdaPlatform,
+          ctx: CheckContext) -> list[_Problem]:
     wheels: list[_Problem] = []
     covered: set[str] = set()
     natives: dict[str, list[tuple[Path, str]]] = {}
-    for path, _ in walk_files(project, folder):
+    for path, _ in files_of(project, folder, ctx):
         relative = path.relative_to(folder).as_posix()
         if path.name == "WHEEL" and path.parent.name.endswith(".dist-info"):
             tags = read_wheel_tags(path)

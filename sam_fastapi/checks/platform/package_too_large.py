@@ -8,9 +8,9 @@ from sam_fastapi import hookimpl
 from sam_fastapi.checks.base import CheckContext
 from sam_fastapi.checks.platform.artifacts import (
     Artifact,
+    files_of,
     function_artifact,
     layer_artifact,
-    walk_files,
 )
 from sam_fastapi.findings import Rule, Severity, Violation
 from sam_fastapi.template.model import Project
@@ -58,7 +58,8 @@ split the function, or ship it as a container image (`PackageType: Image`, up to
                 continue
             parts = [function_artifact(project, function)]
             parts += [layer_artifact(project, layer) for layer in project.function_layers(function)]
-            measured = [(part, _size(project, part, sizes)) for part in parts if part is not None]
+            measured = [(part, _size(project, part, sizes, ctx))
+                        for part in parts if part is not None]
             total = sum(size for _, size in measured)
             if total <= UNZIPPED_LIMIT:
                 continue
@@ -73,11 +74,12 @@ split the function, or ship it as a container image (`PackageType: Image`, up to
             )
 
 
-def _size(project: Project, artifact: Artifact, sizes: dict[str, int]) -> int:
+def _size(project: Project, artifact: Artifact, sizes: dict[str, int],
+          ctx: CheckContext) -> int:
     """Apparent size in bytes (what the zip unpacks to), measured once per folder."""
     key = str(artifact.folder)
     if key not in sizes:
-        sizes[key] = sum(info.st_size for _, info in walk_files(project, artifact.folder))
+        sizes[key] = sum(size for _, size in files_of(project, artifact.folder, ctx))
     return sizes[key]
 
 
