@@ -195,10 +195,7 @@ class Invoker:
                 raise GatewayError(f"no function {logical_id!r} in the template "
                                    f"(functions: {known})")
             spec = function_spec(self.project, function, self.region)
-            # A Web Adapter app is started as the Adapter starts it, which only an instance
-            # in this process does.
-            start = self.start if spec.web_app is None else InProcessInstance
-            pool = self._pools[logical_id] = Pool(spec, start)
+            pool = self._pools[logical_id] = Pool(spec, self.start)
         return pool
 
     def cold_start(self, logical_id: str | None = None) -> None:

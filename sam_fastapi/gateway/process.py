@@ -91,7 +91,8 @@ class ProcessInstance:
 
     def init(self, timeout: float) -> Outcome:
         message = {"op": "init", "handler": self.spec.handler, "paths": list(self.spec.paths),
-                   "functions": dict(self.spec.peers), "region": self.spec.region}
+                   "functions": dict(self.spec.peers), "region": self.spec.region,
+                   "web_app": None if self.spec.web_app is None else self.spec.web_app.to_json()}
         outcome = self._exchange(message, timeout, None, "")
         if outcome.finished and outcome.error is None:
             self.loaded = True

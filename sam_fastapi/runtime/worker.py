@@ -3,10 +3,11 @@
 Started as ``python -c <bootstrap>`` with the function's environment and its code folder as
 working directory; it reads requests from one pipe and writes answers to another, each a
 JSON document behind its 4-byte length (Lambda's own boundary: the event goes in as JSON, the
-result comes out as JSON). Requests: ``init`` (import the handler) and ``call`` (run it on an
-event). While a call runs, a ``lambda.invoke`` of a template function (``gateway.lambda_calls``,
-imported only by a function that imported boto3) is sent to the parent as an ``invoke``
-message and answered there, by the gateway's invoker.
+result comes out as JSON). Requests: ``init`` (import the handler, or start a Web Adapter
+function's app as the Adapter does: ``webadapter``) and ``call`` (run it on an event). While
+a call runs, a ``lambda.invoke`` of a template function (``gateway.lambda_calls``, imported
+only by a function that imported boto3) is sent to the parent as an ``invoke`` message and
+answered there, by the gateway's invoker.
 
 Nothing here is shared with another function: environment, ``TZ``, working folder, modules and
 threads are the process's own, and the process ends with its instance.
@@ -87,7 +88,7 @@ class _Busy:
 
 
 def main(requests_fd: int, answers_fd: int) -> None:
-    from sam_fastapi.runtime.context import LambdaContext
+    from sam_fastapi.runtime.context import TRACE_ID, LambdaContext
     from sam_fastapi.runtime.handler import load_handler
 
     requests = os.fdopen(requests_fd, "rb")
@@ -109,11 +110,16 @@ def main(requests_fd: int, answers_fd: int) -> None:
             if hasattr(time, "tzset"):
                 time.tzset()
             parent = _Parent(requests, answers, message["functions"], message["region"])
-            handler, error = load_handler(message["handler"])
+            if message.get("web_app") is not None:
+                from sam_fastapi.runtime.webadapter import WebApp, load_web_app
+
+                handler, error = load_web_app(WebApp.from_json(message["web_app"]))
+            else:
+                handler, error = load_handler(message["handler"])
             send(answers, {"error": error})
         elif message["op"] == "call" and handler is not None and parent is not None:
             context = LambdaContext(**message["context"], clock=time.time)
-            os.environ["_X_AMZN_TRACE_ID"] = message["trace_id"]
+            os.environ[TRACE_ID] = message["trace_id"]
             outcome = _call(handler, message["event"], context, parent)
             send(answers, {"result": outcome.result, "error": outcome.error})
 
