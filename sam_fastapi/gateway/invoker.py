@@ -194,7 +194,8 @@ class Invoker:
                 known = ", ".join(self.project.functions) or "none"
                 raise GatewayError(f"no function {logical_id!r} in the template "
                                    f"(functions: {known})")
-            spec = function_spec(self.project, function, self.region)
+            spec = function_spec(self.project, function, self.region, api_hosts=(
+                self.gateway.api_hosts if self.gateway is not None else None))
             pool = self._pools[logical_id] = Pool(spec, self.start)
         return pool
 
