@@ -29,9 +29,25 @@ import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sam_fastapi.runtime.webadapter import DEFAULT_ADAPTER_PORT, AdapterSettings, WebApp
 from sam_fastapi.template.model import Function, Intrinsic, Project
+
+if TYPE_CHECKING:
+    from sam_fastapi.runtime.webadapter import AdapterSettings, WebApp
+
+#: The runtime's definitions, shared with it and imported when first used: the runtime module
+#: brings asyncio and the handler machinery, which lint never needs for a project without
+#: Web Adapter functions.
+_RUNTIME_NAMES = frozenset({"DEFAULT_ADAPTER_PORT", "AdapterSettings", "WebApp"})
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _RUNTIME_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from sam_fastapi.runtime import webadapter
+
+    return getattr(webadapter, name)
 
 #: The Adapter's layer (commercial and China partitions, x86_64 and arm64). The region is
 #: often ``${AWS::Region}`` in a ``!Sub``, hence the loose middle.
@@ -84,6 +100,8 @@ def uses_web_adapter(function: Function) -> bool:
 
 
 def adapter_settings(environment: Mapping[str, object]) -> AdapterSettings:
+    from sam_fastapi.runtime.webadapter import DEFAULT_ADAPTER_PORT, AdapterSettings
+
     def get(*names: str) -> str | None:
         for name in names:
             value = environment.get(name)
@@ -230,6 +248,8 @@ class _Script:
         root_path = options.get("--root-path")
         factory = options.get("--factory") is True or app.endswith("()")
         module, _, attribute = app.removesuffix("()").partition(":")
+        from sam_fastapi.runtime.webadapter import WebApp
+
         return WebApp(module, attribute, factory, app_dir,
                       self._expand(root_path) or "" if isinstance(root_path, str) else "",
                       server, self.path, line, self.settings)
@@ -290,6 +310,8 @@ class _Script:
         folder = path.parent
         if isinstance(app_dir, ast.Constant) and isinstance(app_dir.value, str):
             folder = self.cwd / app_dir.value
+        from sam_fastapi.runtime.webadapter import WebApp
+
         return WebApp(module, attribute,
                       isinstance(factory, ast.Constant) and factory.value is True, folder,
                       root.value if isinstance(root, ast.Constant) and isinstance(root.value, str)

@@ -237,12 +237,14 @@ def recorded_event_files(project: Project) -> Iterator[Path]:
 
 def _recorded(project: Project, router: Router,
               routes: dict[str, FunctionRoutes]) -> Iterator[RecordedEvent]:
-    from sam_fastapi.gateway.events import classify
     from sam_fastapi.gateway.router import Miss
 
     if not router.apis:
         return
     for path in recorded_event_files(project):
+        # The event builders are imported only for a project that keeps recordings.
+        from sam_fastapi.gateway.events import classify
+
         try:
             if path.stat().st_size > MAX_EVENT_BYTES:
                 continue

@@ -45,7 +45,7 @@ from sam_fastapi.pysource import (
     own_nodes,
 )
 from sam_fastapi.template.model import Function, Project
-from sam_fastapi.webadapter import WebApp, read_web_app
+from sam_fastapi.webadapter import read_web_app
 
 ROUTER_CLASSES = frozenset({"fastapi.APIRouter", "fastapi.routing.APIRouter"})
 FASTAPI_CLASSES = frozenset({"fastapi.FastAPI", "fastapi.applications.FastAPI"})
@@ -103,6 +103,8 @@ def _read_web_app(project: Project, function: Function, ctx: CheckContext) -> Ap
     hands the app the event's path, less ``AWS_LWA_REMOVE_BASE_PATH``, as Mangum hands it the
     path less ``api_gateway_base_path``."""
     web = read_web_app(project, function)
+    from sam_fastapi.runtime.webadapter import WebApp  # brings asyncio: Adapter functions only
+
     if not isinstance(web, WebApp) or web.factory:
         return None  # an app factory's app is only known by calling it
     finder = ModuleFinder(((web.app_dir,), *lambda_sys_path(project, function)),
