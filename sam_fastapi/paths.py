@@ -87,6 +87,27 @@ class Folders:
         return any((root := self.resolved(folder)) is not None and target.is_relative_to(root)
                    for folder in folders)
 
+    def child_inside(self, folder: Path, name: str, root: Path) -> bool:
+        """``inside(folder / name, root)`` for a ``root`` already resolved, without making
+        paths for what the listing of ``folder`` answers (the module finder asks thousands
+        of times)."""
+        listing = self._listing(folder)
+        entry = listing.get(name) if listing is not None else None
+        if entry is not None and not entry.is_symlink() and name != "..":
+            parent = self.resolved(folder)
+            if parent is not None:
+                target = os.path.normcase(os.path.join(parent, name))
+                base = os.path.normcase(root)
+                return target == base or target.startswith(base.rstrip(os.sep) + os.sep)
+        target = self.resolved(folder / name)
+        return target is not None and target.is_relative_to(root)
+
+    def entry(self, folder: Path, name: str) -> os.DirEntry[str] | None:
+        """The listing of ``folder``'s entry ``name``; None when it holds none (or cannot be
+        listed)."""
+        listing = self._listing(folder)
+        return listing.get(name) if listing is not None else None
+
     def is_dir(self, path: Path) -> bool:
         entry = self._entry(path)
         if entry is not None:

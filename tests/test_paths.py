@@ -39,6 +39,8 @@ def _tricky_tree(root: Path) -> list[Path]:
     (project / "elsewhere").mkdir()
     (root / "outside").mkdir()
     (root / "outside" / "secret.py").write_text("")
+    (root / "project-other").mkdir()  # shares the project's name as a prefix, not its folder
+    (root / "project-other" / "main.py").write_text("")
     os.mkfifo(project / "fifo")
     links = {
         "to_file": project / "src" / "app" / "main.py",
@@ -54,7 +56,8 @@ def _tricky_tree(root: Path) -> list[Path]:
     names = ["src", "src/app", "src/app/main.py", "src/app/missing.py", "fifo", "elsewhere",
              *links, "to_dir/app/main.py", "to_dir/app", "out/secret.py", "dangling/x",
              "loop/x", "src/app/main.py/below", "src/../src/app", "src/app/..", "missing/x"]
-    return [project, *(project / name for name in names), Path("relative/path"), Path("/")]
+    return [project, *(project / name for name in names), root / "project-other" / "main.py",
+            Path("relative/path"), Path("/")]
 
 
 def test_folders_answer_as_the_file_system_does(tmp_path: Path) -> None:
@@ -68,6 +71,9 @@ def test_folders_answer_as_the_file_system_does(tmp_path: Path) -> None:
             assert folders.is_dir(path) == path.is_dir(), path
             assert folders.is_file(path) == path.is_file(), path
             assert folders.inside(path, project) == paths.inside(path, project), path
+            if path.is_absolute() and path.name:
+                inside = folders.child_inside(path.parent, path.name, project.resolve())
+                assert inside == paths.inside(path, project), path
             listed = set(os.listdir(path)) if path.is_dir() and paths.resolved(path) else set()
             assert set(folders.names(path)) == listed, path
 

@@ -165,14 +165,17 @@ class ModuleFinder:
         return self._folders.names(folder)
 
     def _has(self, directory: Path, name: str, *, folder: bool = False) -> bool:
-        if name not in self._names(directory):
+        entry = self._folders.entry(directory, name)
+        if entry is None:
             return False
-        path = directory / name
-        if self._boundary is not None:
-            target = self._folders.resolved(path)
-            if target is None or not target.is_relative_to(self._boundary):
-                return False
-        return self._folders.is_dir(path) if folder else self._folders.is_file(path)
+        if self._boundary is not None and not self._folders.child_inside(directory, name,
+                                                                          self._boundary):
+            return False
+        try:
+            return entry.is_dir() if folder else entry.is_file()
+        except OSError:
+            path = directory / name
+            return path.is_dir() if folder else path.is_file()
 
     def _compiled(self, folder: Path, part: str) -> bool:
         return any(
