@@ -7,7 +7,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sam_fastapi._toml import tomllib
 from sam_fastapi.findings import Severity
 
 
@@ -82,6 +81,8 @@ def load_config(start: Path) -> LintConfig:
     path = find_pyproject(start.resolve())
     if path is None:
         return LintConfig()
+    from sam_fastapi._toml import tomllib  # only where there is a pyproject.toml
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

@@ -6,8 +6,6 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from sam_fastapi._toml import tomllib
-
 #: Where SAM CLI looks for overrides, most specific command first.
 _SECTIONS = ("deploy", "build", "sync", "local_start_api", "local_invoke", "global")
 
@@ -19,8 +17,14 @@ def read_parameter_overrides(folder: Path, environment: str = "default") -> dict
     """
     path = folder / "samconfig.toml"
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    from sam_fastapi._toml import tomllib  # only where there is a samconfig.toml
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
         return {}
     env = data.get(environment)
     if not isinstance(env, dict):

@@ -17,9 +17,8 @@ import os
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from email.message import Message
-from email.parser import HeaderParser
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as Parsed
@@ -28,6 +27,9 @@ from packaging.utils import canonicalize_name
 from sam_fastapi._metadata import packages_distributions
 from sam_fastapi.checks.platform.binaries import record_top_levels
 from sam_fastapi.layers.platform import MACHINES
+
+if TYPE_CHECKING:
+    from email.message import Message
 
 #: A METADATA file larger than this is read only this far (headers come first).
 MAX_METADATA_BYTES = 256 * 1024
@@ -131,6 +133,8 @@ def _metadata(path: Path) -> Message | None:
             data = stream.read(MAX_METADATA_BYTES)
     except OSError:
         return None
+    from email.parser import HeaderParser  # only for packages installed into the project
+
     text = data.decode("utf-8", errors="replace")
     return HeaderParser().parsestr(text.split("\n\n", 1)[0])
 
