@@ -4,6 +4,7 @@ example written from its documentation."""
 
 from __future__ import annotations
 
+import json
 import os
 import textwrap
 from pathlib import Path
@@ -86,6 +87,16 @@ def test_app_dir_root_path_and_continued_lines(tmp_path) -> None:
     assert isinstance(found, WebApp)
     assert (found.target, found.root_path, found.line) == ("api.main:app", "/Prod", 3)
     assert found.app_dir == tmp_path / "app" / "src"
+
+
+def test_what_a_sandbox_is_told_of_the_app_is_what_was_read(shape) -> None:
+    project = load_project(shape("web_adapter") / "template.yaml")
+    for function in project.functions.values():
+        found = read_web_app(project, function)
+        assert isinstance(found, WebApp)
+        assert WebApp.from_json(json.loads(json.dumps(found.to_json()))) == found
+    with pytest.raises(ValueError, match="not a web app"):
+        WebApp.from_json({"module": "main"})
 
 
 def test_python_main_calling_uvicorn_run(tmp_path) -> None:
