@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import importlib.util
 import json
 import shutil
@@ -249,13 +250,21 @@ def test_the_cfn_lint_child_memoizes_with_the_installed_cfn_lint(
         monkeypatch.setattr(module, "fields", module.fields)
     monkeypatch.setattr(validators, "create", validators.create)
     monkeypatch.setattr(_keywords, "anyOf", _keywords.anyOf)
+    schema_rule = importlib.import_module("cfnlint.rules.jsonschema.CfnLintJsonSchema")
+    monkeypatch.setattr(schema_rule, "load_resource", schema_rule.load_resource)
+    if "_schema" in vars(schema_rule.CfnLintJsonSchema):
+        monkeypatch.setattr(schema_rule.CfnLintJsonSchema, "_schema",
+                            vars(schema_rule.CfnLintJsonSchema)["_schema"])
+    else:
+        monkeypatch.setattr(schema_rule.CfnLintJsonSchema, "_schema", None, raising=False)
+        monkeypatch.delattr(schema_rule.CfnLintJsonSchema, "_schema")
     for table in [validators._standard_validators, *(
             field.default_factory() for cls in (validators.CfnTemplateValidator,
                                                 validators.StandardValidator)
             for field in dataclasses.fields(cls) if field.name == "validators")]:
         monkeypatch.setitem(table, "anyOf", table["anyOf"])
     names = ["schema lookups", "suggestions", "dataclass fields", "validator classes",
-             "subschema indexes", "anyOf branches"]
+             "subschema indexes", "anyOf branches", "rule schemas on first use"]
     assert remember_repeated_work() == names
     assert remember_repeated_work() == names  # applied once
     assert _keywords.SequenceMatcher(a="TimeoutInMilis", b="TimeoutInMillis").ratio() > 0.8
