@@ -190,8 +190,9 @@ class WarmChildren:
         return child
 
     def close(self) -> None:
+        """Stop every child; they keep nothing worth a graceful exit (Ctrl-C may come mid-run)."""
         for child in self._children.values():
-            child.close()
+            child.kill()
         self._children.clear()
 
 

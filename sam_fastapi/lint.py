@@ -417,7 +417,7 @@ class Linter:
                 continue
             if project is not None and finding.resource and _suppressed(project, finding):
                 continue
-            location = replace(finding.location, file=_shown_path(finding.location.file))
+            location = replace(finding.location, file=shown_path(finding.location.file))
             severity = self.config.severity_of(finding.rule, finding.severity)
             kept.append(replace(finding, severity=severity, location=location))
         return kept
@@ -469,7 +469,7 @@ def _run_bounded(check: Check, project: Project, ctx: CheckContext,
     return violations
 
 
-def _shown_path(file: str) -> str:
+def shown_path(file: str) -> str:
     """Files below the working folder are shown relative to it, as the template path is."""
     path = Path(file)
     if not path.is_absolute():
