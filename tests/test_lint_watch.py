@@ -120,6 +120,7 @@ linux_only = pytest.mark.skipif(not Path("/proc/self/task").is_dir(),
 
 def test_each_report_after_an_edit_is_what_a_cold_run_prints(project: Path, watch: Watch) -> None:
     template = project / "template.yaml"
+    files = _contents(project)
     heading, first = watch.report()
     assert heading == "Linting template.yaml"
     assert first == cold(project) == ["No problems found."]
@@ -158,6 +159,11 @@ def test_each_report_after_an_edit_is_what_a_cold_run_prints(project: Path, watc
             edit(path, new, old)
     _, lines = watch.report()
     assert lines == cold(project) == first
+    assert _contents(project) == files  # nothing written into the project
+
+
+def _contents(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
 @linux_only
@@ -177,6 +183,21 @@ def test_a_killed_child_is_replaced_and_the_findings_stay_those_of_a_cold_run(
     assert any(" E3034 " in line for line in lines)
     fresh = watch.children()
     assert fresh["sam_fastapi.cfn"] != children["sam_fastapi.cfn"]
+    # The README's example shows this very edit.
+    assert lines[0] in readme_example()
+
+
+def readme_example() -> list[str]:
+    """The lines the README shows for ``sam-fastapi lint --watch``."""
+    readme = (MOVIES.parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("$ sam-fastapi lint --watch\n", 1)[1].split("```", 1)[0]
+    return block.splitlines()
+
+
+def test_the_readme_example_has_the_lines_the_watch_prints() -> None:
+    shown = [line[11:] if line.startswith("[") else line for line in readme_example()]
+    assert shown == ["Linting template.yaml", "No problems found.", WAITING,
+                     "template.yaml changed", shown[4], "Found 1 problem (1 error).", WAITING]
 
 
 def test_a_deleted_template_is_said_and_watched_for(project: Path, watch: Watch) -> None:
