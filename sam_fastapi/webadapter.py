@@ -27,9 +27,10 @@ import ast
 import re
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from sam_fastapi.runtime.webadapter import DEFAULT_ADAPTER_PORT, AdapterSettings, WebApp
 from sam_fastapi.template.model import Function, Intrinsic, Project
 
 #: The Adapter's layer (commercial and China partitions, x86_64 and arm64). The region is
@@ -39,8 +40,6 @@ LAYER = re.compile(
     r"LambdaAdapterLayer(?:X86|Arm64)(?::|$)"
 )
 WRAPPER = "/opt/bootstrap"
-#: The Adapter's port when neither AWS_LWA_PORT nor PORT is set.
-DEFAULT_ADAPTER_PORT = "8080"
 #: The servers' own default ports.
 SERVER_PORTS = {"uvicorn": "8000", "gunicorn": "8000", "hypercorn": "8000"}
 _UVICORN_WORKERS = ("uvicorn.workers.UvicornWorker", "uvicorn_worker.UvicornWorker",
@@ -63,39 +62,6 @@ _VALUED = {
                   "-c", "--config", "--log-level", "--keep-alive", "--access-logfile",
                   "--error-logfile", "--graceful-timeout"},
 }
-
-
-@dataclass(frozen=True)
-class AdapterSettings:
-    """The Adapter's settings from the function's environment (LWA-BEHAVIOR §1)."""
-
-    port: str = DEFAULT_ADAPTER_PORT
-    readiness_path: str = "/"
-    healthy_statuses: tuple[tuple[int, int], ...] = ((100, 499),)
-    pass_through_path: str = "/events"
-    remove_base_path: str | None = None
-
-    def healthy(self, status: int) -> bool:
-        return any(low <= status <= high for low, high in self.healthy_statuses)
-
-
-@dataclass(frozen=True)
-class WebApp:
-    """The ASGI app the startup script serves, and how it is served."""
-
-    module: str
-    attribute: str
-    factory: bool  # the attribute is called to make the app (``--factory``, ``create()``)
-    app_dir: Path  # put first on sys.path (the script's folder, ``--app-dir``, ``--chdir``)
-    root_path: str  # the server's ``--root-path``: the ASGI scope's root_path
-    server: str
-    script: Path
-    line: int
-    settings: AdapterSettings = field(default_factory=AdapterSettings)
-
-    @property
-    def target(self) -> str:
-        return f"{self.module}:{self.attribute}{'()' if self.factory else ''}"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from typing import ClassVar, Protocol, TypeVar, runtime_checkable
 
 from sam_fastapi.config import LintConfig
 from sam_fastapi.findings import Rule, Violation
+from sam_fastapi.paths import Folders
 from sam_fastapi.template.model import Project
 
 T = TypeVar("T")
@@ -43,10 +44,11 @@ class Memo:
 @dataclass(frozen=True)
 class CheckContext:
     """What the checks of one template's lint share: the configuration (``--import`` and the
-    rest), and a memo that lives as long as the run on that template."""
+    rest), and, living as long as the run on that template, a memo and the folders read."""
 
     config: LintConfig = field(default_factory=LintConfig)
     memo: Memo = field(default_factory=Memo, compare=False)
+    folders: Folders = field(default_factory=Folders, compare=False)
 
 
 @runtime_checkable

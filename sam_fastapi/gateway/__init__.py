@@ -65,6 +65,7 @@ Notes for callers:
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -141,6 +142,12 @@ class Gateway:
                                        check_tokens=check_tokens)
         self.router = Router.from_project(project, region=self.invoker.region)
         self.integration_timeout = integration_timeout
+
+    @functools.cached_property
+    def api_hosts(self) -> dict[str, str]:
+        """The logical id of each API with routes, by the host it is deployed at
+        (``{id}.execute-api.{region}.amazonaws.com``): what ``http_calls`` sends here."""
+        return {table.api.domain: table.api.logical_id for table in self.router.apis.values()}
 
     def request(self, method: str, path: str, *,
                 query: Sequence[tuple[str, str]] | Mapping[str, str] = (),

@@ -19,7 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-TRACE_ID = "_X_AMZN_TRACE_ID"
+from sam_fastapi.runtime.context import TRACE_ID
+
 #: Values of TZ that mean UTC, as the C library reads them.
 _UTC_NAMES = frozenset({"UTC", "UTC0", "Etc/UTC", "GMT", "GMT0", "Etc/GMT", "Universal", "Zulu"})
 

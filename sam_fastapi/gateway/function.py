@@ -38,13 +38,17 @@ class FunctionSpec:
     peers: Mapping[str, str] = field(default_factory=dict)
     #: The app a Web Adapter function serves (``Handler: run.sh``), called as the Adapter would.
     web_app: WebApp | None = None
+    #: The logical id of each API of the gateway that runs the function, by deployed host:
+    #: what an opt-in HTTP call from a sandbox process is routed by (``http_calls``).
+    api_hosts: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def arn(self) -> str:
         return f"arn:aws:lambda:{self.region}:{ACCOUNT_ID}:function:{self.name}"
 
 
-def function_spec(project: Project, function: Function, region: str) -> FunctionSpec:
+def function_spec(project: Project, function: Function, region: str, *,
+                  api_hosts: Mapping[str, str] | None = None) -> FunctionSpec:
     """The spec of ``function``; ``GatewayError`` when it cannot run in-process at all."""
     name = function.logical_id
     if function.package_type != "Zip":
@@ -100,6 +104,7 @@ def function_spec(project: Project, function: Function, region: str) -> Function
         peers={logical_id: f.function_name if isinstance(f.function_name, str) else logical_id
                for logical_id, f in project.functions.items()},
         web_app=web_app,
+        api_hosts=dict(api_hosts or {}),
     )
 
 

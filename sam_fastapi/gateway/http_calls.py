@@ -18,23 +18,35 @@ The function opts in itself, since only it makes its client; it imports sam-fast
     cast_api = httpx.Client(base_url=os.environ["CAST_API_URL"], transport=transport)
 
 The call runs inside the calling handler's invocation, as a nested call (see ``invoker``), so
-it cannot deadlock on the process-wide lock.
+it cannot deadlock on the process-wide lock. A function in a sandbox process (``serve``,
+``--sam-isolation=process``) gets ``SAM_FASTAPI_HTTP_CALLS`` from the shell and the APIs'
+hosts from its parent; its requests for them are sent to the parent, whose gateway answers
+them within the caller's invocation.
 """
 
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from sam_fastapi.gateway.errors import GatewayError
 from sam_fastapi.gateway.running import waiting_caller
 
 if TYPE_CHECKING:
-    from sam_fastapi.gateway import Exchange, Gateway
+    from sam_fastapi.gateway import Gateway
 
 #: The environment variable with which a test run tells functions to opt in.
 OPT_IN = "SAM_FASTAPI_HTTP_CALLS"
+
+
+class Answer(Protocol):
+    """What the gateway answers (an ``Exchange``; from a sandbox, ``runtime.worker.Answer``)."""
+
+    status: int
+    headers: Sequence[tuple[str, str]]
+    body: bytes
 
 
 def api_url(gateway: Gateway, api_id: str | None = None) -> str:
@@ -52,21 +64,21 @@ def api_url(gateway: Gateway, api_id: str | None = None) -> str:
 
 
 def route(method: str, url: str, headers: list[tuple[str, str]],
-          body: bytes) -> Exchange | None:
-    """Send the request through the running handler's gateway if ``url`` is one of its APIs."""
+          body: bytes) -> Answer | None:
+    """Send the request through the running handler's gateway if ``url`` is one of its APIs
+    (from a sandbox process: through the gateway of its parent process)."""
     running = waiting_caller()
     gateway = running.gateway if running is not None else None
     if gateway is None:
         return None
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    api = next((t.api for t in gateway.router.apis.values() if t.api.domain == host), None)
-    if api is None:
+    api_id = gateway.api_hosts.get((parts.hostname or "").lower())
+    if api_id is None:
         return None
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
-    return gateway.request(method, path, headers=headers, body=body, api_id=api.logical_id)
+    return gateway.request(method, path, headers=headers, body=body, api_id=api_id)
 
 
 def transport() -> Any:

@@ -16,7 +16,6 @@ process, so the invoker serializes loads and calls across the process.
 
 from __future__ import annotations
 
-import importlib
 import itertools
 import os
 import queue
@@ -33,8 +32,8 @@ from sam_fastapi.gateway.environment import FunctionEnvironment, is_utc
 from sam_fastapi.gateway.function import FunctionSpec
 from sam_fastapi.gateway.running import RUNNING, Running
 from sam_fastapi.runtime.context import LambdaContext
-from sam_fastapi.runtime.handler import Outcome, call_handler, exception_error, load_handler
-from sam_fastapi.webadapter import WebApp
+from sam_fastapi.runtime.handler import Outcome, call_handler, load_handler
+from sam_fastapi.runtime.webadapter import load_web_app
 
 _MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pyd")
 _HAS_TZSET = hasattr(time, "tzset")
@@ -155,37 +154,13 @@ class InProcessInstance:
         return True, outcome
 
     def _load(self) -> dict[str, Any] | None:
-        """Import the handler as the Python runtime does; Lambda's init error shape on failure."""
+        """Import the handler as the Python runtime does (or start the app as the Web Adapter
+        does); Lambda's init error shape on failure."""
         if self.spec.web_app is not None:
-            return self._load_web_app(self.spec.web_app)
-        handler, error = load_handler(self.spec.handler)
-        self.handler = handler
+            self.handler, error = load_web_app(self.spec.web_app)
+        else:
+            self.handler, error = load_handler(self.spec.handler)
         return error
-
-    def _load_web_app(self, web: WebApp) -> dict[str, Any] | None:
-        """Import the app as its server would, start it and wait until it is ready, as the
-        Web Adapter does; a server that would exit is ``Runtime.ExitError``."""
-        from sam_fastapi.gateway.webadapter import AdapterHandler, AppNotReady
-
-        importlib.invalidate_caches()
-        try:
-            module = importlib.import_module(web.module)
-            app = getattr(module, web.attribute)
-            if web.factory:
-                app = app()
-        except BaseException as exc:  # whatever the app's import raises ends its server
-            error = exception_error(exc, hide=__file__)
-            error["errorMessage"] = (f'Error loading ASGI app "{web.target}" ({web.server} in '
-                                     f"{web.script.name}): {type(exc).__name__}: {exc}")
-            error["errorType"] = "Runtime.ExitError"
-            return error
-        handler = AdapterHandler(app, web, function_name=self.spec.name)
-        try:
-            handler.start()
-        except AppNotReady as exc:
-            return exc.error
-        self.handler = handler
-        return None
 
     def _call(self, event: Any, context: LambdaContext) -> Outcome:
         assert self.handler is not None

@@ -194,11 +194,9 @@ class Invoker:
                 known = ", ".join(self.project.functions) or "none"
                 raise GatewayError(f"no function {logical_id!r} in the template "
                                    f"(functions: {known})")
-            spec = function_spec(self.project, function, self.region)
-            # A Web Adapter app is started as the Adapter starts it, which only an instance
-            # in this process does.
-            start = self.start if spec.web_app is None else InProcessInstance
-            pool = self._pools[logical_id] = Pool(spec, start)
+            spec = function_spec(self.project, function, self.region, api_hosts=(
+                self.gateway.api_hosts if self.gateway is not None else None))
+            pool = self._pools[logical_id] = Pool(spec, self.start)
         return pool
 
     def cold_start(self, logical_id: str | None = None) -> None:

@@ -18,6 +18,7 @@ AWS credentials need (``PASSED_THROUGH``), as ``sam local`` does.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import os
 import random
@@ -31,17 +32,19 @@ from collections.abc import Mapping
 from typing import IO, Any
 
 from sam_fastapi.gateway.function import FunctionSpec
+from sam_fastapi.gateway.http_calls import OPT_IN
 from sam_fastapi.gateway.inprocess import lambda_environment, new_log_stream
 from sam_fastapi.gateway.running import RUNNING, Running
 from sam_fastapi.runtime import worker
 from sam_fastapi.runtime.context import LambdaContext
 from sam_fastapi.runtime.handler import Outcome, lambda_error
 
-#: Shell variables a sandbox gets: AWS credentials (and where the CLI keeps them) and what a
-#: process needs to run at all. Everything else stays out, as with ``sam local``.
+#: Shell variables a sandbox gets: AWS credentials (and where the CLI keeps them), what a
+#: process needs to run at all, and the opt-in to HTTP calls answered by the gateway
+#: (``http_calls``). Everything else stays out, as with ``sam local``.
 PASSED_THROUGH = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
                   "AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
-                  "HOME", "PATH", "LANG", "TMPDIR", "SYSTEMROOT")
+                  "HOME", "PATH", "LANG", "TMPDIR", "SYSTEMROOT", OPT_IN)
 #: How often the resident set of a working sandbox is sampled against MemorySize.
 _MEMORY_SAMPLE = 0.05
 _BOOTSTRAP = ("import sys; sys.path[:] = sys.argv[3:]; "
@@ -91,7 +94,9 @@ class ProcessInstance:
 
     def init(self, timeout: float) -> Outcome:
         message = {"op": "init", "handler": self.spec.handler, "paths": list(self.spec.paths),
-                   "functions": dict(self.spec.peers), "region": self.spec.region}
+                   "functions": dict(self.spec.peers), "region": self.spec.region,
+                   "apis": dict(self.spec.api_hosts),
+                   "web_app": None if self.spec.web_app is None else self.spec.web_app.to_json()}
         outcome = self._exchange(message, timeout, None, "")
         if outcome.finished and outcome.error is None:
             self.loaded = True
@@ -129,9 +134,9 @@ class ProcessInstance:
                 answer = self._wait(deadline, request_id)
                 if isinstance(answer, Outcome):
                     return answer
-                if answer.get("op") != "invoke":
+                if answer.get("op") not in ("invoke", "request"):
                     return Outcome(True, answer.get("result"), answer.get("error"))
-                self._nested(answer, running)
+                worker.send(self._requests, self._nested(answer, running))
         finally:
             self.busy = False
 
@@ -159,22 +164,36 @@ class ProcessInstance:
                     f"RequestId: {request_id} Error: Runtime exited with error: signal: killed",
                     "Runtime.OutOfMemory"))
 
-    def _nested(self, request: Mapping[str, Any], running: Running | None) -> None:
-        """Answer the sandbox's ``lambda.invoke`` of another function, as the invoker would."""
-        answer: dict[str, Any]
+    def _nested(self, request: Mapping[str, Any], running: Running | None) -> dict[str, Any]:
+        """Answer the sandbox's ``lambda.invoke`` of another function, or its HTTP request to
+        one of the template's APIs, as the invoker or the gateway would in this process."""
         if running is None:
-            answer = {"result": None, "error": lambda_error(
-                "a function cannot be invoked while its caller loads", "ServiceException"),
-                "duration_ms": 0.0, "cold": False}
-        else:
-            token = RUNNING.set(running)
-            try:
-                invocation = running.invoker.invoke(str(request["function"]), request["event"])
-            finally:
-                RUNNING.reset(token)
-            answer = {"result": invocation.result, "error": invocation.error,
-                      "duration_ms": invocation.duration_ms, "cold": invocation.cold}
-        worker.send(self._requests, answer)
+            message = "a function cannot call another while it loads"
+            if request["op"] == "request":
+                return {"status": 502, "headers": [], "body": _base64(message.encode())}
+            return {"result": None, "error": lambda_error(message, "ServiceException"),
+                    "duration_ms": 0.0, "cold": False}
+        token = RUNNING.set(running)
+        try:
+            if request["op"] == "request":
+                return self._request(request, running)
+            invocation = running.invoker.invoke(str(request["function"]), request["event"])
+        finally:
+            RUNNING.reset(token)
+        return {"result": invocation.result, "error": invocation.error,
+                "duration_ms": invocation.duration_ms, "cold": invocation.cold}
+
+    @staticmethod
+    def _request(request: Mapping[str, Any], running: Running) -> dict[str, Any]:
+        gateway = running.gateway
+        if gateway is None:  # an Invoker on its own has no API: the sandbox never asks
+            return {"status": 502, "headers": [], "body": _base64(b"no gateway")}
+        exchange = gateway.request(
+            str(request["method"]), str(request["path"]),
+            headers=[(str(k), str(v)) for k, v in request["headers"]],
+            body=base64.b64decode(request["body"]), api_id=str(request["api"]))
+        return {"status": exchange.status, "headers": [list(h) for h in exchange.headers],
+                "body": _base64(exchange.body)}
 
     def _exited(self, request_id: str) -> Outcome:
         code = self.process.wait()
@@ -194,6 +213,10 @@ class ProcessInstance:
 #: How Go (Lambda's runtime API is written in it) names the signals a crash is reported with.
 _SIGNAL_WORDS = {"abrt": "aborted (core dumped)", "segv": "segmentation fault (core dumped)",
                  "kill": "killed", "term": "terminated", "bus": "bus error (core dumped)"}
+
+
+def _base64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
 
 
 def _resident(pid: int) -> int:

@@ -121,9 +121,12 @@ class ApiRoutes:
         self.root = _Node()
         self.default: Route | None = None
         self.routes: list[Route] = []
+        #: The routes of each function (logical id), in the order they were added.
+        self.by_function: dict[str, list[Route]] = {}
 
     def add(self, route: Route) -> None:
         self.routes.append(route)
+        self.by_function.setdefault(route.function, []).append(route)
         if route.path == DEFAULT_ROUTE:
             self.default = self.default or route
             return

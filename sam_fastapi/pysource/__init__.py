@@ -23,7 +23,7 @@ from sam_fastapi.pysource.imports import (
     load_time_imports,
 )
 from sam_fastapi.pysource.parsing import MAX_SOURCE_BYTES, SourceError, parse_module
-from sam_fastapi.pysource.scopes import Loaded, Scope, Site, own_nodes
+from sam_fastapi.pysource.scopes import Loaded, ModuleScopes, Scope, Site, own_nodes
 from sam_fastapi.pysource.values import (
     ASGI_APPS,
     ASGI_PACKAGES,
@@ -54,6 +54,7 @@ __all__ = [
     "Loaded",
     "Module",
     "ModuleFinder",
+    "ModuleScopes",
     "Scope",
     "SearchEntry",
     "Site",

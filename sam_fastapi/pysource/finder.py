@@ -15,9 +15,8 @@ Lambda's file system, even where the local one is case-insensitive. Importing ``
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,15 +75,26 @@ class ModuleFinder:
     """Finds modules on a ``sys.path`` of local folders, without importing anything.
 
     With a ``boundary`` (the project root), a file or folder whose symlinks lead out of it, or
-    loop, is taken as absent: it is never read (SF103's promise).
+    loop, is taken as absent: it is never read (SF103's promise). ``folders`` lists the
+    folders; the checks of one lint run share theirs. What is found is kept: a finder answers
+    for one state of the folders.
     """
 
-    def __init__(self, sys_path: Sequence[SearchEntry], boundary: Path | None = None) -> None:
+    def __init__(self, sys_path: Sequence[SearchEntry], boundary: Path | None = None, *,
+                 folders: paths.Folders | None = None) -> None:
         self.sys_path = tuple(sys_path)
-        self._listings: dict[Path, frozenset[str]] = {}
+        self._folders = folders if folders is not None else paths.Folders()
         self._boundary = boundary.resolve() if boundary is not None else None
+        self._found: dict[str, Module | None] = {}
 
     def find(self, dotted: str) -> Module | None:
+        try:
+            return self._found[dotted]
+        except KeyError:
+            module = self._found[dotted] = self._find(dotted)
+            return module
+
+    def _find(self, dotted: str) -> Module | None:
         parts = dotted.split(".")
         if not all(parts):
             return None
@@ -151,23 +161,18 @@ class ModuleFinder:
             return Module(name, None, tuple(portions), runs_first=runs_first)
         return None
 
-    def _names(self, folder: Path) -> frozenset[str]:
-        if folder not in self._listings:
-            try:
-                self._listings[folder] = frozenset(os.listdir(folder))
-            except OSError:
-                self._listings[folder] = frozenset()
-        return self._listings[folder]
+    def _names(self, folder: Path) -> Collection[str]:
+        return self._folders.names(folder)
 
     def _has(self, directory: Path, name: str, *, folder: bool = False) -> bool:
         if name not in self._names(directory):
             return False
         path = directory / name
         if self._boundary is not None:
-            target = paths.resolved(path)
+            target = self._folders.resolved(path)
             if target is None or not target.is_relative_to(self._boundary):
                 return False
-        return path.is_dir() if folder else path.is_file()
+        return self._folders.is_dir(path) if folder else self._folders.is_file(path)
 
     def _compiled(self, folder: Path, part: str) -> bool:
         return any(

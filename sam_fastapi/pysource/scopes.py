@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -34,6 +35,30 @@ class Loaded:
 
     module: Module
     scope: Scope | None = None  # None: namespace, compiled, unreadable or not valid Python
+
+
+class ModuleScopes:
+    """Each module read, with the scope of its body, made once for the analyses of one lint run.
+
+    The handler, route and dependency rules each analyse the same modules on their own threads
+    (``Analyser``); where each finds a name bound does not depend on who asks.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        # The tree is kept with its module: the same file parsed again (changed meanwhile) is
+        # another tree, and gets a scope of its own.
+        self._loaded: dict[Module, tuple[ast.Module, Loaded]] = {}
+
+    def loaded(self, module: Module, tree: ast.Module) -> Loaded:
+        """``module`` with the scope of ``tree``, its body."""
+        with self._lock:
+            found = self._loaded.get(module)
+            if found is None or found[0] is not tree:
+                loaded = Loaded(module)
+                loaded.scope = Scope(loaded, tree.body, None)
+                found = self._loaded[module] = (tree, loaded)
+            return found[1]
 
 
 class Scope:
@@ -90,8 +115,10 @@ class Scope:
     def _collected(self) -> dict[str, list[Site]]:
         if self._sites is None:
             collector = _SiteCollector(self)
-            self._sites = collector.collect()
+            sites = collector.collect()
+            # In this order: a thread that sees the sites sees the star import too.
             self._star_import = collector.star_import
+            self._sites = sites
         return self._sites
 
 

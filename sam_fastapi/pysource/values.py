@@ -18,7 +18,7 @@ from typing import Literal
 from sam_fastapi.pysource.finder import Module, ModuleFinder
 from sam_fastapi.pysource.imports import absolute_module, load_time_imports
 from sam_fastapi.pysource.parsing import SourceError, parse_module
-from sam_fastapi.pysource.scopes import Loaded, Scope, Site, own_nodes
+from sam_fastapi.pysource.scopes import Loaded, ModuleScopes, Scope, Site, own_nodes
 
 #: How many imports deep a name is followed (``from a import x`` where ``a`` imports ``x`` ...).
 MAX_IMPORT_DEPTH = 8
@@ -83,8 +83,10 @@ class Analyser:
 
     _IN_PROGRESS = Value("unknown", "a circular definition")
 
-    def __init__(self, finder: ModuleFinder) -> None:
+    def __init__(self, finder: ModuleFinder, *, scopes: ModuleScopes | None = None) -> None:
+        """``scopes``: the module scopes of a lint run, shared with its other analyses."""
         self.finder = finder
+        self.scopes = scopes if scopes is not None else ModuleScopes()
         self.errors: dict[Path, SourceError] = {}
         self._loaded: dict[Module, Loaded] = {}
         self._site_values: dict[int, Value] = {}
@@ -107,9 +109,7 @@ class Analyser:
         for init in module.runs_first:
             self._parse(init)
         tree = self._parse(module.file) if module.file is not None else None
-        loaded = Loaded(module)
-        if tree is not None:
-            loaded.scope = Scope(loaded, tree.body, None)
+        loaded = self.scopes.loaded(module, tree) if tree is not None else Loaded(module)
         self._loaded[module] = loaded
         return loaded
 

@@ -6,6 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+#: The variable Lambda sets to each invocation's X-Ray trace header.
+TRACE_ID = "_X_AMZN_TRACE_ID"
+
 
 @dataclass
 class LambdaContext:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from sam_fastapi.checks.base import CheckContext
 from sam_fastapi.checks.routes.imported import ImportFailed, import_app
 from sam_fastapi.checks.routes.static import read_app
 from sam_fastapi.cli import main
@@ -298,7 +299,7 @@ def test_static_reading_agrees_with_import(tmp_path: Path, files: dict[str, str]
         function("Fn", {"All": ("/{proxy+}", "ANY", "")}, handler=handler))})
     proj = project(tmp_path)
     fn = proj.functions["Fn"]
-    static = read_app(proj, fn)
+    static = read_app(proj, fn, CheckContext())
     imported = import_app(proj, fn, timeout=SLOW)
     assert static is not None and not isinstance(imported, ImportFailed), imported
     assert {r.key for r in static.routes} == expected
@@ -315,7 +316,7 @@ def test_static_reading_agrees_with_import(tmp_path: Path, files: dict[str, str]
 def test_static_reading_agrees_with_import_on_the_movies_example(function_id: str) -> None:
     proj = project(EXAMPLES / "movies")
     fn = proj.functions[function_id]
-    static, imported = read_app(proj, fn), import_app(proj, fn, timeout=SLOW)
+    static, imported = read_app(proj, fn, CheckContext()), import_app(proj, fn, timeout=SLOW)
     assert static is not None and not isinstance(imported, ImportFailed), imported
     assert len(static.routes) == 6
     assert [r.key for r in static.routes] == [r.key for r in imported.routes]
@@ -326,7 +327,7 @@ def test_factory_app_settings_are_read(tmp_path: Path) -> None:
     write(tmp_path, {"template.yaml": template(
         function("Fn", {"All": ("/{proxy+}", "ANY", "")}, handler="service.handler.handler"))})
     proj = project(tmp_path)
-    static = read_app(proj, proj.functions["Fn"])
+    static = read_app(proj, proj.functions["Fn"], CheckContext())
     assert static is not None
     assert (static.root_path, static.base_path, static.docs_url) == ("/Prod", "/v1", None)
 
@@ -341,7 +342,7 @@ def test_apps_this_reading_does_not_know_are_left_alone(tmp_path: Path) -> None:
         """})
     write(tmp_path, {"template.yaml": template(function("Fn", {"Casts": ("/casts", "GET", "")}))})
     proj = project(tmp_path)
-    assert read_app(proj, proj.functions["Fn"]) is None
+    assert read_app(proj, proj.functions["Fn"], CheckContext()) is None
     assert lint(tmp_path) == []
 
 

@@ -131,7 +131,7 @@ def test_handler_analysis_and_route_reading_survive_any_code(tmp_path_factory, m
     function = project.functions["AppFunction"]
     analysis = analyse(project, function, CheckContext())
     assert analysis.function is function
-    app = read_app(project, function)
+    app = read_app(project, function, CheckContext())
     assert app is None or isinstance(app, AppInfo)
     no_crash(template, "SF3", "SF4", "SF5")
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import textwrap
 
 import pytest
+from serving import Server
 
 from sam_fastapi.gateway import Gateway
+from sam_fastapi.gateway.asgi import create_app
 from sam_fastapi.gateway.http_calls import OPT_IN, api_url
 
 # Movies' CAST_API_URL is a !Sub the gateway cannot resolve (and says so); the test sets it.
@@ -100,14 +103,22 @@ handler = Mangum(app, lifespan="off")
 """
 
 
-@pytest.fixture
-def gw(gateway, echo_app, monkeypatch: pytest.MonkeyPatch) -> Gateway:
-    gw = gateway(TEMPLATE, {"casts/app/__init__.py": "", "casts/app/main.py": echo_app,
-                            "movies/app/__init__.py": "", "movies/app/main.py": MOVIES})
+CAST_API_URL = ('!Sub "https://${ServerlessRestApi}.execute-api.${AWS::Region}'
+                '.amazonaws.com/Prod"')
+
+
+@pytest.fixture(params=["thread", "process"])
+def gw(request, gateway, echo_app, monkeypatch: pytest.MonkeyPatch) -> Gateway:
+    files = {"casts/app/__init__.py": "", "casts/app/main.py": echo_app,
+             "movies/app/__init__.py": "", "movies/app/main.py": MOVIES}
     monkeypatch.setenv(OPT_IN, "1")
-    # The !Sub cannot be resolved locally; the test gives the URL the transports route.
-    monkeypatch.setenv("CAST_API_URL", api_url(gw))
-    return gw
+    # The !Sub cannot be resolved locally: in-process the test gives the URL the transports
+    # route in the environment; a sandbox sees only the template's, so it is written there.
+    url = api_url(gateway(TEMPLATE, files))
+    if request.param == "process":
+        return gateway(TEMPLATE.replace(CAST_API_URL, url), files, isolation="process")
+    monkeypatch.setenv("CAST_API_URL", url)
+    return gateway(TEMPLATE, files)
 
 
 def answer(gw: Gateway, path: str) -> dict:
@@ -117,6 +128,8 @@ def answer(gw: Gateway, path: str) -> dict:
 
 
 def test_api_url_is_the_deployed_shape(gw: Gateway) -> None:
+    assert gw.api_hosts == {f"{gw.router.apis['ServerlessRestApi'].api.api_id}.execute-api"
+                            ".us-east-1.amazonaws.com": "ServerlessRestApi"}
     api = gw.router.apis["ServerlessRestApi"].api
     assert api_url(gw) == f"https://{api.api_id}.execute-api.us-east-1.amazonaws.com/Prod"
 
@@ -145,3 +158,44 @@ def test_requests_call_gets_the_gateways_own_answer(gw: Gateway) -> None:
 
 def test_other_hosts_go_to_the_network(gw: Gateway) -> None:
     assert answer(gw, "/movies/elsewhere") == {"went": "network"}
+
+
+def test_serve_answers_a_sandboxed_functions_calls_to_the_api(
+        project, gateway, echo_app, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(OPT_IN, "1")
+    files = {"casts/app/__init__.py": "", "casts/app/main.py": echo_app,
+             "movies/app/__init__.py": "", "movies/app/main.py": MOVIES}
+    url = api_url(gateway(TEMPLATE, files))
+    server = Server(create_app(project(TEMPLATE.replace(CAST_API_URL, url), files)
+                               .template_path))
+    try:
+        with_httpx = server.client.get("/Prod/movies/httpx").json()
+        with_requests = server.client.get("/Prod/movies/requests").json()
+    finally:
+        server.stop()
+
+    assert (with_httpx["status"], with_httpx["body"]["path"]) == (200, "/casts/7")
+    assert with_requests["body"] == {"message": "Missing Authentication Token"}
+
+
+def test_pytest_sam_isolation_process_answers_a_sandboxed_functions_calls(
+        pytester: pytest.Pytester, gateway, echo_app) -> None:
+    files = {"casts/app/__init__.py": "", "casts/app/main.py": echo_app,
+             "movies/app/__init__.py": "", "movies/app/main.py": MOVIES}
+    url = api_url(gateway(TEMPLATE, files))
+    files |= {"template.yaml": TEMPLATE.replace(CAST_API_URL, url), "test_calls.py": """
+        def test_movies_calls_casts(sam_client, monkeypatch):
+            monkeypatch.setenv("SAM_FASTAPI_HTTP_CALLS", "1")
+            with_httpx = sam_client.get("/movies/httpx").json()
+            with_requests = sam_client.get("/movies/requests").json()
+            assert (with_httpx["status"], with_httpx["body"]["path"]) == (200, "/casts/7")
+            assert with_requests["body"] == {"message": "Missing Authentication Token"}
+        """}
+    for name, text in files.items():
+        (pytester.path / name).parent.mkdir(parents=True, exist_ok=True)
+        (pytester.path / name).write_text(textwrap.dedent(text), encoding="utf-8")
+
+    result = pytester.runpytest_subprocess("--sam", "template.yaml", "--sam-isolation=process",
+                                           "-p", "no:randomly")
+
+    result.assert_outcomes(passed=1)

@@ -257,3 +257,66 @@ def test_a_sandboxed_function_calls_another_through_boto3(gateway, monkeypatch) 
     callees = {a[1] for a in answers}
     assert len(callees) == 1 and invocation.result["me"] not in callees  # one warm callee
     assert answers[-1][2] == 64  # its environment is its own, and kept between calls
+
+
+LAZY_CALLER = """\
+import json, os
+
+def handler(event, context):
+    import boto3  # first imported here, in the call
+
+    answer = boto3.client("lambda").invoke(FunctionName=os.environ["CALLEE"],
+                                           Payload=json.dumps({"n": 7}))
+    return json.loads(answer["Payload"].read())
+"""
+
+INIT_CALLER = """\
+import json, os
+
+from clients import LAMBDA  # imports boto3 while the function loads
+
+
+def handler(event, context):
+    answer = LAMBDA.invoke(FunctionName=os.environ["CALLEE"], Payload=json.dumps({"n": 8}))
+    return json.loads(answer["Payload"].read())
+"""
+
+CLIENTS = """\
+import boto3
+
+LAMBDA = boto3.client("lambda")
+"""
+
+
+@pytest.mark.parametrize("files", [{"caller/app.py": LAZY_CALLER},
+                                   {"caller/app.py": INIT_CALLER, "caller/clients.py": CLIENTS}],
+                         ids=["in-the-call", "while-loading"])
+def test_boto3_imported_late_still_calls_the_template_function(gateway, monkeypatch,
+                                                                files) -> None:
+    pytest.importorskip("boto3")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    gw = gateway(CALLS_TEMPLATE, {**files, "callee/app.py": CALLEE}, isolation="process")
+
+    invocation = gw.invoke("Caller", {})
+
+    assert invocation.error is None, invocation.error
+    number, callee, _ = invocation.result
+    assert number in (7, 8) and callee != os.getpid()
+
+
+PLAIN = """\
+import sys
+
+def handler(event, context):
+    return sorted(name for name in sys.modules
+                  if name == "boto3" or name.startswith(("botocore", "sam_fastapi.gateway")))
+"""
+
+
+def test_a_plain_functions_sandbox_imports_neither_boto3_nor_the_gateway(gateway) -> None:
+    gw = gateway(CALLS_TEMPLATE, {"caller/app.py": PLAIN, "callee/app.py": CALLEE},
+                 isolation="process")
+
+    assert gw.invoke("Caller", {}).result == []
+    assert gw.invoke("Caller", {}).result == []  # nor after its first call

@@ -159,11 +159,26 @@ def test_sf401_and_sf402_cover_web_adapter_apps(shape, capsys) -> None:
     assert "SF402 error" in out and "[Legacy]" in out
 
 
-def test_pytest_sam_runs_the_projects_tests(shape, pytester: pytest.Pytester) -> None:
-    shape("web_adapter", pytester.path)
+@pytest.mark.parametrize("isolation", ["thread", "process"])
+def test_pytest_sam_runs_the_projects_tests(shape, pytester: pytest.Pytester,
+                                            isolation: str) -> None:
+    root = shape("web_adapter", pytester.path)
+    with (root / "catalog" / "src" / "catalog" / "main.py").open("a") as main_py:
+        main_py.write(SANDBOX_PROBES)
+    (root / "tests" / "test_pid.py").write_text(textwrap.dedent("""\
+        import os
+
+
+        def test_where_the_app_runs(sam_client, request):
+            pid = sam_client.get("/catalog/pid").json()["pid"]
+            in_process = request.config.getoption("sam_isolation") in (None, "thread")
+            assert (pid == os.getpid()) == in_process
+        """))
     pytester.chdir()
 
-    pytester.runpytest_subprocess("web_adapter").assert_outcomes(passed=5)
+    result = pytester.runpytest_subprocess("web_adapter", f"--sam-isolation={isolation}")
+
+    result.assert_outcomes(passed=6)
 
 
 def test_an_app_never_ready_or_failing_to_start_is_a_failed_integration(tmp_path) -> None:
@@ -191,13 +206,61 @@ def test_an_app_never_ready_or_failing_to_start_is_a_failed_integration(tmp_path
 def test_serve_the_aws_fastapi_zip_example(shape, serve) -> None:
     root = shape("lwa_fastapi_zip")
     assert main(["lint", str(root / "template.yaml")]) == 0
+    with (root / "app" / "main.py").open("a") as main_py:
+        main_py.write(SANDBOX_PROBES)
     server = serve(root / "template.yaml")
 
     answer = httpx.get(server.url + "/", timeout=30)
+    pid = httpx.get(server.url + "/pid", timeout=30).json()["pid"]
 
     assert answer.json() == {"message": "hello world"}
     server.read_until("GET / -> FastAPIFunction 200")
+    assert pid != server.process.pid  # the app runs in a sandbox of its own
     assert "Traceback" not in server.stop()
+
+
+#: Endpoints added to a shape's app: the process it runs in, and a crash of that process.
+SANDBOX_PROBES = """
+
+import os as _os
+
+
+@app.get("/pid")
+def _pid():
+    return {"pid": _os.getpid()}
+
+
+@app.get("/catalog/pid")
+def _catalog_pid():
+    return {"pid": _os.getpid()}
+
+
+@app.get("/catalog/exit")
+def _exit():
+    _os._exit(3)
+"""
+
+
+def test_serve_runs_web_adapter_apps_in_sandboxes(shape, serve) -> None:
+    root = shape("web_adapter")
+    with (root / "catalog" / "src" / "catalog" / "main.py").open("a") as main_py:
+        main_py.write(SANDBOX_PROBES)
+    server = serve(root / "template.yaml")
+
+    first = httpx.get(server.url + "/Prod/catalog/pid", timeout=30).json()["pid"]
+    crashed = httpx.get(server.url + "/Prod/catalog/exit", timeout=30)
+    crash_line = server.read_until("GET /Prod/catalog/exit -> Catalog")
+    catalog = httpx.get(server.url + "/Prod/catalog", timeout=30)
+    after_line = server.read_until("GET /Prod/catalog -> Catalog")
+    second = httpx.get(server.url + "/Prod/catalog/pid", timeout=30).json()["pid"]
+
+    assert first != server.process.pid
+    assert (crashed.status_code, crashed.json()) == (502, {"message": "Internal server error"})
+    assert "Runtime.ExitError" in crash_line and "exit status 3" in crash_line
+    assert catalog.json()["items"] == ["cups", "tea"]  # answers as before, from a new sandbox
+    assert "cold" in after_line
+    assert second not in (first, server.process.pid)
+    assert server.stop().count("exit status 3") == 1
 
 
 def test_serve_the_shapes_project(shape, serve) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,10 +11,12 @@ from sam_fastapi.checks.base import CheckContext, shown
 from sam_fastapi.checks.deps.distributions import (
     Closure,
     Distribution,
+    Installed,
     candidates,
     import_table,
     importable_names,
     marker_environment,
+    named,
     read_dist_infos,
     resolve,
 )
@@ -22,7 +24,7 @@ from sam_fastapi.checks.deps.imports import ExternalImport, external_imports
 from sam_fastapi.checks.deps.requirements import Requirement, read_requirements
 from sam_fastapi.checks.deps.runtime import LAMBDA_PROVIDED, is_stdlib, removed_in
 from sam_fastapi.checks.functions import python_functions, uses_web_adapter
-from sam_fastapi.checks.platform.artifacts import build_dir, inside
+from sam_fastapi.checks.platform.artifacts import build_dir
 from sam_fastapi.findings import Rule, Severity, Violation
 from sam_fastapi.pysource import python_version
 from sam_fastapi.template.model import Function, Project
@@ -88,25 +90,25 @@ PyYAML
         for function in python_functions(project):
             version = python_version(function.runtime)
             if (version is None or uses_web_adapter(function)
-                    or not _declares_dependencies(project, function)):
+                    or not _declares_dependencies(project, function, ctx)):
                 continue
-            imports = external_imports(project, function)
+            imports = external_imports(project, function, ctx)
             if not imports:
                 continue
-            supply = _supply(project, function, version)
+            supply = _supply(project, function, version, ctx)
             for found in imports:
                 if not supply.provides(found.name):
                     yield _violation(project, function, version, found, supply)
 
 
-def _declares_dependencies(project: Project, function: Function) -> bool:
+def _declares_dependencies(project: Project, function: Function, ctx: CheckContext) -> bool:
     """A requirements.txt in CodeUri, or a build output, says what the function ships.
 
     Without either, SF101 reports the missing file, or a makefile recipe installs what lint
     cannot know until it has run: every import would be reported again for nothing.
     """
     code_dir = function.code_dir
-    return (code_dir is not None and (code_dir / REQUIREMENTS).is_file()) or \
+    return (code_dir is not None and ctx.folders.is_file(code_dir / REQUIREMENTS)) or \
         build_dir(project, function.logical_id) is not None
 
 
@@ -120,16 +122,27 @@ class _Supply:
     opaque: tuple[Requirement, ...]  # requirement lines that name no distribution
     listed_in: tuple[str, ...]  # the requirement files read, as shown to users
     arns: tuple[str, ...]  # layers given by ARN, whose content is unknown
+    installed: Installed
 
     def provides(self, name: str) -> bool:
         if is_stdlib(name, self.version) or name in LAMBDA_PROVIDED or name in self.modules:
             return True
-        if any(name in d.top_levels for d in self.closure.known.values()):
+        # Cheapest first: what is installed here is walked only when nothing else tells.
+        if named(name) & self.closure.names:
             return True
-        return bool(candidates(name) & self.closure.names)
+        known = self.closure.known.values()
+        if any(d.top_levels is not None and name in d.top_levels for d in known):
+            return True
+        if any(d.top_levels is None and name in self.installed.top_levels(d.name)
+               for d in known):
+            return True
+        return bool(candidates(name, self.installed) & self.closure.names)
 
 
-def _supply(project: Project, function: Function, version: tuple[int, int]) -> _Supply:
+def _supply(project: Project, function: Function, version: tuple[int, int],
+            ctx: CheckContext) -> _Supply:
+    """What ``function`` can import. The requirement files, the folders and the dependency
+    trees of the layers functions share are read once per run (``ctx.memo``)."""
     environment = marker_environment(version, function.architecture)
     requirement_files: list[Path] = []
     sites: list[Path] = []
@@ -150,27 +163,45 @@ def _supply(project: Project, function: Function, version: tuple[int, int]) -> _
                 if layer.build_method and layer.build_method.startswith("python"):
                     sites.append(folder)  # sam build puts the whole folder under python/
             sites += [folder / "python", folder / "python" / "lib" / python / "site-packages"]
+    listed = [path for path in requirement_files if ctx.folders.is_file(path)]
     requirements = [
-        r for path in requirement_files if path.is_file()
-        for r in read_requirements(path, project.project_root) if r.applies(environment)
+        r for path in listed
+        for r in ctx.memo.get(("requirements", path),
+                              lambda path=path: read_requirements(path, project.project_root,
+                                                                  folders=ctx.folders))
+        if r.applies(environment)
     ]
     local: dict[str, Distribution] = {}
     modules: set[str] = set()
     for site in sites:
-        if not inside(project, site):
-            continue  # a python/ folder linked out of the project is not read
-        local.update(read_dist_infos(site))
-        modules |= importable_names(site)
-    roots = [(r.name, r.extras) for r in requirements if r.name is not None]
-    roots += [(name, frozenset()) for name in local]
+        site_local, site_modules = ctx.memo.get(("site", site),
+                                                lambda site=site: _site(project, site, ctx))
+        local.update(site_local)
+        modules |= site_modules
+    roots = tuple((r.name, r.extras) for r in requirements if r.name is not None)
+    roots += tuple((name, frozenset()) for name in local)
+    installed = ctx.memo.get("installed-distributions", Installed)
+    target = tuple(sorted(environment.items()))
+    closure = ctx.memo.get(("closure", roots, target, tuple(local.items())),
+                           lambda: resolve(roots, environment, local, installed))
     return _Supply(
         version=version,
-        closure=resolve(roots, environment, local),
+        closure=closure,
         modules=frozenset(modules),
         opaque=tuple(r for r in requirements if r.name is None),
-        listed_in=tuple(shown(project, p) for p in requirement_files if p.is_file()),
+        listed_in=tuple(shown(project, p) for p in listed),
         arns=tuple(str(ref.arn) for ref in function.layers if ref.logical_id is None),
+        installed=installed,
     )
+
+
+def _site(project: Project, site: Path,
+          ctx: CheckContext) -> tuple[Mapping[str, Distribution], frozenset[str]]:
+    """The distributions installed into ``site`` and the names importable from it; nothing
+    for a folder linked out of the project, which is never read."""
+    if not ctx.folders.inside(site, project.project_root):
+        return {}, frozenset()
+    return read_dist_infos(site), importable_names(site)
 
 
 def _violation(project: Project, function: Function, version: tuple[int, int],

@@ -14,6 +14,7 @@ import functools
 import importlib.metadata
 import importlib.resources
 import os
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from email.message import Message
@@ -36,7 +37,7 @@ MAX_METADATA_BYTES = 256 * 1024
 class Distribution:
     name: str  # canonical
     requires: tuple[str, ...]  # Requires-Dist values, markers included
-    top_levels: frozenset[str]
+    top_levels: frozenset[str] | None  # None: installed where lint runs, see Installed
 
 
 @functools.lru_cache(maxsize=1)
@@ -52,51 +53,61 @@ def import_table() -> Mapping[str, tuple[str, ...]]:
     return table
 
 
-@functools.lru_cache(maxsize=1)
-def _packages_distributions() -> Mapping[str, list[str]]:
-    """Top-level import name -> distributions, for what is installed here (walks sys.path)."""
-    return packages_distributions()
+class Installed:
+    """The distributions installed where lint runs, each read when first asked for.
 
+    One per lint run (the checks' memo): a package installed between two runs of
+    ``lint --watch`` is seen by the next. Which distribution provides which import name
+    needs every installed distribution's file list (a walk of ``sys.path``), so it is made
+    only when a question needs it.
+    """
 
-@functools.lru_cache(maxsize=1)
-def _installed_top_levels() -> Mapping[str, frozenset[str]]:
-    """Canonical distribution -> its top-level import names, for what is installed here."""
-    by_distribution: dict[str, set[str]] = {}
-    for top, names in _packages_distributions().items():
-        for name in names:
-            by_distribution.setdefault(canonicalize_name(name), set()).add(top)
-    return {name: frozenset(tops) for name, tops in by_distribution.items()}
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._distributions: dict[str, Distribution | None] = {}
+        self._owners: Mapping[str, list[str]] | None = None
+        self._top_levels: Mapping[str, frozenset[str]] | None = None
 
+    def get(self, name: str) -> Distribution | None:
+        """The distribution ``name`` as installed here, or None."""
+        if name not in self._distributions:
+            self._distributions[name] = self._read(name)
+        return self._distributions[name]
 
-@functools.lru_cache(maxsize=512)
-def installed(name: str) -> Distribution | None:
-    """The distribution ``name`` as installed where lint runs, or None."""
-    try:
-        found = importlib.metadata.distribution(name)
-    except (importlib.metadata.PackageNotFoundError, ValueError):
-        return None
-    canonical = canonicalize_name(name)
-    return Distribution(canonical, tuple(found.requires or ()),
-                        _installed_top_levels().get(canonical, frozenset()))
+    def owners(self, import_name: str) -> list[str]:
+        """The installed distributions that provide the top-level module ``import_name``."""
+        return self._scan()[0].get(import_name, [])
+
+    def top_levels(self, name: str) -> frozenset[str]:
+        """The top-level import names of the installed distribution ``name`` (canonical)."""
+        return self._scan()[1].get(name, frozenset())
+
+    def _read(self, name: str) -> Distribution | None:
+        try:
+            found = importlib.metadata.distribution(name)
+        except (importlib.metadata.PackageNotFoundError, ValueError):
+            return None
+        return Distribution(canonicalize_name(name), tuple(found.requires or ()), None)
+
+    def _scan(self) -> tuple[Mapping[str, list[str]], Mapping[str, frozenset[str]]]:
+        with self._lock:
+            if self._owners is None or self._top_levels is None:
+                owners = packages_distributions()
+                by_distribution: dict[str, set[str]] = {}
+                for top, names in owners.items():
+                    for name in names:
+                        by_distribution.setdefault(canonicalize_name(name), set()).add(top)
+                self._top_levels = {name: frozenset(tops)
+                                    for name, tops in by_distribution.items()}
+                self._owners = owners
+            return self._owners, self._top_levels
 
 
 def read_dist_infos(folder: Path) -> Mapping[str, Distribution]:
-    """The ``*.dist-info`` distributions installed into ``folder`` (a site-packages folder).
-
-    Read once per folder and content: functions sharing a layer ask for the same folder.
-    """
-    try:
-        modified = folder.stat().st_mtime_ns
-    except OSError:
-        return {}
-    return _read_dist_infos(str(folder), modified)
-
-
-@functools.lru_cache(maxsize=64)
-def _read_dist_infos(folder: str, modified: int) -> Mapping[str, Distribution]:
+    """The ``*.dist-info`` distributions installed into ``folder`` (a site-packages folder)."""
     found: dict[str, Distribution] = {}
     try:
-        entries = sorted(Path(folder).glob("*.dist-info"))
+        entries = sorted(folder.glob("*.dist-info"))
     except OSError:
         return found
     for dist_info in entries:
@@ -171,9 +182,10 @@ class Closure:
 
 def resolve(requirements: Iterable[tuple[str, frozenset[str]]],
             environment: Mapping[str, str],
-            local: Mapping[str, Distribution]) -> Closure:
+            local: Mapping[str, Distribution], installed: Installed) -> Closure:
     """Follow ``Requires-Dist`` from the requirements (name, extras), markers evaluated for
-    the target; ``local`` (build output, vendored packages) wins over what is installed here."""
+    the target; ``local`` (build output, vendored packages) wins over what is ``installed``
+    here."""
     closure = Closure()
     pending = [(name, extras) for name, extras in requirements]
     done: set[tuple[str, str]] = set()
@@ -184,7 +196,7 @@ def resolve(requirements: Iterable[tuple[str, frozenset[str]]],
         if not wanted:
             continue
         done.update((name, extra) for extra in wanted)
-        distribution = local.get(name) or installed(name)
+        distribution = local.get(name) or installed.get(name)
         if distribution is None:
             closure.unknown.add(name)
             continue
@@ -220,10 +232,14 @@ def _holds(line: str, environment: tuple[tuple[str, str], ...], extra: str) -> b
         return True
 
 
-def candidates(import_name: str) -> frozenset[str]:
-    """Distributions that may provide ``import_name``: the table, what is installed here, and
-    the distribution named like it."""
-    names = {canonicalize_name(n) for n in (import_name, *import_table().get(import_name, ()))}
-    installed_here = _packages_distributions().get(import_name, [])
-    names.update(canonicalize_name(n) for n in installed_here)
-    return frozenset(names)
+def named(import_name: str) -> frozenset[str]:
+    """Distributions that may provide ``import_name`` by name: the distribution named like it
+    and those the table gives."""
+    return frozenset(canonicalize_name(n)
+                     for n in (import_name, *import_table().get(import_name, ())))
+
+
+def candidates(import_name: str, installed: Installed) -> frozenset[str]:
+    """Distributions that may provide ``import_name``: ``named`` and, of those installed
+    here, those that do."""
+    return named(import_name) | {canonicalize_name(n) for n in installed.owners(import_name)}

@@ -18,14 +18,14 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
+from sam_fastapi.checks.base import CheckContext
+from sam_fastapi.checks.functions import module_finder
 from sam_fastapi.checks.platform.binaries import record_top_levels
 from sam_fastapi.findings import Location
 from sam_fastapi.pysource import (
     MAX_MODULES,
     LoadWalk,
     Module,
-    ModuleFinder,
-    lambda_sys_path,
     load_time_imports,
 )
 from sam_fastapi.template.model import Function, Project
@@ -40,14 +40,15 @@ class ExternalImport:
     location: Location
 
 
-def external_imports(project: Project, function: Function) -> list[ExternalImport] | None:
+def external_imports(project: Project, function: Function,
+                     ctx: CheckContext) -> list[ExternalImport] | None:
     """Imports of other code by ``function``'s modules, first occurrence of each top-level
     name; None when the Handler's module cannot be found (SF301 reports that)."""
     code_dir = function.code_dir
     if code_dir is None or not isinstance(function.handler, str):
         return None
     module_name = function.handler.rpartition(".")[0].replace("/", ".")
-    finder = ModuleFinder(lambda_sys_path(project, function), project.project_root)
+    finder = module_finder(project, function, ctx)
     start = finder.find(module_name) if module_name else None
     if start is None:
         return None

@@ -59,15 +59,19 @@ class Requirement:
             return True
 
 
-def read_requirements(path: Path, boundary: Path) -> list[Requirement]:
-    """The requirements of ``path`` and of the files it includes, in order."""
-    return list(_read(path, boundary.resolve(), set()))
+def read_requirements(path: Path, boundary: Path, *,
+                      folders: paths.Folders | None = None) -> list[Requirement]:
+    """The requirements of ``path`` and of the files it includes, in order; ``folders``
+    answers for the folders of a lint run."""
+    folders = folders if folders is not None else paths.Folders()
+    return list(_read(path, folders.resolved(boundary) or boundary.resolve(), set(), folders))
 
 
-def _read(path: Path, boundary: Path, seen: set[Path]) -> Iterator[Requirement]:
-    resolved = paths.resolved(path)
+def _read(path: Path, boundary: Path, seen: set[Path],
+          folders: paths.Folders) -> Iterator[Requirement]:
+    resolved = folders.resolved(path)
     if (resolved is None or resolved in seen or not resolved.is_relative_to(boundary)
-            or not resolved.is_file()):
+            or not folders.is_file(resolved)):
         return  # a FIFO or device named like a requirements file would block the read
     seen.add(resolved)
     try:
@@ -78,7 +82,7 @@ def _read(path: Path, boundary: Path, seen: set[Path]) -> Iterator[Requirement]:
     for number, line in _logical_lines(text):
         include = _INCLUDE.match(line)
         if include:
-            yield from _read(path.parent / include[1], boundary, seen)
+            yield from _read(path.parent / include[1], boundary, seen, folders)
             continue
         if _CONSTRAINT.match(line) or (line.startswith("-") and not _EDITABLE.match(line)):
             continue  # constraints and options install nothing by themselves

@@ -17,18 +17,16 @@ from pathlib import Path
 from typing import Literal
 
 from sam_fastapi.checks.base import CheckContext
-from sam_fastapi.checks.functions import uses_web_adapter
+from sam_fastapi.checks.functions import module_finder, new_analyser, uses_web_adapter
 from sam_fastapi.findings import Location
 from sam_fastapi.pysource import (
     ASGI_PACKAGES,
     Analyser,
     Loaded,
     Module,
-    ModuleFinder,
     Scope,
     SourceError,
     Value,
-    lambda_sys_path,
     own_nodes,
     python_version,
 )
@@ -196,14 +194,14 @@ def analyse(project: Project, function: Function, ctx: CheckContext) -> HandlerA
     (``ctx.memo``).
     """
     return ctx.memo.get(("handler-analysis", function.logical_id),
-                        lambda: _analyse(project, function))
+                        lambda: _analyse(project, function, ctx))
 
 
-def _analyse(project: Project, function: Function) -> HandlerAnalysis:
+def _analyse(project: Project, function: Function, ctx: CheckContext) -> HandlerAnalysis:
     handler = str(function.handler)
     module_name, _, attribute = handler.rpartition(".")
     module_name = module_name.replace("/", ".")
-    finder = ModuleFinder(lambda_sys_path(project, function), project.project_root)
+    finder = module_finder(project, function, ctx)
     module = finder.find(module_name) if module_name and attribute else None
     base = HandlerAnalysis(function, handler, module_name or None, attribute or None, module)
     if uses_web_adapter(function):
@@ -215,7 +213,7 @@ def _analyse(project: Project, function: Function) -> HandlerAnalysis:
     if module is None:
         return replace(base, looked_for=finder.candidates(base.module_name),
                        same_but_case=finder.same_but_case(base.module_name))
-    analyser = Analyser(finder)
+    analyser = new_analyser(finder, ctx)
     try:
         loaded = analyser.load(module)
         defined, definition, verdict = _classify(analyser, loaded, base.attribute)

@@ -15,20 +15,17 @@ from typing import Literal
 
 from sam_fastapi.checks.base import CheckContext
 from sam_fastapi.checks.deps.imports import inside_code, vendored_names
+from sam_fastapi.checks.functions import module_finder, module_scopes
 from sam_fastapi.findings import Location
 from sam_fastapi.pysource import (
     KNOWN_PACKAGES,
     MAX_MODULES,
     LoadWalk,
     Module,
-    ModuleFinder,
-    Scope,
     absolute_module,
     import_statements,
-    lambda_sys_path,
     parse_module,
 )
-from sam_fastapi.pysource.scopes import Loaded
 from sam_fastapi.template.model import Function, Project
 
 #: Every module has these; ``from pkg import __file__`` never fails.
@@ -59,17 +56,18 @@ def broken_imports(project: Project, function: Function,
                    ctx: CheckContext) -> tuple[BrokenImport, ...]:
     """Failing imports on ``function``'s load path, once per run for SF306 and SF307."""
     return ctx.memo.get(("broken-imports", function.logical_id),
-                        lambda: tuple(_broken_imports(project, function)))
+                        lambda: tuple(_broken_imports(project, function, ctx)))
 
 
-def _broken_imports(project: Project, function: Function) -> list[BrokenImport]:
+def _broken_imports(project: Project, function: Function,
+                    ctx: CheckContext) -> list[BrokenImport]:
     code_dir = function.code_dir
     if code_dir is None or not isinstance(function.handler, str):
         return []
     module_name, _, attribute = function.handler.rpartition(".")
     if not module_name or not attribute:
         return []
-    finder = ModuleFinder(lambda_sys_path(project, function), project.project_root)
+    finder = module_finder(project, function, ctx)
     start = finder.find(module_name.replace("/", "."))
     if start is None:
         return []
@@ -109,20 +107,21 @@ def _broken_imports(project: Project, function: Function) -> list[BrokenImport]:
                     if target.is_package else None
                 if submodule is not None:
                     walk.follow(submodule)
-                elif not _defines(target, alias.name):
+                elif not _defines(target, alias.name, ctx):
                     found.append(BrokenImport("undefined", location, _statement(stmt),
                                               module.name, alias.name, target.name))
     return found
 
 
-def _defines(module: Module, name: str) -> bool:
+def _defines(module: Module, name: str, ctx: CheckContext) -> bool:
     """Whether ``module`` may have ``name`` once loaded; True whenever it cannot be told."""
     if name in MODULE_ATTRIBUTES or module.file is None:
         return True  # a namespace package, or compiled: not read
     tree = parse_module(module.file)
     if not isinstance(tree, ast.Module):
         return True
-    scope = Scope(Loaded(module), tree.body, None)
+    scope = module_scopes(ctx).loaded(module, tree).scope
+    assert scope is not None
     if scope.sites(name) or scope.star_import or scope.sites("__getattr__"):
         return True
     return any(

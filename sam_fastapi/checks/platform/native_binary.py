@@ -75,8 +75,10 @@ that (with a cache) for the layer's runtime and architecture.
     )
 
     def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
-        # A file is reported once, even when several functions or folders reach it.
+        # A file is reported once, even when several functions or folders reach it; a folder
+        # (a layer functions share) is scanned once for each platform that uses it.
         reported: set[Path] = set()
+        scans: dict[tuple[Path, LambdaPlatform], list[_Problem]] = {}
         for function in project.functions.values():
             platform = lambda_platform(function)
             if platform is None or not function.is_python:
@@ -91,7 +93,9 @@ that (with a cache) for the layer's runtime and architecture.
             for owner, folder in owners:
                 if folder is None or not folder.is_dir():
                     continue
-                for problem in _scan(project, folder, platform):
+                if (folder, platform) not in scans:
+                    scans[folder, platform] = _scan(project, folder, platform)
+                for problem in scans[folder, platform]:
                     if problem.path in reported:
                         continue
                     reported.add(problem.path)

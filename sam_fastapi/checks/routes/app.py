@@ -30,6 +30,8 @@ class AppRoute:
 
     def matches(self, path: str) -> bool:
         """Whether Starlette would route ``path`` (as the app sees it) to this route."""
+        if "{" not in self.path:  # no parameter: the pattern would be the path itself
+            return path == self.path
         return _compiled(self.path).fullmatch(path) is not None
 
 

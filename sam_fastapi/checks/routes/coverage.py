@@ -78,12 +78,11 @@ class Coverage:
 def coverage(project: Project, ctx: CheckContext) -> Coverage:
     """The route coverage of ``project``, with ``--import`` as ``ctx.config`` says; computed
     once per run (``ctx.memo``), since six rules and the routes command each ask for it."""
-    import_apps = ctx.config.import_apps
-    return ctx.memo.get(("route-coverage", import_apps),
-                        lambda: _coverage(project, import_apps))
+    return ctx.memo.get(("route-coverage", ctx.config.import_apps),
+                        lambda: _coverage(project, ctx))
 
 
-def _coverage(project: Project, import_apps: bool) -> Coverage:
+def _coverage(project: Project, ctx: CheckContext) -> Coverage:
     from sam_fastapi.gateway.router import Router
 
     router = Router.from_project(project)
@@ -91,7 +90,7 @@ def _coverage(project: Project, import_apps: bool) -> Coverage:
     apps: dict[str, AppInfo] = {}
     failures: list[ImportFailed] = []
     imported: dict[str, AppInfo | ImportFailed] = {}
-    if import_apps and functions:
+    if ctx.config.import_apps and functions:
         with ThreadPoolExecutor(max_workers=min(4, len(functions))) as pool:
             for function, result in zip(
                     functions, pool.map(lambda f: import_app(project, f), functions),
@@ -99,7 +98,7 @@ def _coverage(project: Project, import_apps: bool) -> Coverage:
                 imported[function.logical_id] = result
     for function in functions:
         result = imported.get(function.logical_id)
-        static = read_app(project, function)
+        static = read_app(project, function, ctx)
         if isinstance(result, AppInfo):
             # Where the app is made is only in the code: findings about it point there.
             location = static.location if static is not None else None
@@ -167,8 +166,8 @@ def _requests(table: ApiRoutes, function: Function, template: str) -> Iterator[s
     from sam_fastapi.gateway.router import DEFAULT_ROUTE
 
     yield sample_path(template)
-    for resource in table.routes:
-        if resource.function == function.logical_id and resource.path != DEFAULT_ROUTE:
+    for resource in table.by_function.get(function.logical_id, ()):
+        if resource.path != DEFAULT_ROUTE:
             shared = common_path(resource.path, template)
             if shared is not None:
                 yield shared
@@ -202,8 +201,8 @@ def _served(router: Router, event: ApiEvent, app: AppInfo, function: Function) -
     table = router.apis.get(event.api_id)
     if table is None:
         return True  # not routed at all: nothing to say about it here
-    route = next((r for r in table.routes
-                  if r.event_name == event.name and r.function == function.logical_id), None)
+    route = next((r for r in table.by_function.get(function.logical_id, ())
+                  if r.event_name == event.name), None)
     if route is None:
         return True
     if route.path == DEFAULT_ROUTE:

@@ -21,7 +21,8 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
-from sam_fastapi.checks.functions import uses_web_adapter
+from sam_fastapi.checks.base import CheckContext
+from sam_fastapi.checks.functions import module_finder, new_analyser, uses_web_adapter
 from sam_fastapi.checks.routes.app import (
     DEFAULT_DOCS_URL,
     DEFAULT_OPENAPI_URL,
@@ -67,20 +68,20 @@ class _Object:
     includes: list[tuple[int, _Object, str]] = field(default_factory=list)  # (line, router, prefix)
 
 
-def read_app(project: Project, function: Function) -> AppInfo | None:
+def read_app(project: Project, function: Function, ctx: CheckContext) -> AppInfo | None:
     """The app ``function``'s handler wraps and its routes; None when the handler is not a
     Mangum object (or function calling one) wrapping an app the analysis can see, or, behind
     the Web Adapter, the startup script serves no app the analysis can see."""
     if uses_web_adapter(function):
-        return _read_web_app(project, function)
+        return _read_web_app(project, function, ctx)
     if not isinstance(function.handler, str):
         return None
     module_name, _, attribute = function.handler.rpartition(".")
-    finder = ModuleFinder(lambda_sys_path(project, function), project.project_root)
+    finder = module_finder(project, function, ctx)
     module = finder.find(module_name.replace("/", ".")) if module_name and attribute else None
     if module is None:
         return None
-    analyser = Analyser(finder)
+    analyser = new_analyser(finder, ctx)
     try:
         loaded = analyser.load(module)
         if loaded.scope is None:
@@ -97,7 +98,7 @@ def read_app(project: Project, function: Function) -> AppInfo | None:
         return None
 
 
-def _read_web_app(project: Project, function: Function) -> AppInfo | None:
+def _read_web_app(project: Project, function: Function, ctx: CheckContext) -> AppInfo | None:
     """The app a Web Adapter function's startup script serves (``webadapter``): the Adapter
     hands the app the event's path, less ``AWS_LWA_REMOVE_BASE_PATH``, as Mangum hands it the
     path less ``api_gateway_base_path``."""
@@ -105,11 +106,11 @@ def _read_web_app(project: Project, function: Function) -> AppInfo | None:
     if not isinstance(web, WebApp) or web.factory:
         return None  # an app factory's app is only known by calling it
     finder = ModuleFinder(((web.app_dir,), *lambda_sys_path(project, function)),
-                          project.project_root)
+                          project.project_root, folders=ctx.folders)
     module = finder.find(web.module)
     if module is None:
         return None
-    analyser = Analyser(finder)
+    analyser = new_analyser(finder, ctx)
     try:
         loaded = analyser.load(module)
         if loaded.scope is None:

@@ -1,11 +1,14 @@
-"""A Web Adapter function's app, invoked as the AWS Lambda Web Adapter invokes it: in-process.
+"""A Web Adapter function's app, invoked as the AWS Lambda Web Adapter invokes it: in the
+function's own process.
 
 The Adapter (awslabs/aws-lambda-web-adapter) is a Lambda extension that turns each event into
 an HTTP request to the app's server on localhost and the server's answer into the function's
-result. Here the app is the ASGI app the startup script serves (``sam_fastapi.webadapter``),
-called directly on the function instance's thread: no server, no port. ``AdapterHandler`` is
-the instance's handler, so isolation, environment, context, Timeout and error answers are
-those of every other function. Facts, from /work/shared/LWA-BEHAVIOR.md with their sources:
+result. Here the app is the ASGI app the startup script serves (``sam_fastapi.webadapter``
+reads which, into a ``WebApp``), imported by ``load_web_app`` and called directly: no server,
+no port. ``AdapterHandler`` is the instance's handler, so isolation, environment, context,
+Timeout and error answers are those of every other function, whichever kind of instance runs
+it (a thread of the gateway's process, or a sandbox process: ``worker``). Facts, from
+/work/shared/LWA-BEHAVIOR.md with their sources:
 
 * Start (§5; ``src/lib.rs``, ``src/readiness.rs``): the server starts (uvicorn runs the ASGI
   lifespan; a failed startup ends the process: ``Runtime.ExitError``), then the Adapter sends
@@ -40,24 +43,110 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import importlib
 import json
 import os
 import sys
 import traceback
 from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
-from sam_fastapi.gateway.environment import TRACE_ID
-from sam_fastapi.runtime.context import LambdaContext
-from sam_fastapi.runtime.handler import lambda_error
-from sam_fastapi.webadapter import WebApp
+from sam_fastapi.runtime.context import TRACE_ID, LambdaContext
+from sam_fastapi.runtime.handler import Handler, exception_error, lambda_error
+
+#: The Adapter's port when neither AWS_LWA_PORT nor PORT is set.
+DEFAULT_ADAPTER_PORT = "8080"
 
 #: Content types the runtime passes back as text (``lambda-http`` ``response.rs``).
 _TEXT_TYPES = ("text", "application/json", "application/javascript", "application/xml",
                "application/yaml")
 _TEXT_SUFFIXES = ("+xml", "+yaml", "+json")
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+
+
+@dataclass(frozen=True)
+class AdapterSettings:
+    """The Adapter's settings from the function's environment (LWA-BEHAVIOR §1)."""
+
+    port: str = DEFAULT_ADAPTER_PORT
+    readiness_path: str = "/"
+    healthy_statuses: tuple[tuple[int, int], ...] = ((100, 499),)
+    pass_through_path: str = "/events"
+    remove_base_path: str | None = None
+
+    def healthy(self, status: int) -> bool:
+        return any(low <= status <= high for low, high in self.healthy_statuses)
+
+
+@dataclass(frozen=True)
+class WebApp:
+    """The ASGI app the startup script serves, and how it is served."""
+
+    module: str
+    attribute: str
+    factory: bool  # the attribute is called to make the app (``--factory``, ``create()``)
+    app_dir: Path  # put first on sys.path (the script's folder, ``--app-dir``, ``--chdir``)
+    root_path: str  # the server's ``--root-path``: the ASGI scope's root_path
+    server: str
+    script: Path
+    line: int
+    settings: AdapterSettings = field(default_factory=AdapterSettings)
+
+    @property
+    def target(self) -> str:
+        return f"{self.module}:{self.attribute}{'()' if self.factory else ''}"
+
+    def to_json(self) -> dict[str, Any]:
+        """The app as plain JSON values, as a sandbox's ``init`` message carries it."""
+        return {**asdict(self), "app_dir": str(self.app_dir), "script": str(self.script)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> WebApp:
+        """The app ``to_json`` wrote; ``ValueError`` for anything else."""
+        try:
+            settings = data["settings"]
+            return cls(
+                module=str(data["module"]), attribute=str(data["attribute"]),
+                factory=bool(data["factory"]), app_dir=Path(data["app_dir"]),
+                root_path=str(data["root_path"]), server=str(data["server"]),
+                script=Path(data["script"]), line=int(data["line"]),
+                settings=AdapterSettings(
+                    port=str(settings["port"]), readiness_path=str(settings["readiness_path"]),
+                    healthy_statuses=tuple((int(low), int(high))
+                                           for low, high in settings["healthy_statuses"]),
+                    pass_through_path=str(settings["pass_through_path"]),
+                    remove_base_path=(None if settings["remove_base_path"] is None
+                                      else str(settings["remove_base_path"]))))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"not a web app: {exc!r}") from None
+
+
+
+def load_web_app(web: WebApp) -> tuple[Handler | None, dict[str, Any] | None]:
+    """Import the app as its server would, start it and wait until it is ready, as the Web
+    Adapter does: its handler, or Lambda's init error (a server that would exit is
+    ``Runtime.ExitError``)."""
+    importlib.invalidate_caches()
+    try:
+        module = importlib.import_module(web.module)
+        app = getattr(module, web.attribute)
+        if web.factory:
+            app = app()
+    except BaseException as exc:  # whatever the app's import raises ends its server
+        error = exception_error(exc, hide=__file__)
+        error["errorMessage"] = (f'Error loading ASGI app "{web.target}" ({web.server} in '
+                                 f"{web.script.name}): {type(exc).__name__}: {exc}")
+        error["errorType"] = "Runtime.ExitError"
+        return None, error
+    handler = AdapterHandler(app, web)
+    try:
+        handler.start()
+    except AppNotReady as exc:
+        return None, exc.error
+    return handler, None
 
 
 class AppNotReady(Exception):
@@ -71,10 +160,9 @@ class AppNotReady(Exception):
 class AdapterHandler:
     """The Lambda handler the Adapter amounts to: an event in, the app's answer as a result."""
 
-    def __init__(self, app: Any, web: WebApp, *, function_name: str) -> None:
+    def __init__(self, app: Any, web: WebApp) -> None:
         self.app = app
         self.web = web
-        self.function_name = function_name
         self.loop = asyncio.new_event_loop()
         self.lifespan: asyncio.Task[None] | None = None  # runs as long as the instance
 
