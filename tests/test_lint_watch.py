@@ -135,6 +135,10 @@ def test_each_report_after_an_edit_is_what_a_cold_run_prints(project: Path, watc
         (project / ".cfnlintrc", None, "ignore_checks: [E3034]\n"),
         # an error of our own checks, in a handler
         (project / "cast_service" / "app" / "main.py", "\n", "\ndef broken(:\n"),
+        # the settings lint reads from pyproject.toml
+        (project / "pyproject.toml", None, '[tool.sam-fastapi]\nseverity = {SF305 = "warning"}\n'),
+        # a layer's Makefile
+        (project / "layers" / "shared" / "Makefile", "\tsam-fastapi", "    sam-fastapi"),
         # an error the SAM transform finds
         (template, "              Authorizer: NONE\n", "              Authorizer: Missing\n"),
         # a template that no longer decodes
@@ -150,7 +154,7 @@ def test_each_report_after_an_edit_is_what_a_cold_run_prints(project: Path, watc
         assert heading.endswith(" changed") and path.name in heading
         assert lines == cold(project), (path.name, new)
         seen.update(line.split()[1] for line in lines[:-1])
-    assert {"E3034", "SF305", "SF002", "SF001"} <= seen
+    assert {"E3034", "SF305", "SF203", "SF002", "SF001"} <= seen
 
     for path, old, new in reversed(edits):
         if old is None:
@@ -258,3 +262,61 @@ def test_a_warm_child_that_dies_before_answering_is_asked_again_in_a_fresh_one()
         assert children.get(module).process.pid != warm.process.pid
     finally:
         children.close()
+
+
+CRASHING = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Metadata: [BuildMethod]
+    Properties: {Handler: app.handler, Runtime: python3.12, CodeUri: s3://b/k.zip,
+                 Events: {E: {Type: Api, Properties: {Method: get}}}}
+"""
+
+
+def test_a_template_cfn_lint_crashes_on_gives_the_same_findings_warm_and_cold(
+        tmp_path: Path) -> None:
+    from sam_fastapi.config import LintConfig
+    from sam_fastapi.lint import Linter
+    from sam_fastapi.plugins import get_plugin_manager
+
+    template = tmp_path / "template.yaml"
+    template.write_text(CRASHING, encoding="utf-8")
+    pm = get_plugin_manager(entry_points=False)
+    config = LintConfig(use_cache=False)
+    children = WarmChildren()
+    try:
+        warm = [Linter(pm, config, children=children).lint([template]).findings
+                for _ in range(2)]
+    finally:
+        children.close()
+    cold_findings = Linter(pm, config).lint([template]).findings
+    assert warm == [cold_findings, cold_findings]
+    assert cold_findings[0].rule == "SF000"
+    assert cold_findings[0].message.startswith("cfn-lint crashed: AttributeError: ")
+
+
+def test_a_configuration_with_rules_of_its_own_gets_a_child_for_that_run_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sam_fastapi.cfn import CfnLintJob
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n  Fn:\n    Type: AWS::Lambda::Function\n"
+        "    Properties: {Runtime: python3.12, MemorySize: 64}\n", encoding="utf-8")
+    (tmp_path / "own_rules").mkdir()
+    (tmp_path / ".cfnlintrc").write_text("append_rules: [own_rules]\n", encoding="utf-8")
+    children = WarmChildren()
+    try:
+        first = children.get("sam_fastapi.cfn")
+        warm = CfnLintJob(Path("template.yaml"), None, children).result()
+        assert first.spent  # it said so with its answer, and answers no more
+        assert first.process.wait(timeout=60) == 0
+        (tmp_path / ".cfnlintrc").unlink()
+        again = CfnLintJob(Path("template.yaml"), None, children).result()
+        assert children.get("sam_fastapi.cfn") is not first
+    finally:
+        children.close()
+    assert warm == CfnLintJob(Path("template.yaml")).result() == again
+    assert {f.rule for f in warm.findings} >= {"E3034"}
