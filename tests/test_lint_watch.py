@@ -114,8 +114,9 @@ def watch(project: Path) -> Iterator[Watch]:
     running.stop()
 
 
-linux_only = pytest.mark.skipif(not Path("/proc/self/task").is_dir(),
-                                reason="finds the watch's children through /proc")
+linux_only = pytest.mark.skipif(
+    not Path(f"/proc/self/task/{os.getpid()}/children").is_file(),
+    reason="finds the watch's children through /proc/PID/task/TID/children")
 
 
 def test_each_report_after_an_edit_is_what_a_cold_run_prints(project: Path, watch: Watch) -> None:
