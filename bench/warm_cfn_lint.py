@@ -29,7 +29,8 @@ import sys, time
 from pathlib import Path
 start = time.perf_counter()
 import cfnlint.api, samtranslator.translator.translator
-from sam_fastapi.cfn import LoadedRules, remember_repeated_work, run_cfn_lint
+from sam_fastapi.cfn import LoadedRules, run_cfn_lint
+from sam_fastapi.cfn_memos import remember_repeated_work
 from sam_fastapi.template import load_template
 remember_repeated_work()
 rules = LoadedRules()  # as the cfn-lint child keeps them between requests
@@ -38,7 +39,7 @@ for arg in sys.argv[1:]:
     path, runs = Path(arg), []
     for _ in range(3):
         start = time.perf_counter()
-        run_cfn_lint(path, load_template(path), rules=rules)
+        run_cfn_lint(path, load_template(path), loaded=rules)
         runs.append(time.perf_counter() - start)
     print(" ".join(map(str, runs)))
 """

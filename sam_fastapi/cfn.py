@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 import importlib.util
 import logging
@@ -11,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sam_fastapi.cfn_memos import remember_repeated_work
 from sam_fastapi.child import Call, ChildFailed, ChildRefused, Refused, WarmChildren, serve
 from sam_fastapi.findings import Finding, Location, Rule, Severity
 
@@ -51,7 +51,7 @@ class CfnLintReport:
 
 
 def run_cfn_lint(template_path: Path, template: dict[str, Any], *,
-                 on_disk: bool = True, rules: LoadedRules | None = None) -> CfnLintReport:
+                 on_disk: bool = True, loaded: LoadedRules | None = None) -> CfnLintReport:
     """cfn-lint's matches for a decoded template, as findings of their own rule ids, with
     the rules that reported them.
 
@@ -60,7 +60,7 @@ def run_cfn_lint(template_path: Path, template: dict[str, Any], *,
     The template is the one cfn-lint's own decoder gave (its rules rely on its node types,
     such as the aliases it records); cfn-lint changes it while it runs (it merges SAM Globals
     into resources). ``on_disk`` is False for a template read from standard input: cfn-lint's
-    configuration then names no file for it to look for. ``rules``: the rules a long-lived
+    configuration then names no file for it to look for. ``loaded``: the rules a long-lived
     process loaded for an earlier run, reused when the configuration chooses the same.
     """
     from cfnlint.config import ConfigMixIn
@@ -71,8 +71,8 @@ def run_cfn_lint(template_path: Path, template: dict[str, Any], *,
     file = str(template_path)
     try:
         config = ConfigMixIn([file] if on_disk else [])
-        loaded = (rules or LoadedRules()).for_config(config)
-        matches = list(run_template_by_data(template, config, loaded))
+        cfn_rules = (loaded or LoadedRules()).for_config(config)
+        matches = list(run_template_by_data(template, config, cfn_rules))
     except (CfnLintExitException, ValueError) as exc:
         raise CfnLintError(f"cfn-lint could not run: {exc}") from None
     findings = []
@@ -183,84 +183,6 @@ class CfnLintRequest:
         return cls(data["path"], data["text"])
 
 
-def remember_repeated_work() -> list[str]:
-    """Memoize two pure computations cfn-lint repeats for every resource of a large template.
-
-    At 100 SAM functions they are half of cfn-lint's time. Each memo returns exactly what
-    cfn-lint would compute, and the parity tests compare the findings, messages included, with
-    the ``cfn-lint`` command's. Only the cfn-lint child process calls this. Returns the names
-    of the memos in place; one whose target a cfn-lint release renamed is left out, and cfn-lint
-    then runs as it is.
-    """
-    return [name for name, applied in (("schema lookups", _share_schema_lookups()),
-                                       ("suggestions", _remember_suggestions())) if applied]
-
-
-def _share_schema_lookups() -> bool:
-    """Every schema resolver shares one memo of ``$ref`` fragment lookups.
-
-    cfn-lint makes a resolver per resource it validates, and each resolver looks up every
-    ``$ref`` it meets by walking the whole resource schema for an ``id`` naming the fragment;
-    its own cache lives and dies with the resolver. The schemas are read-only while rules run,
-    so the answer for a (schema, fragment) pair never changes: the memo returns the very object
-    the walk would find.
-    """
-    try:
-        from cfnlint.schema.resolver._resolver import RefResolver
-    except ImportError:
-        return False
-    lookup = getattr(RefResolver, "resolve_fragment", None)
-    if lookup is None or getattr(lookup, "shared", False):
-        return lookup is not None
-    found: dict[tuple[int, str], tuple[Any, Any]] = {}
-
-    def resolve_fragment(self: Any, document: Any, fragment: str) -> Any:
-        key = (id(document), fragment)
-        if key not in found:
-            # The document is kept with its answer, so its id is never reused by another.
-            found[key] = (document, lookup(self, document, fragment))
-        return found[key][1]
-
-    resolve_fragment.shared = True  # type: ignore[attr-defined]
-    RefResolver.resolve_fragment = resolve_fragment  # type: ignore[method-assign]
-    return True
-
-
-def _remember_suggestions() -> bool:
-    """"Did you mean ...?" similarity is computed once per (property, schema key) pair.
-
-    cfn-lint's ``additionalProperties`` compares every unexpected property with every allowed
-    one through ``difflib.SequenceMatcher(a=..., b=...).ratio()``, also inside the ``anyOf``
-    branches of each SAM event it tries and discards: the same pairs, thousands of times.
-    """
-    try:
-        from cfnlint.jsonschema import _keywords
-    except ImportError:
-        return False
-    matcher = getattr(_keywords, "SequenceMatcher", None)
-    if matcher is _RememberedMatcher:
-        return True
-    if matcher is not difflib.SequenceMatcher:
-        return False
-    _keywords.SequenceMatcher = _RememberedMatcher  # type: ignore[attr-defined]
-    return True
-
-
-class _RememberedMatcher:
-    """``difflib.SequenceMatcher(a=..., b=...)`` for strings, with a memo of ``ratio()``."""
-
-    def __init__(self, isjunk: None = None, a: str = "", b: str = "") -> None:
-        self.a, self.b = a, b
-
-    def ratio(self) -> float:
-        return _ratio(self.a, self.b)
-
-
-@functools.lru_cache(maxsize=65536)
-def _ratio(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(a=a, b=b).ratio()
-
-
 def main() -> int:
     """Serve cfn-lint requests (``sam_fastapi.child.serve``) until standard input closes."""
     remember_repeated_work()
@@ -281,7 +203,8 @@ def main() -> int:
         try:
             # An unreadable template is the parent's SF001, from its own reading.
             report = CfnLintReport([], []) if problems or not isinstance(template, dict) else (
-                run_cfn_lint(Path(job.path), template, on_disk=job.text is None, rules=rules))
+                run_cfn_lint(Path(job.path), template, on_disk=job.text is None,
+                             loaded=rules))
         except CfnLintError as exc:
             raise Refused(str(exc)) from None
         return report.to_json()
