@@ -265,39 +265,6 @@ def test_a_warm_child_that_dies_before_answering_is_asked_again_in_a_fresh_one()
         children.close()
 
 
-CRASHING = """\
-Transform: AWS::Serverless-2016-10-31
-Resources:
-  Fn:
-    Type: AWS::Serverless::Function
-    Metadata: [BuildMethod]
-    Properties: {Handler: app.handler, Runtime: python3.12, CodeUri: s3://b/k.zip,
-                 Events: {E: {Type: Api, Properties: {Method: get}}}}
-"""
-
-
-def test_a_template_cfn_lint_crashes_on_gives_the_same_findings_warm_and_cold(
-        tmp_path: Path) -> None:
-    from sam_fastapi.config import LintConfig
-    from sam_fastapi.lint import Linter
-    from sam_fastapi.plugins import get_plugin_manager
-
-    template = tmp_path / "template.yaml"
-    template.write_text(CRASHING, encoding="utf-8")
-    pm = get_plugin_manager(entry_points=False)
-    config = LintConfig(use_cache=False)
-    children = WarmChildren()
-    try:
-        warm = [Linter(pm, config, children=children).lint([template]).findings
-                for _ in range(2)]
-    finally:
-        children.close()
-    cold_findings = Linter(pm, config).lint([template]).findings
-    assert warm == [cold_findings, cold_findings]
-    assert cold_findings[0].rule == "SF000"
-    assert cold_findings[0].message.startswith("cfn-lint crashed: AttributeError: ")
-
-
 def test_a_configuration_with_rules_of_its_own_gets_a_child_for_that_run_only(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from sam_fastapi.cfn import CfnLintJob
