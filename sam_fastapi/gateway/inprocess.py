@@ -35,7 +35,7 @@ from sam_fastapi.gateway.function import FunctionSpec
 from sam_fastapi.gateway.running import RUNNING, Running
 from sam_fastapi.runtime.context import LambdaContext
 from sam_fastapi.runtime.handler import Outcome, call_handler, load_handler
-from sam_fastapi.runtime.webadapter import load_web_app
+from sam_fastapi.runtime.webadapter import AdapterHandler, load_web_app
 
 _MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pyd")
 _HAS_TZSET = hasattr(time, "tzset")
@@ -134,6 +134,8 @@ class InProcessInstance:
             while True:
                 job = self.inbox.get()
                 if job is None:
+                    if isinstance(self.handler, AdapterHandler):
+                        self.handler.close()  # the app's lifespan ends, as on SIGTERM
                     return
                 try:
                     self.outbox.put(job())

@@ -4,9 +4,11 @@ example written from its documentation."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import textwrap
+import time
 from pathlib import Path
 
 import httpx
@@ -334,3 +336,33 @@ def test_a_sandboxed_web_adapter_app_is_stopped_as_a_mangum_function_is(
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
     assert after.invocation.cold and after.json()["pid"] != pid
+
+
+def test_an_in_process_app_ends_with_its_lifespan_shutdown(tmp_path, caplog) -> None:
+    """As its server does on SIGTERM; nothing of the app is left pending for the garbage
+    collector to report (a pending task destroyed at a bad moment broke CPython 3.11's
+    ``ast.parse`` in the same process)."""
+    ended = tmp_path / "ended"
+    template = project(tmp_path, "exec python -m uvicorn --port=$PORT main:app\n", files={
+        "main.py": APP.replace("app = FastAPI()", textwrap.dedent(f"""\
+            from contextlib import asynccontextmanager
+
+
+            @asynccontextmanager
+            async def lifespan(app):
+                yield
+                open({str(ended)!r}, "w").close()
+
+
+            app = FastAPI(lifespan=lifespan)"""))})
+    gateway = Gateway(load_project(template))
+    assert gateway.request("GET", "/").status == 200
+
+    gateway.invoker.cold_start()
+
+    deadline = time.monotonic() + 10
+    while not ended.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert ended.exists()
+    gc.collect()
+    assert "Task was destroyed but it is pending" not in caplog.text
