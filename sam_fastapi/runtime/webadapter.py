@@ -42,8 +42,8 @@ Not modelled: response streaming, compression, ``AWS_LWA_ERROR_STATUS_CODES``, a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import base64
+import contextlib
 import importlib
 import json
 import os
