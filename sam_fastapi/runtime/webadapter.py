@@ -124,7 +124,6 @@ class WebApp:
             raise ValueError(f"not a web app: {exc!r}") from None
 
 
-
 def load_web_app(web: WebApp) -> tuple[Handler | None, dict[str, Any] | None]:
     """Import the app as its server would, start it and wait until it is ready, as the Web
     Adapter does: its handler, or Lambda's init error (a server that would exit is

@@ -4,6 +4,8 @@ example written from its documentation."""
 
 from __future__ import annotations
 
+import json
+import os
 import textwrap
 from pathlib import Path
 
@@ -85,6 +87,16 @@ def test_app_dir_root_path_and_continued_lines(tmp_path) -> None:
     assert isinstance(found, WebApp)
     assert (found.target, found.root_path, found.line) == ("api.main:app", "/Prod", 3)
     assert found.app_dir == tmp_path / "app" / "src"
+
+
+def test_what_a_sandbox_is_told_of_the_app_is_what_was_read(shape) -> None:
+    project = load_project(shape("web_adapter") / "template.yaml")
+    for function in project.functions.values():
+        found = read_web_app(project, function)
+        assert isinstance(found, WebApp)
+        assert WebApp.from_json(json.loads(json.dumps(found.to_json()))) == found
+    with pytest.raises(ValueError, match="not a web app"):
+        WebApp.from_json({"module": "main"})
 
 
 def test_python_main_calling_uvicorn_run(tmp_path) -> None:
@@ -274,3 +286,51 @@ def test_serve_the_shapes_project(shape, serve) -> None:
     assert label.content == b"\x89PNG\r\n\x1a\n\x00\xff"
     assert summary == {"path": "/summary", "events": 0}
     assert "Traceback" not in server.stop()
+
+
+HOSTILE_ROUTES = """
+
+import os
+import time
+
+
+@app.get("/pid")
+def pid():
+    return {"pid": os.getpid()}
+
+
+@app.get("/hang")
+def hang():
+    time.sleep(60)
+
+
+@app.get("/eat")
+def eat():
+    hog = bytearray(300 * 1024 * 1024)  # past MemorySize 128
+    time.sleep(10)
+    return len(hog)
+"""
+
+
+@pytest.mark.parametrize(("what", "error_type"), [("hang", "Sandbox.Timedout"),
+                                                  ("eat", "Runtime.OutOfMemory")])
+def test_a_sandboxed_web_adapter_app_is_stopped_as_a_mangum_function_is(
+        tmp_path, what: str, error_type: str) -> None:
+    template = project(tmp_path, "exec python -m uvicorn --port=$PORT main:app\n",
+                       files={"main.py": APP + HOSTILE_ROUTES})
+    template.write_text(template.read_text().replace(
+        "      Runtime: python3.12\n", "      Runtime: python3.12\n      Timeout: 2\n"
+        "      MemorySize: 128\n"))
+    gateway = Gateway(load_project(template), isolation="process")
+    try:
+        pid = gateway.request("GET", "/pid").json()["pid"]
+        stopped = gateway.request("GET", f"/{what}")
+        after = gateway.request("GET", "/pid")
+    finally:
+        gateway.cold_start()
+
+    assert stopped.status == 500  # HTTP API
+    assert stopped.invocation.error["errorType"] == error_type
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    assert after.invocation.cold and after.json()["pid"] != pid
