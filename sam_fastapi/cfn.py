@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
-import difflib
 import functools
 import importlib.util
-import json
 import logging
 import re
-import sys
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sam_fastapi.child import ChildFailed, JsonChild
+from sam_fastapi.cfn_memos import remember_repeated_work
+from sam_fastapi.child import Call, ChildFailed, ChildRefused, Refused, WarmChildren, serve
 from sam_fastapi.findings import Finding, Location, Rule, Severity
 
 _SEVERITIES = {
@@ -27,10 +23,6 @@ _SEVERITIES = {
 
 class CfnLintError(Exception):
     """cfn-lint itself could not run (bad .cfnlintrc, unknown region...)."""
-
-
-#: Tells the child to read the template from standard input; its path argument only names it.
-STDIN_FLAG = "--stdin"
 
 
 @dataclass(frozen=True)
@@ -59,7 +51,7 @@ class CfnLintReport:
 
 
 def run_cfn_lint(template_path: Path, template: dict[str, Any], *,
-                 on_disk: bool = True) -> CfnLintReport:
+                 on_disk: bool = True, loaded: LoadedRules | None = None) -> CfnLintReport:
     """cfn-lint's matches for a decoded template, as findings of their own rule ids, with
     the rules that reported them.
 
@@ -68,18 +60,19 @@ def run_cfn_lint(template_path: Path, template: dict[str, Any], *,
     The template is the one cfn-lint's own decoder gave (its rules rely on its node types,
     such as the aliases it records); cfn-lint changes it while it runs (it merges SAM Globals
     into resources). ``on_disk`` is False for a template read from standard input: cfn-lint's
-    configuration then names no file for it to look for.
+    configuration then names no file for it to look for. ``loaded``: the rules a long-lived
+    process loaded for an earlier run, reused when the configuration chooses the same.
     """
     from cfnlint.config import ConfigMixIn
     from cfnlint.exceptions import CfnLintExitException
-    from cfnlint.runner import Runner, run_template_by_data
+    from cfnlint.runner import run_template_by_data
 
     logging.getLogger("cfnlint").setLevel(logging.CRITICAL)
     file = str(template_path)
     try:
         config = ConfigMixIn([file] if on_disk else [])
-        runner = Runner(config)
-        matches = list(run_template_by_data(template, config, runner.rules))
+        cfn_rules = (loaded or LoadedRules()).for_config(config)
+        matches = list(run_template_by_data(template, config, cfn_rules))
     except (CfnLintExitException, ValueError) as exc:
         raise CfnLintError(f"cfn-lint could not run: {exc}") from None
     findings = []
@@ -108,155 +101,115 @@ def run_cfn_lint(template_path: Path, template: dict[str, Any], *,
     return CfnLintReport(findings, list(rules.values()))
 
 
+class LoadedRules:
+    """cfn-lint's own rules, loaded once per process and reused by every later run.
+
+    cfn-lint's command checks several templates with one set of rules: each run configures
+    every rule from that run's configuration and initializes it for its template
+    (``Rules.run``), so a rule carries nothing from one template to the next. A long-lived
+    child does the same across runs. A configuration that brings rules of its own
+    (``append_rules``, ``custom_rules``: their files could change, and a module stays
+    imported) or patches cfn-lint's schemas for the whole process (``registry_schemas``,
+    ``override_spec``) gets its rules loaded afresh, and the process is spent: it answers no
+    further request, so no later run sees what that one changed.
+    """
+
+    def __init__(self) -> None:
+        self._rules: Any = None
+        self.spent = False
+
+    def for_config(self, config: Any) -> Any:
+        from cfnlint.runner import Runner
+
+        # ``append_rules`` is cfn-lint's own rules folder followed by the configuration's.
+        own = (len(config.append_rules) == 1 and not config.custom_rules
+               and not config.registry_schemas and not config.override_spec)
+        if not own:
+            self.spent = True
+            return Runner(config).rules
+        if self._rules is None:
+            self._rules = Runner(config).rules
+        return self._rules
+
+
 class CfnLintJob:
     """cfn-lint in a child process, so it runs on one core while the checks use the other.
 
     The child reads the template itself, with the working folder and environment of this
-    process, so it finds the same ``.cfnlintrc`` the ``cfn-lint`` command would.
+    process, so it finds the same ``.cfnlintrc`` the ``cfn-lint`` command would. With
+    ``children`` (``lint --watch``) the request goes to the warm cfn-lint child.
     """
 
-    def __init__(self, template_path: Path, text: bytes | None = None) -> None:
+    def __init__(self, template_path: Path, text: bytes | None = None,
+                 children: WarmChildren | None = None) -> None:
         """``text``: the template's bytes when they come from standard input (``lint -``);
         ``template_path`` then only names it."""
-        self._writer: threading.Thread | None = None
-        if text is None:
-            self._child = JsonChild("sam_fastapi.cfn", str(template_path))
-            return
-        self._child = JsonChild("sam_fastapi.cfn", str(template_path), STDIN_FLAG, stdin=True)
-        # A writer thread, so a text larger than the pipe's buffer does not block the parent.
-        self._writer = threading.Thread(target=self._write, args=(text,), daemon=True)
-        self._writer.start()
-
-    def _write(self, text: bytes) -> None:
-        stdin = self._child.process.stdin
-        assert stdin is not None
-        with contextlib.suppress(BrokenPipeError, OSError):
-            try:
-                stdin.write(text)
-            finally:
-                stdin.close()
+        self._call = Call("sam_fastapi.cfn", children)
+        self._call.send(CfnLintRequest(
+            str(template_path),
+            None if text is None else text.decode("utf-8", errors="replace")).to_json())
 
     def result(self) -> CfnLintReport:
         """The report; ``CfnLintError`` when cfn-lint could not run, RuntimeError on a crash."""
         try:
-            return CfnLintReport.from_json(self._child.answer())
+            return CfnLintReport.from_json(self._call.answer())
+        except ChildRefused as exc:
+            raise CfnLintError(str(exc)) from None
         except ChildFailed as exc:
-            if exc.returncode == 2:
-                raise CfnLintError(exc.last_line) from None
             raise RuntimeError(f"cfn-lint crashed: {exc.last_line}") from None
         except (ValueError, TypeError, KeyError) as exc:
             raise RuntimeError(f"cfn-lint gave an unreadable answer: {exc}") from None
 
     def cancel(self) -> None:
-        if self._writer is not None:
-            self._child.process.kill()  # so a write blocked on a full pipe fails now
-            self._writer.join()
-            self._child.process.stdin = None  # the writer closed it
-        self._child.cancel()
+        self._call.cancel()
 
 
-def remember_repeated_work() -> list[str]:
-    """Memoize two pure computations cfn-lint repeats for every resource of a large template.
+@dataclass(frozen=True)
+class CfnLintRequest:
+    """What the cfn-lint child is asked: the template's path, and its text when it is not
+    to be read from there (standard input)."""
 
-    At 100 SAM functions they are half of cfn-lint's time. Each memo returns exactly what
-    cfn-lint would compute, and the parity tests compare the findings, messages included, with
-    the ``cfn-lint`` command's. Only the cfn-lint child process calls this. Returns the names
-    of the memos in place; one whose target a cfn-lint release renamed is left out, and cfn-lint
-    then runs as it is.
-    """
-    return [name for name, applied in (("schema lookups", _share_schema_lookups()),
-                                       ("suggestions", _remember_suggestions())) if applied]
+    path: str
+    text: str | None = None
 
+    def to_json(self) -> dict[str, str | None]:
+        return {"path": self.path, "text": self.text}
 
-def _share_schema_lookups() -> bool:
-    """Every schema resolver shares one memo of ``$ref`` fragment lookups.
-
-    cfn-lint makes a resolver per resource it validates, and each resolver looks up every
-    ``$ref`` it meets by walking the whole resource schema for an ``id`` naming the fragment;
-    its own cache lives and dies with the resolver. The schemas are read-only while rules run,
-    so the answer for a (schema, fragment) pair never changes: the memo returns the very object
-    the walk would find.
-    """
-    try:
-        from cfnlint.schema.resolver._resolver import RefResolver
-    except ImportError:
-        return False
-    lookup = getattr(RefResolver, "resolve_fragment", None)
-    if lookup is None or getattr(lookup, "shared", False):
-        return lookup is not None
-    found: dict[tuple[int, str], tuple[Any, Any]] = {}
-
-    def resolve_fragment(self: Any, document: Any, fragment: str) -> Any:
-        key = (id(document), fragment)
-        if key not in found:
-            # The document is kept with its answer, so its id is never reused by another.
-            found[key] = (document, lookup(self, document, fragment))
-        return found[key][1]
-
-    resolve_fragment.shared = True  # type: ignore[attr-defined]
-    RefResolver.resolve_fragment = resolve_fragment  # type: ignore[method-assign]
-    return True
+    @classmethod
+    def from_json(cls, data: object) -> CfnLintRequest:
+        if not (isinstance(data, dict) and isinstance(data.get("path"), str)
+                and isinstance(data.get("text"), (str, type(None)))):
+            raise ValueError(f"not a cfn-lint request: {data!r:.80}")
+        return cls(data["path"], data["text"])
 
 
-def _remember_suggestions() -> bool:
-    """"Did you mean ...?" similarity is computed once per (property, schema key) pair.
-
-    cfn-lint's ``additionalProperties`` compares every unexpected property with every allowed
-    one through ``difflib.SequenceMatcher(a=..., b=...).ratio()``, also inside the ``anyOf``
-    branches of each SAM event it tries and discards: the same pairs, thousands of times.
-    """
-    try:
-        from cfnlint.jsonschema import _keywords
-    except ImportError:
-        return False
-    matcher = getattr(_keywords, "SequenceMatcher", None)
-    if matcher is _RememberedMatcher:
-        return True
-    if matcher is not difflib.SequenceMatcher:
-        return False
-    _keywords.SequenceMatcher = _RememberedMatcher  # type: ignore[attr-defined]
-    return True
-
-
-class _RememberedMatcher:
-    """``difflib.SequenceMatcher(a=..., b=...)`` for strings, with a memo of ``ratio()``."""
-
-    def __init__(self, isjunk: None = None, a: str = "", b: str = "") -> None:
-        self.a, self.b = a, b
-
-    def ratio(self) -> float:
-        return _ratio(self.a, self.b)
-
-
-@functools.lru_cache(maxsize=65536)
-def _ratio(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(a=a, b=b).ratio()
-
-
-def main(argv: list[str]) -> int:
-    from cfnlint.decode import decode, decode_str
-
+def main() -> int:
+    """Serve cfn-lint requests (``sam_fastapi.child.serve``) until standard input closes."""
     remember_repeated_work()
-    path = Path(argv[0])
-    from_stdin = STDIN_FLAG in argv[1:]
     logging.getLogger("cfnlint").setLevel(logging.CRITICAL)
-    try:
-        if from_stdin:
-            text = sys.stdin.buffer.read().decode("utf-8", errors="replace")
-            template, problems = decode_str(text)
-        else:
-            template, problems = decode(str(path))
-    except RecursionError:
-        template, problems = None, ["too deep"]
-    try:
-        # An unreadable template is the parent's SF001, from its own reading.
-        report = CfnLintReport([], []) if problems or not isinstance(template, dict) else (
-            run_cfn_lint(path, template, on_disk=not from_stdin))
-    except CfnLintError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    json.dump(report.to_json(), sys.stdout)
-    return 0
+    rules = LoadedRules()
+
+    def answer(request: object) -> object:
+        from cfnlint.decode import decode, decode_str
+
+        job = CfnLintRequest.from_json(request)
+        try:
+            if job.text is not None:
+                template, problems = decode_str(job.text)
+            else:
+                template, problems = decode(job.path)
+        except RecursionError:
+            template, problems = None, ["too deep"]
+        try:
+            # An unreadable template is the parent's SF001, from its own reading.
+            report = CfnLintReport([], []) if problems or not isinstance(template, dict) else (
+                run_cfn_lint(Path(job.path), template, on_disk=job.text is None,
+                             loaded=rules))
+        except CfnLintError as exc:
+            raise Refused(str(exc)) from None
+        return report.to_json()
+
+    return serve(answer, spent=lambda: rules.spent)
 
 
 def _rule_name(rule: Any) -> str:
@@ -295,4 +248,4 @@ def cfn_lint_rule_ids() -> frozenset[str]:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

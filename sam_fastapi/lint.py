@@ -19,6 +19,7 @@ from sam_fastapi import __version__, hookimpl
 from sam_fastapi.cache import Cache, digest
 from sam_fastapi.cfn import CfnLintJob, CfnLintReport
 from sam_fastapi.checks.base import Check, CheckContext
+from sam_fastapi.child import WarmChildren
 from sam_fastapi.config import LintConfig
 from sam_fastapi.findings import Finding, Location, Rule, Severity, Violation
 from sam_fastapi.plugins import registered_checks, registered_rules
@@ -169,13 +170,16 @@ class LintResult:
     rules: dict[str, Rule]
     templates: list[Path]
     notes: list[str] = field(default_factory=list)
+    #: The projects read, nested stacks included (a template that could not be read has none).
+    projects: list[Project] = field(default_factory=list)
 
     @classmethod
     def combined(cls, results: Sequence[LintResult]) -> LintResult:
         """One report of several runs (templates under different configurations)."""
         findings = sorted((f for r in results for f in r.findings), key=Finding.sort_key)
         return cls(findings, results[0].rules, [t for r in results for t in r.templates],
-                   [note for r in results for note in r.notes])
+                   [note for r in results for note in r.notes],
+                   [p for r in results for p in r.projects])
 
     def failed(self, level: Severity | None) -> bool:
         """Whether a finding reaches ``level``; with no level (``--fail-level none``) none does."""
@@ -187,10 +191,14 @@ class Linter:
 
     def __init__(self, pm: pluggy.PluginManager, config: LintConfig, *,
                  check_time_limit: float = CHECK_TIME_LIMIT,
-                 texts: Mapping[Path, bytes] | None = None) -> None:
+                 texts: Mapping[Path, bytes] | None = None,
+                 children: WarmChildren | None = None) -> None:
         """``texts``: templates whose bytes were given rather than read from their path
-        (``lint -`` reads one from standard input); the path still places the project."""
+        (``lint -`` reads one from standard input); the path still places the project.
+        ``children``: the warm cfn-lint and translator children ``lint --watch`` keeps;
+        without them each template gets children of its own."""
         self.config = config
+        self.children = children
         self.texts: Mapping[Path, bytes] = texts or {}
         self.check_time_limit = check_time_limit
         self.checks: list[Check] = registered_checks(pm)
@@ -205,25 +213,28 @@ class Linter:
     def lint(self, templates: Sequence[Path]) -> LintResult:
         findings: list[Finding] = []
         notes: list[str] = []
+        projects: list[Project] = []
         # cfn-lint's rules join ours as they are reported, with cfn-lint's own metadata.
         rules = dict(self.rules)
         for template in templates:
-            template_findings, note = self.lint_template(template, rules)
+            template_findings, note = self.lint_template(template, rules, projects)
             findings.extend(template_findings)
             if note:
                 notes.append(note)
         findings.sort(key=Finding.sort_key)
-        return LintResult(findings, rules, list(templates), notes)
+        return LintResult(findings, rules, list(templates), notes, projects)
 
-    def lint_template(self, path: Path, rules: dict[str, Rule]
+    def lint_template(self, path: Path, rules: dict[str, Rule], projects: list[Project]
                       ) -> tuple[list[Finding], str | None]:
         """Findings for one template and the local nested applications it reaches, and a note
         when there was nothing to check. The metadata of the cfn-lint rules reported is added
-        to ``rules``."""
+        to ``rules``, the projects read to ``projects``."""
         findings, project = self._lint_stack(path, None, rules)
         note = None
-        if project is not None and not project.has_sam_resources:
-            note = f"{path}: no SAM resources to check"
+        if project is not None:
+            projects.append(project)
+            if not project.has_sam_resources:
+                note = f"{path}: no SAM resources to check"
         if project is None or not project.applications:
             return findings, note
         stacks, problems = nested_stacks(project)
@@ -237,7 +248,10 @@ class Linter:
                 location, application.logical_id)], problem.parent)
         seen = set(findings)
         for stack in stacks:
-            nested, _ = self._lint_stack(stack.project.template_path, stack.overrides, rules)
+            nested, nested_project = self._lint_stack(stack.project.template_path,
+                                                      stack.overrides, rules)
+            if nested_project is not None:
+                projects.append(nested_project)
             findings += [f for f in nested if f not in seen]
             seen.update(nested)
         return findings, note
@@ -270,8 +284,10 @@ class Linter:
         cached = self._cached_report(key)
         start_jobs = cached is None
         text = self.texts.get(path)
-        cfn_job = CfnLintJob(path, text) if start_jobs and self.runs_cfn_lint else None
-        transform_job = TranslationJob() if start_jobs and self.runs_transform else None
+        cfn_job = (CfnLintJob(path, text, self.children)
+                   if start_jobs and self.runs_cfn_lint else None)
+        transform_job = (TranslationJob(self.children)
+                         if start_jobs and self.runs_transform else None)
         try:
             template = load_template(path) if text is None else decode_template(text, str(path))
         except TemplateError as exc:
@@ -401,7 +417,7 @@ class Linter:
                 continue
             if project is not None and finding.resource and _suppressed(project, finding):
                 continue
-            location = replace(finding.location, file=_shown_path(finding.location.file))
+            location = replace(finding.location, file=shown_path(finding.location.file))
             severity = self.config.severity_of(finding.rule, finding.severity)
             kept.append(replace(finding, severity=severity, location=location))
         return kept
@@ -453,7 +469,7 @@ def _run_bounded(check: Check, project: Project, ctx: CheckContext,
     return violations
 
 
-def _shown_path(file: str) -> str:
+def shown_path(file: str) -> str:
     """Files below the working folder are shown relative to it, as the template path is."""
     path = Path(file)
     if not path.is_absolute():

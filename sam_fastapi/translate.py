@@ -1,23 +1,19 @@
 """The SAM transform, run offline by aws-sam-translator (no credentials, no network).
 
-``python -m sam_fastapi.translate`` reads a JSON template on stdin and writes the transform's
-errors as JSON on stdout; ``TranslationJob`` runs it next to cfn-lint so both use a core.
+``python -m sam_fastapi.translate`` answers JSON templates with the transform's errors
+(``sam_fastapi.child.serve``); ``TranslationJob`` runs it next to cfn-lint so both use a core.
 """
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import json
 import logging
 import os
-import sys
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sam_fastapi.child import ChildFailed, JsonChild
+from sam_fastapi.child import Call, ChildFailed, ChildRefused, WarmChildren, serve
 from sam_fastapi.template.model import is_intrinsic
 
 PLACEHOLDER_S3 = "s3://sam-fastapi-placeholder/code.zip"
@@ -193,53 +189,42 @@ def _to_placeholder(props: dict[str, Any], key: str, placeholder: str) -> None:
 class TranslationJob:
     """The transform in a child process, so that it runs beside cfn-lint on another core.
 
-    Start it first (the child spends its first second importing the translator), then
-    ``submit`` the decoded template and collect ``result`` when cfn-lint is done.
+    Start it first (a child of its own spends its first second importing the translator),
+    then ``submit`` the decoded template and collect ``result`` when cfn-lint is done. With
+    ``children`` (``lint --watch``) the template goes to the warm translator child.
     """
 
-    def __init__(self) -> None:
-        self._child = JsonChild("sam_fastapi.translate", stdin=True)
-        self._writer: threading.Thread | None = None
+    def __init__(self, children: WarmChildren | None = None) -> None:
+        self._call = Call("sam_fastapi.translate", children)
 
     def submit(self, template: Mapping[str, Any]) -> None:
-        payload = json.dumps(template, default=str).encode()
-        # A writer thread, so a template larger than the pipe's buffer does not hold up
-        # cfn-lint while the child is still importing the translator.
-        self._writer = threading.Thread(target=self._write, args=(payload,), daemon=True)
-        self._writer.start()
-
-    def _write(self, payload: bytes) -> None:
-        stdin = self._child.process.stdin
-        assert stdin is not None
-        with contextlib.suppress(BrokenPipeError, OSError):
-            stdin.write(payload)
-            stdin.close()
+        self._call.send(template)
 
     def result(self) -> list[TransformError]:
-        if self._writer is not None:
-            self._writer.join()
         try:
-            return [TransformError(**item) for item in self._child.answer()]
+            return [TransformError(**item) for item in self._call.answer()]
         except ChildFailed as exc:
             raise RuntimeError(f"the SAM transform could not run (exit code "
                                f"{exc.returncode}): {exc.last_line}") from None
-        except (ValueError, TypeError) as exc:
+        except (ChildRefused, ValueError, TypeError) as exc:
             raise RuntimeError(f"the SAM transform gave an unreadable answer: {exc}") from None
 
     def cancel(self) -> None:
-        self._child.cancel()
+        self._call.cancel()
 
 
 def main() -> int:
+    """Serve templates to transform (``sam_fastapi.child.serve``) until standard input closes;
+    each answer is the list of the transform's errors."""
     if hasattr(os, "nice"):
         # cfn-lint is the long pole of a lint run: the transform yields it the CPU it needs.
         os.nice(10)
-    out = sys.stdout
-    sys.stdout = sys.stderr  # the translator's chatter must not corrupt the JSON answer
-    template = json.load(sys.stdin)
-    errors = translate(template) if isinstance(template, dict) else []
-    json.dump([e.__dict__ for e in errors], out)
-    return 0
+
+    def answer(template: object) -> object:
+        errors = translate(template) if isinstance(template, dict) else []
+        return [e.__dict__ for e in errors]
+
+    return serve(answer)
 
 
 if __name__ == "__main__":

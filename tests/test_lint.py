@@ -239,22 +239,43 @@ def test_collect_templates_from_files_and_folders(tmp_path: Path) -> None:
 # -- odd input through every check ------------------------------------------------------------
 
 
+#: A template cfn-lint itself crashes on (an AttributeError: Metadata is a list, not a mapping).
+CFN_LINT_CRASHES = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Metadata: [BuildMethod]
+    Properties: {Handler: app.handler, Runtime: python3.12, CodeUri: s3://b/k.zip,
+                 Events: {E: {Type: Api, Properties: {Method: get}}}}
+"""
+
+
 def test_cfn_lint_crashing_on_odd_input_is_sf000_and_the_rest_still_runs(tmp_path: Path) -> None:
-    path = write(tmp_path, """\
-        Transform: AWS::Serverless-2016-10-31
-        Resources:
-          Fn:
-            Type: AWS::Serverless::Function
-            Metadata: [BuildMethod]
-            Properties: {Handler: app.handler, Runtime: python3.12, CodeUri: s3://b/k.zip,
-                         Events: {E: {Type: Api, Properties: {Method: get}}}}
-        """)
+    path = write(tmp_path, CFN_LINT_CRASHES)
     pm = get_plugin_manager(entry_points=False)
     findings = Linter(pm, LintConfig()).lint([path]).findings
 
     assert [(rule, line) for rule, line, _ in pairs(findings) if rule.startswith("SF0")] == [
         ("SF000", 1), ("SF002", 3)]
     assert findings[0].message.startswith("cfn-lint crashed: AttributeError: ")
+
+
+def test_cfn_lint_crashing_gives_the_same_findings_through_warm_children(tmp_path: Path) -> None:
+    from sam_fastapi.child import WarmChildren
+
+    path = write(tmp_path, CFN_LINT_CRASHES)
+    pm = get_plugin_manager(entry_points=False)
+    config = LintConfig(use_cache=False)
+    children = WarmChildren()
+    try:
+        # Twice: the crashed child is replaced, and the fresh one crashes the same way.
+        warm = [Linter(pm, config, children=children).lint([path]).findings for _ in range(2)]
+    finally:
+        children.close()
+    cold = Linter(pm, config).lint([path]).findings
+    assert warm == [cold, cold]
+    assert cold[0].message.startswith("cfn-lint crashed: AttributeError: ")
 
 
 ODD_RESOURCES = """\

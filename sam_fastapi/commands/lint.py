@@ -6,14 +6,21 @@ import argparse
 import gc
 import importlib.util
 import sys
+import time
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sam_fastapi import hookimpl
 from sam_fastapi.config import NO_FAIL_LEVEL, LintConfig
 from sam_fastapi.errors import UsageError
 from sam_fastapi.findings import Severity
+
+if TYPE_CHECKING:
+    from sam_fastapi.child import WarmChildren
+    from sam_fastapi.formatters.base import Formatter
+    from sam_fastapi.lint import LintResult
 
 
 @hookimpl(tryfirst=True)  # help lists the CI gate first (pluggy calls later plugins first)
@@ -49,6 +56,11 @@ def sam_fastapi_register_commands(subparsers: argparse._SubParsersAction) -> Non
                         help="print the findings and nothing else (no summary, no notes)")
     parser.add_argument("--statistics", action="store_true",
                         help="print how many findings each rule has instead of the findings")
+    parser.add_argument("--watch", action="store_true",
+                        help="lint, then lint again whenever the template, a handler, Makefile "
+                             "or requirements*.txt of its code folders, .cfnlintrc or "
+                             "pyproject.toml changes, with cfn-lint and the SAM transform kept "
+                             "running between runs; text reports only; Ctrl-C stops (exit 0)")
     parser.add_argument("--import", dest="import_apps", action="store_true",
                         help="RUNS YOUR CODE: import each function's app in a subprocess (its "
                              "environment variables, a time limit) to read its routes exactly")
@@ -94,24 +106,15 @@ def run(args: argparse.Namespace) -> int:
 
 def _lint(args: argparse.Namespace) -> int:
     require_lint_stack()
-    from sam_fastapi.cfn import CfnLintError
-    from sam_fastapi.config import ConfigError
-    from sam_fastapi.lint import Linter, LintResult, collect_templates
-    from sam_fastapi.plugins import registered_rules
-
-    pm = args.plugin_manager
-    formatters = {f.name: f for group in pm.hook.sam_fastapi_register_formatters() for f in group}
-    formatter = formatters.get(args.format)
-    if formatter is None:
-        choices = ", ".join(sorted(formatters))
-        raise UsageError(f"unknown format {args.format!r} (choose from {choices})")
-    if args.statistics and args.format != "text":
-        raise UsageError(f"--statistics prints text; it cannot be combined with --format "
-                         f"{args.format}")
+    formatter = _formatter(args)
+    if args.watch:
+        return _watch(args, formatter)
     texts = _standard_input(args)
     if texts:
         templates, problems = list(texts), []
     else:
+        from sam_fastapi.lint import collect_templates
+
         templates, problems = collect_templates(args.paths)
     if problems:
         raise UsageError(problems[0])
@@ -119,24 +122,8 @@ def _lint(args: argparse.Namespace) -> int:
         if not args.quiet:
             print("No template deploys these files: nothing to check.", file=sys.stderr)
         return 0
-    select, ignore = _split(args.select), _split(args.ignore)
-    try:
-        groups = _configured(templates, args, select, ignore, registered_rules(pm))
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from None
-    results = []
-    try:
-        for config, group in groups:
-            results.append((config, Linter(pm, config, texts=texts).lint(group)))
-    except CfnLintError as exc:
-        raise UsageError(str(exc)) from None
-    # Each template fails at its own configuration's fail level.
-    failed = any(result.failed(config.fail_level) for config, result in results)
-    result = LintResult.combined([result for _, result in results])
-    if not args.quiet:
-        for note in result.notes:
-            print(note, file=sys.stderr)
-    report = _report(args, formatter, result)
+    results = _lint(args, templates, texts)
+    report = _report(args, formatter, results)
     if args.output:
         try:
             args.output.write_text(report, encoding="utf-8")
@@ -144,7 +131,138 @@ def _lint(args: argparse.Namespace) -> int:
             raise UsageError(f"{args.output}: cannot write the report: {exc.strerror}") from None
     else:
         sys.stdout.write(report)
+    # Each template fails at its own configuration's fail level.
+    failed = any(result.failed(config.fail_level) for config, result in results)
     return 1 if failed and not args.exit_zero else 0
+
+
+def _formatter(args: argparse.Namespace) -> Formatter:
+    formatters = {f.name: f for group in args.plugin_manager.hook.sam_fastapi_register_formatters()
+                  for f in group}
+    formatter = formatters.get(args.format)
+    if formatter is None:
+        choices = ", ".join(sorted(formatters))
+        raise UsageError(f"unknown format {args.format!r} (choose from {choices})")
+    if args.statistics and args.format != "text":
+        raise UsageError(f"--statistics prints text; it cannot be combined with --format "
+                         f"{args.format}")
+    return formatter
+
+
+def _lint(args: argparse.Namespace, templates: list[Path], texts: dict[Path, bytes],
+          children: WarmChildren | None = None) -> list[tuple[LintConfig, LintResult]]:
+    """Each group of templates linted under its configuration; a bad configuration or a
+    cfn-lint that cannot run is a UsageError."""
+    from sam_fastapi.cfn import CfnLintError
+    from sam_fastapi.config import ConfigError
+    from sam_fastapi.lint import Linter
+    from sam_fastapi.plugins import registered_rules
+
+    pm = args.plugin_manager
+    select, ignore = _split(args.select), _split(args.ignore)
+    try:
+        groups = _configured(templates, args, select, ignore, registered_rules(pm))
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        return [(config, Linter(pm, config, texts=texts, children=children).lint(group))
+                for config, group in groups]
+    except CfnLintError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _report(args: argparse.Namespace, formatter: Formatter,
+            results: list[tuple[LintConfig, LintResult]]) -> str:
+    """The report of all the results, as ``--format`` and ``--statistics`` ask; the notes (a
+    template with nothing to check) go to standard error unless ``--quiet``."""
+    from sam_fastapi.formatters import text
+    from sam_fastapi.lint import LintResult
+
+    result = LintResult.combined([result for _, result in results])
+    if not args.quiet:
+        for note in result.notes:
+            print(note, file=sys.stderr)
+    if args.statistics:
+        lines = text.statistics(result.findings)
+    elif args.quiet and args.format == "text":
+        lines = text.finding_lines(result.findings)
+    else:
+        return formatter.format(result.findings, result.rules)
+    return "".join(f"{line}\n" for line in lines)
+
+
+#: The formats ``--watch`` prints: a stream of reports, each complete in itself.
+WATCH_FORMATS = ("text",)
+
+
+def _watch(args: argparse.Namespace, formatter: Formatter) -> int:
+    """Lint, then lint again on every change of what the run read, until Ctrl-C (exit 0).
+
+    The first run stops on a usage error as ``lint`` does; after it, a run's error (a
+    configuration being edited, a template deleted) is printed and the watch goes on.
+    """
+    from sam_fastapi import watch
+    from sam_fastapi.child import WarmChildren
+    from sam_fastapi.lint import collect_templates
+
+    if args.format not in WATCH_FORMATS:
+        raise UsageError(f"--watch prints {' or '.join(WATCH_FORMATS)} reports; it cannot be "
+                         f"combined with --format {args.format}")
+    if STDIN in args.paths or args.stdin_filename is not None:
+        raise UsageError("--watch lints files on disk; it cannot read standard input (-)")
+    if args.output is not None:
+        raise UsageError("--watch prints its reports; it cannot be combined with --output")
+    children = WarmChildren()
+    watching = watch.watched(args.paths, [])
+    before = watch.snapshot(watching)
+    heading = f"Linting {' '.join(map(str, args.paths))}"
+    first = True
+    try:
+        while True:
+            _say(heading)
+            templates, problems = collect_templates(args.paths)
+            if first and problems:
+                raise UsageError(problems[0])
+            for problem in problems:
+                print(f"{problem}; watching for it", flush=True)
+            results: list[tuple[LintConfig, LintResult]] = []
+            try:
+                results = _lint(args, templates, {}, children) if templates else []
+            except UsageError as exc:
+                if first:
+                    raise
+                print(f"sam-fastapi: error: {exc}", flush=True)
+            first = False
+            if results:
+                sys.stdout.write(_report(args, formatter, results))
+            watching = watch.watched(
+                args.paths, [p for _, result in results for p in result.projects])
+            after = watch.snapshot(watching)
+            # A file that changed while the run read it is linted again at once. (Files the
+            # run no longer depends on, a broken template's code folders, are left out.)
+            during = [path for path, state in before.items()
+                      if path in after and after[path] != state]
+            if not during:
+                _say("Watching for changes (Ctrl-C stops).")
+                after, during = watch.wait_for_change(watching, after)
+            before = after
+            heading = f"{_listed(during)} changed"
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        children.close()
+
+
+def _say(line: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {line}", flush=True)
+
+
+def _listed(paths: list[Path], most: int = 3) -> str:
+    from sam_fastapi.lint import shown_path
+
+    names = [shown_path(str(path)) for path in paths[:most]]
+    more = f" and {len(paths) - most} more" if len(paths) > most else ""
+    return ", ".join(names) + more
 
 
 def _standard_input(args: argparse.Namespace) -> dict[Path, bytes]:
@@ -193,13 +311,3 @@ def _configured(templates: list[Path], args: argparse.Namespace, select: list[st
     return list(groups.values())
 
 
-def _report(args: argparse.Namespace, formatter, result) -> str:
-    from sam_fastapi.formatters import text
-
-    if args.statistics:
-        lines = text.statistics(result.findings)
-    elif args.quiet and args.format == "text":
-        lines = text.finding_lines(result.findings)
-    else:
-        return formatter.format(result.findings, result.rules)
-    return "".join(f"{line}\n" for line in lines)

@@ -4,14 +4,16 @@ The instance's modules are loaded from the function's code (its CodeUri and loca
 Around every load and call they are swapped into ``sys.modules`` (hiding any other module of
 the same top-level name: another function's, or the user's test code), its folders (and what
 it added itself) go on the front of ``sys.path``, its environment variables (and the changes
-it made itself) into ``os.environ`` and the working directory to its code folder; afterwards
-everything is put back. Modules from anywhere else (fastapi, pydantic, mangum...) are shared
-and imported once per process.
+it made itself, from whichever of its threads: ``environment``) into ``os.environ`` and the
+working directory to its code folder; afterwards everything is put back. Modules from
+anywhere else (fastapi, pydantic, mangum...) are shared and imported once per process.
 
 The handler runs on the instance's own thread (Mangum keeps an event loop per thread), so the
 caller gets control back at the time limit. A thread cannot be killed: a timed-out instance
-is abandoned (its thread may run on, outside any swap). What is swapped belongs to the whole
-process, so the invoker serializes loads and calls across the process.
+is abandoned (its thread may run on, outside any swap). The threads a load or call started
+that still run when it returns are the instance's (``started``, which the invoker reports).
+What is swapped belongs to the whole process, so the invoker serializes loads and calls
+across the process.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from sam_fastapi.gateway.function import FunctionSpec
 from sam_fastapi.gateway.running import RUNNING, Running
 from sam_fastapi.runtime.context import LambdaContext
 from sam_fastapi.runtime.handler import Outcome, call_handler, load_handler
-from sam_fastapi.runtime.webadapter import load_web_app
+from sam_fastapi.runtime.webadapter import AdapterHandler, load_web_app
 
 _MODULE_SUFFIXES = (".py", ".pyc", ".so", ".pyd")
 _HAS_TZSET = hasattr(time, "tzset")
@@ -88,8 +90,11 @@ class InProcessInstance:
         self.env = FunctionEnvironment({"TZ": ":UTC", **self.environment})
         self.inbox: queue.SimpleQueue[Callable[[], Any] | None] = queue.SimpleQueue()
         self.outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        #: Threads its loads and calls started that still ran when they returned.
+        self.started: list[threading.Thread] = []
         self.thread = InstanceThread(target=self._serve, name=f"lambda:{spec.logical_id}",
                                      daemon=True)
+        self.env.claim(self.thread)
         self.thread.start()
 
     def init(self, timeout: float) -> Outcome:
@@ -116,6 +121,7 @@ class InProcessInstance:
 
     def stop(self) -> None:
         self.inbox.put(None)
+        self.env.close()
 
     def _serve(self) -> None:
         # Lambda runs the handler on the main thread, where asyncio.get_event_loop() finds a
@@ -128,6 +134,8 @@ class InProcessInstance:
             while True:
                 job = self.inbox.get()
                 if job is None:
+                    if isinstance(self.handler, AdapterHandler):
+                        self.handler.close()  # the app's lifespan ends, as on SIGTERM
                     return
                 try:
                     self.outbox.put(job())
@@ -236,7 +244,7 @@ class _Inside:
         sys.path[:] = self.saved_path
         # What the function did to its environment stays its own, for its next calls.
         tz_set_itself = _HAS_TZSET and instance.env.current_tz() != self.entered.tz
-        instance.env.leave(self.entered)
+        instance.started += instance.env.leave(self.entered)
         if self.retime or tz_set_itself:
             time.tzset()
 

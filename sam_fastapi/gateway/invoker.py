@@ -81,7 +81,8 @@ class ThreadLeftRunningWarning(RuntimeWarning):
     """A thread a function started still runs after the call returned.
 
     Lambda freezes a sandbox between calls; in-process such a thread runs on outside the
-    function's environment, reading and writing the caller's (or another function's).
+    function's environment, reading the caller's (or another function's). What it writes to
+    ``os.environ`` stays its function's (``environment``).
     """
 
 
@@ -225,24 +226,24 @@ class Invoker:
 
     def _invoke(self, pool: Pool, instance: Instance, event: Any,
                 wait: float | None) -> Invocation:
-        if not instance.in_process:
+        if not isinstance(instance, InProcessInstance):
             return self._invoke_instance(pool, instance, event, wait)
-        before = set(threading.enumerate())
         try:
             return self._invoke_instance(pool, instance, event, wait)
         finally:
-            self._report_strays(instance, before)
+            self._report_strays(instance)
 
-    def _report_strays(self, instance: Instance, before: set[threading.Thread]) -> None:
-        for thread in threading.enumerate():
-            if thread in before or thread in self._strays or not _stray(thread):
+    def _report_strays(self, instance: InProcessInstance) -> None:
+        started, instance.started = instance.started, []
+        for thread in started:
+            if thread in self._strays or not _stray(thread):
                 continue
             self._strays.add(thread)
             self.strays_reported += 1
             warnings.warn(ThreadLeftRunningWarning(
                 f"{instance.spec.logical_id} started thread {thread.name!r}, which still runs "
-                "after the call returned: it sees and changes the environment of whatever runs "
-                "next (Lambda would freeze it); join it before returning"), stacklevel=1)
+                "after the call returned: it sees the environment of whatever runs next (Lambda "
+                "would freeze it); join it before returning"), stacklevel=1)
 
     def _invoke_instance(self, pool: Pool, instance: Instance, event: Any,
                          wait: float | None) -> Invocation:

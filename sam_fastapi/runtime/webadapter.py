@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import importlib
 import json
 import os
@@ -124,7 +125,6 @@ class WebApp:
             raise ValueError(f"not a web app: {exc!r}") from None
 
 
-
 def load_web_app(web: WebApp) -> tuple[Handler | None, dict[str, Any] | None]:
     """Import the app as its server would, start it and wait until it is ready, as the Web
     Adapter does: its handler, or Lambda's init error (a server that would exit is
@@ -165,6 +165,7 @@ class AdapterHandler:
         self.web = web
         self.loop = asyncio.new_event_loop()
         self.lifespan: asyncio.Task[None] | None = None  # runs as long as the instance
+        self._lifespan_events: asyncio.Queue[dict[str, Any]] | None = None
 
     def start(self) -> None:
         """Run the app's lifespan startup and the readiness check; ``AppNotReady`` if not."""
@@ -191,8 +192,22 @@ class AdapterHandler:
                 return None
         return _result(request.kind, status, headers, body)
 
+    def close(self, timeout: float = 2.0) -> None:
+        """End the app as its server does when the instance goes (SIGTERM): the lifespan's
+        shutdown, at most ``timeout`` seconds of it, then the event loop, with no task of the
+        app's left pending."""
+        lifespan = self.lifespan
+        if lifespan is not None and not lifespan.done() and self._lifespan_events is not None:
+            self._lifespan_events.put_nowait({"type": "lifespan.shutdown"})
+            self.loop.run_until_complete(asyncio.wait([lifespan], timeout=timeout))
+            lifespan.cancel()
+            with contextlib.suppress(BaseException):
+                self.loop.run_until_complete(lifespan)
+        self.loop.close()
+
     async def _startup(self) -> None:
         events: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._lifespan_events = events
         answers: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         await events.put({"type": "lifespan.startup"})
         scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"},

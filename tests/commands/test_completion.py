@@ -50,6 +50,7 @@ def test_bash_completes_commands_options_and_choices(bash_script: str) -> None:
     assert complete(bash_script, "l") == ["lint", "layer"]
     assert complete(bash_script, "li") == ["lint"]
     assert "--fail-level" in complete(bash_script, "lint", "--f")
+    assert complete(bash_script, "lint", "--wa") == ["--watch"]
     assert complete(bash_script, "lint", "--fail-level", "") == ["info", "warning", "error", "none"]
     assert complete(bash_script, "layer", "") == ["build", "-h", "--help"]
     assert complete(bash_script, "layer", "build", "--arch") == ["--architecture"]

@@ -4,7 +4,11 @@ example written from its documentation."""
 
 from __future__ import annotations
 
+import gc
+import json
+import os
 import textwrap
+import time
 from pathlib import Path
 
 import httpx
@@ -85,6 +89,16 @@ def test_app_dir_root_path_and_continued_lines(tmp_path) -> None:
     assert isinstance(found, WebApp)
     assert (found.target, found.root_path, found.line) == ("api.main:app", "/Prod", 3)
     assert found.app_dir == tmp_path / "app" / "src"
+
+
+def test_what_a_sandbox_is_told_of_the_app_is_what_was_read(shape) -> None:
+    project = load_project(shape("web_adapter") / "template.yaml")
+    for function in project.functions.values():
+        found = read_web_app(project, function)
+        assert isinstance(found, WebApp)
+        assert WebApp.from_json(json.loads(json.dumps(found.to_json()))) == found
+    with pytest.raises(ValueError, match="not a web app"):
+        WebApp.from_json({"module": "main"})
 
 
 def test_python_main_calling_uvicorn_run(tmp_path) -> None:
@@ -274,3 +288,81 @@ def test_serve_the_shapes_project(shape, serve) -> None:
     assert label.content == b"\x89PNG\r\n\x1a\n\x00\xff"
     assert summary == {"path": "/summary", "events": 0}
     assert "Traceback" not in server.stop()
+
+
+HOSTILE_ROUTES = """
+
+import os
+import time
+
+
+@app.get("/pid")
+def pid():
+    return {"pid": os.getpid()}
+
+
+@app.get("/hang")
+def hang():
+    time.sleep(60)
+
+
+@app.get("/eat")
+def eat():
+    hog = bytearray(300 * 1024 * 1024)  # past MemorySize 128
+    time.sleep(10)
+    return len(hog)
+"""
+
+
+@pytest.mark.parametrize(("what", "error_type"), [("hang", "Sandbox.Timedout"),
+                                                  ("eat", "Runtime.OutOfMemory")])
+def test_a_sandboxed_web_adapter_app_is_stopped_as_a_mangum_function_is(
+        tmp_path, what: str, error_type: str) -> None:
+    template = project(tmp_path, "exec python -m uvicorn --port=$PORT main:app\n",
+                       files={"main.py": APP + HOSTILE_ROUTES})
+    template.write_text(template.read_text().replace(
+        "      Runtime: python3.12\n", "      Runtime: python3.12\n      Timeout: 2\n"
+        "      MemorySize: 128\n"))
+    gateway = Gateway(load_project(template), isolation="process")
+    try:
+        pid = gateway.request("GET", "/pid").json()["pid"]
+        stopped = gateway.request("GET", f"/{what}")
+        after = gateway.request("GET", "/pid")
+    finally:
+        gateway.cold_start()
+
+    assert stopped.status == 500  # HTTP API
+    assert stopped.invocation.error["errorType"] == error_type
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    assert after.invocation.cold and after.json()["pid"] != pid
+
+
+def test_an_in_process_app_ends_with_its_lifespan_shutdown(tmp_path, caplog) -> None:
+    """As its server does on SIGTERM; nothing of the app is left pending for the garbage
+    collector to report (a pending task destroyed at a bad moment broke CPython 3.11's
+    ``ast.parse`` in the same process)."""
+    ended = tmp_path / "ended"
+    template = project(tmp_path, "exec python -m uvicorn --port=$PORT main:app\n", files={
+        "main.py": APP.replace("app = FastAPI()", textwrap.dedent(f"""\
+            from contextlib import asynccontextmanager
+
+
+            @asynccontextmanager
+            async def lifespan(app):
+                yield
+                open({str(ended)!r}, "w").close()
+
+
+            app = FastAPI(lifespan=lifespan)"""))})
+    gateway = Gateway(load_project(template))
+    assert gateway.request("GET", "/").status == 200
+
+    gateway.invoker.cold_start()
+
+    deadline = time.monotonic() + 10
+    while not ended.exists() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert ended.exists()
+    gc.collect()
+    assert "Task was destroyed but it is pending" not in caplog.text
