@@ -99,12 +99,12 @@ def run(args: argparse.Namespace) -> int:
     previous = gc.get_threshold()
     gc.set_threshold(*GC_THRESHOLD)
     try:
-        return _lint(args)
+        return _run(args)
     finally:
         gc.set_threshold(*previous)
 
 
-def _lint(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace) -> int:
     require_lint_stack()
     formatter = _formatter(args)
     if args.watch:
