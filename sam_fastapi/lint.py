@@ -353,25 +353,8 @@ class Linter:
         ]
 
     def _cache_key(self, path: Path) -> str | None:
-        template = self.texts.get(path)
-        if template is None:
-            try:
-                template = path.read_bytes()
-            except OSError:
-                return None
-        extra = []
-        for base in (Path.cwd(), Path.home()):
-            extra.extend(_read(base / name) for name in CFN_LINT_CONFIG_FILES)
-        return digest(
-            __version__,
-            f"cfn-lint={self.runs_cfn_lint} transform={self.runs_transform}",
-            _version("cfn-lint"),
-            _version("aws-sam-translator"),
-            str(path),
-            str(path.resolve()),
-            template,
-            *extra,
-        )
+        return cache_key(path, self.texts.get(path), cfn_lint=self.runs_cfn_lint,
+                         transform=self.runs_transform)
 
     # -- our own checks -------------------------------------------------------------------
 
@@ -421,6 +404,37 @@ class Linter:
             severity = self.config.severity_of(finding.rule, finding.severity)
             kept.append(replace(finding, severity=severity, location=location))
         return kept
+
+
+def cache_key(path: Path, text: bytes | None, *, cfn_lint: bool, transform: bool) -> str | None:
+    """What the cfn-lint and transform findings of a template are stored under: its bytes
+    (``text``, else read from ``path``), where it is, cfn-lint's configuration files, which of
+    the two ran and the tools' versions. None when the template cannot be read."""
+    if text is None:
+        try:
+            text = path.read_bytes()
+        except OSError:
+            return None
+    extra = []
+    for base in (Path.cwd(), Path.home()):
+        extra.extend(_read(base / name) for name in CFN_LINT_CONFIG_FILES)
+    return digest(
+        __version__,
+        f"cfn-lint={cfn_lint} transform={transform}",
+        _version("cfn-lint"),
+        _version("aws-sam-translator"),
+        str(path),
+        str(path.resolve()),
+        text,
+        *extra,
+    )
+
+
+def analysed(path: Path, text: bytes | None) -> bool:
+    """Whether the cache holds cfn-lint's and the transform's findings for the template as it
+    is now, both run (the default selection)."""
+    key = cache_key(path, text, cfn_lint=True, transform=True)
+    return key is not None and Cache("lint").get(key) is not None
 
 
 class _External:

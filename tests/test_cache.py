@@ -153,8 +153,17 @@ def test_an_unchanged_project_reuses_the_analysis(
 
     translator_starts.clear()
     assert lint(project, capsys) == first == [("SF101", 6)]
-    assert translations(translator_starts) == 0
+    assert translator_starts == []  # neither the translator nor cfn-lint was started
     assert entries(folder) == stored
+
+
+def test_a_miss_starts_each_analysis_once(
+    project: Path, capsys: pytest.CaptureFixture[str], translator_starts: list[str]
+) -> None:
+    lint(project, capsys, "--no-cache")
+
+    assert sorted(c.rsplit(" ", 1)[-1] for c in translator_starts) == [
+        "sam_fastapi.cfn", "sam_fastapi.translate"]
 
 
 def test_sam_fastapi_cache_dir_moves_the_cache(

@@ -122,7 +122,12 @@ def _run(args: argparse.Namespace) -> int:
         if not args.quiet:
             print("No template deploys these files: nothing to check.", file=sys.stderr)
         return 0
-    results = _lint(args, templates, texts)
+    children = _started_children(args, templates, texts)
+    try:
+        results = _lint(args, templates, texts, children)
+    finally:
+        if children is not None:
+            children.close()
     report = _report(args, formatter, results)
     if args.output:
         try:
@@ -134,6 +139,26 @@ def _run(args: argparse.Namespace) -> int:
     # Each template fails at its own configuration's fail level.
     failed = any(result.failed(config.fail_level) for config, result in results)
     return 1 if failed and not args.exit_zero else 0
+
+
+def _started_children(args: argparse.Namespace, templates: list[Path],
+                      texts: dict[Path, bytes]) -> WarmChildren | None:
+    """The cfn-lint and translator processes, started now when a template's analysis is not in
+    the cache, so that their imports (a second or more) overlap this process loading its checks
+    and configuration. None, and no process, when the cache has every template or the
+    selection runs neither."""
+    from sam_fastapi.child import WarmChildren
+    from sam_fastapi.lint import analysed
+
+    select = _split(args.select)
+    if select and all(prefix.upper().startswith("SF") for prefix in select):
+        return None
+    if not args.no_cache and all(analysed(t, texts.get(t)) for t in templates):
+        return None
+    children = WarmChildren()
+    for module in ("sam_fastapi.cfn", "sam_fastapi.translate"):
+        children.get(module)
+    return children
 
 
 def _formatter(args: argparse.Namespace) -> Formatter:
