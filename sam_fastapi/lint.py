@@ -5,6 +5,7 @@ Also the built-in plugin that documents the rules the pipeline reports itself.
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import re
 import threading
@@ -531,7 +532,10 @@ def _read(path: Path) -> bytes:
         return b""
 
 
+@functools.cache
 def _version(distribution: str) -> str:
+    """An installed distribution's version, looked up once per process (each lookup scans the
+    environment's distributions; a watch's children keep the version they started with)."""
     try:
         return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:

@@ -147,7 +147,6 @@ def _started_children(args: argparse.Namespace, templates: list[Path],
     the cache, so that their imports (a second or more) overlap this process loading its checks
     and configuration. None, and no process, when the cache has every template or the
     selection runs neither."""
-    from sam_fastapi.child import WarmChildren
     from sam_fastapi.lint import analysed
 
     select = _split(args.select)
@@ -155,6 +154,8 @@ def _started_children(args: argparse.Namespace, templates: list[Path],
         return None
     if not args.no_cache and all(analysed(t, texts.get(t)) for t in templates):
         return None
+    from sam_fastapi.child import WarmChildren
+
     children = WarmChildren()
     for module in ("sam_fastapi.cfn", "sam_fastapi.translate"):
         children.get(module)
