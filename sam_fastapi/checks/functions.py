@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from sam_fastapi.checks.base import CheckContext
 from sam_fastapi.pysource import Analyser, ModuleFinder, ModuleScopes, lambda_sys_path
 from sam_fastapi.template.model import Function, Project
@@ -13,22 +11,20 @@ __all__ = ["module_finder", "module_scopes", "new_analyser", "python_functions",
            "uses_web_adapter"]
 
 
-def python_functions(project: Project) -> Iterator[Function]:
-    """Python zip functions with a local code folder and a string Handler.
+def python_functions(project: Project, ctx: CheckContext) -> tuple[Function, ...]:
+    """Python zip functions with a local code folder and a string Handler, found once per run
+    (most checks ask).
 
     Image functions, code in S3 or given by an intrinsic, and missing folders (SF102) are left out.
     """
-    for function in project.functions.values():
-        folder = function.code_dir
-        if (
-            function.package_type == "Image"
-            or not function.is_python
-            or folder is None
-            or not isinstance(function.handler, str)
-            or not folder.is_dir()
-        ):
-            continue
-        yield function
+    return ctx.memo.get("python-functions", lambda: tuple(
+        function for function in project.functions.values()
+        if function.package_type != "Image"
+        and function.is_python
+        and function.code_dir is not None
+        and isinstance(function.handler, str)
+        and ctx.folders.is_dir(function.code_dir)
+    ))
 
 
 def module_finder(project: Project, function: Function, ctx: CheckContext) -> ModuleFinder:

@@ -84,7 +84,8 @@ class ModuleFinder:
                  folders: paths.Folders | None = None) -> None:
         self.sys_path = tuple(sys_path)
         self._folders = folders if folders is not None else paths.Folders()
-        self._boundary = boundary.resolve() if boundary is not None else None
+        self._boundary = ((self._folders.resolved(boundary) or boundary.resolve())
+                          if boundary is not None else None)
         self._found: dict[str, Module | None] = {}
 
     def find(self, dotted: str) -> Module | None:

@@ -778,7 +778,7 @@ def test_only_python_zip_functions_with_local_code(tmp_path: Path) -> None:
         "Missing": {"CodeUri": "nowhere/", "Handler": "main.handler"},
         "HandlerIntrinsic": {"CodeUri": "src/", "Handler": {"Fn::Sub": "x"}},
     })
-    assert [f.logical_id for f in python_functions(project)] == ["Python"]
+    assert [f.logical_id for f in python_functions(project, CheckContext())] == ["Python"]
 
 
 def test_syntax_a_newer_runtime_may_know_is_not_reported_for_it(tmp_path: Path) -> None:

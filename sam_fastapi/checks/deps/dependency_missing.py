@@ -87,7 +87,7 @@ PyYAML
     )
 
     def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
-        for function in python_functions(project):
+        for function in python_functions(project, ctx):
             version = python_version(function.runtime)
             if (version is None or uses_web_adapter(function)
                     or not _declares_dependencies(project, function, ctx)):
@@ -109,7 +109,7 @@ def _declares_dependencies(project: Project, function: Function, ctx: CheckConte
     """
     code_dir = function.code_dir
     return (code_dir is not None and ctx.folders.is_file(code_dir / REQUIREMENTS)) or \
-        build_dir(project, function.logical_id) is not None
+        build_dir(project, function.logical_id, ctx) is not None
 
 
 @dataclass(frozen=True)
@@ -149,12 +149,12 @@ def _supply(project: Project, function: Function, version: tuple[int, int],
     if function.code_dir is not None:
         requirement_files.append(function.code_dir / REQUIREMENTS)
         sites.append(function.code_dir)
-    built = build_dir(project, function.logical_id)
+    built = build_dir(project, function.logical_id, ctx)
     if built is not None:
         sites.append(built)
     python = f"python{version[0]}.{version[1]}"
     for layer in project.function_layers(function):
-        folders = [layer.content_dir, build_dir(project, layer.logical_id)]
+        folders = [layer.content_dir, build_dir(project, layer.logical_id, ctx)]
         for folder in folders:
             if folder is None:
                 continue

@@ -44,7 +44,7 @@ handler = Mangum(app)
     )
 
     def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
-        for function in python_functions(project):
+        for function in python_functions(project, ctx):
             analysis = analyse(project, function, ctx)
             module = analysis.module
             if analysis.web_adapter or module is None or analysis.defined is not False:

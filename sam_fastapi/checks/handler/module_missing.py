@@ -49,7 +49,7 @@ CastFunction:
     )
 
     def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
-        for function in python_functions(project):
+        for function in python_functions(project, ctx):
             analysis = analyse(project, function, ctx)
             message = _problem(project, function, analysis)
             if message is not None:

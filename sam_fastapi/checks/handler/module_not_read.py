@@ -51,7 +51,7 @@ from app.countries import COUNTRIES
     )
 
     def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
-        for function in python_functions(project):
+        for function in python_functions(project, ctx):
             analysis = analyse(project, function, ctx)
             path = analysis.module.file if analysis.module is not None else None
             if path is None or analysis.web_adapter:

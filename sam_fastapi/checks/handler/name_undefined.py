@@ -51,7 +51,7 @@ from app.core import GpsDao
 
     def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
         reported: set[tuple[str, int, str]] = set()
-        for function in python_functions(project):
+        for function in python_functions(project, ctx):
             for broken in broken_imports(project, function, ctx):
                 key = (broken.location.file, broken.location.line, broken.name)
                 if broken.kind != "undefined" or key in reported:

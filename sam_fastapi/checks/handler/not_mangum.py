@@ -54,7 +54,7 @@ handler = Mangum(app, lifespan="off")
 
     def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
         reported: set[tuple[object, str]] = set()
-        for function in python_functions(project):
+        for function in python_functions(project, ctx):
             analysis = analyse(project, function, ctx)
             if not function.events and not analysis.imports_asgi:
                 continue

@@ -43,7 +43,7 @@ handler = Mangum(app)
 
     def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
         reported: set[Location] = set()
-        for function in python_functions(project):
+        for function in python_functions(project, ctx):
             analysis = analyse(project, function, ctx)
             for location in analysis.verdict.per_invocation:
                 if location in reported:

@@ -53,7 +53,7 @@ or keep the package: `CodeUri: .` with `Handler: app.main.handler` (and `app/__i
 
     def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
         reported: set[tuple[str, int]] = set()
-        for function in python_functions(project):
+        for function in python_functions(project, ctx):
             for broken in broken_imports(project, function, ctx):
                 key = (broken.location.file, broken.location.line)
                 if broken.kind != "relative" or key in reported:

@@ -49,7 +49,7 @@ def list_casts():
 
     def run(self, project: Project, ctx: CheckContext) -> Iterator[Violation]:
         reported: set[tuple[Location, str]] = set()
-        for function in python_functions(project):
+        for function in python_functions(project, ctx):
             analysis = analyse(project, function, ctx)
             for error in analysis.syntax_errors:
                 if (error.location, error.message) in reported:

@@ -9,6 +9,7 @@ as sam-fastapi reads nothing outside the project.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,28 +44,42 @@ class Artifact:
             return str(self.folder)
 
 
-def build_dir(project: Project, logical_id: str) -> Path | None:
+def build_dir(project: Project, logical_id: str, ctx: CheckContext) -> Path | None:
     """``.aws-sam/build/<LogicalId>`` when ``sam build`` left one inside the project."""
-    folder = project.root / BUILD_DIR / logical_id
-    return folder if folder.is_dir() and inside(project, folder) else None
+    root = _build_root(project, ctx)
+    if root is None:
+        return None  # nothing is built: no need to ask for each resource
+    folder = root / logical_id
+    return folder if ctx.folders.is_dir(folder) and ctx.folders.inside(
+        folder, project.project_root) else None
 
 
-def function_artifact(project: Project, function: Function) -> Artifact | None:
+def _build_root(project: Project, ctx: CheckContext) -> Path | None:
+    """``.aws-sam/build`` when it is a folder, looked at once per run."""
+    def find() -> Path | None:
+        root = project.root / BUILD_DIR
+        return root if root.is_dir() else None
+
+    return ctx.memo.get(("build-root", project.root), find)
+
+
+def function_artifact(project: Project, function: Function,
+                      ctx: CheckContext) -> Artifact | None:
     """What Lambda unpacks to ``/var/task``: the build output when present, else CodeUri."""
-    built = build_dir(project, function.logical_id)
+    built = build_dir(project, function.logical_id, ctx)
     if built is not None:
         return Artifact(function.logical_id, built, True)
-    if function.code_dir is not None and function.code_dir.is_dir():
+    if function.code_dir is not None and ctx.folders.is_dir(function.code_dir):
         return Artifact(function.logical_id, function.code_dir, False)
     return None
 
 
-def layer_artifact(project: Project, layer: Layer) -> Artifact | None:
+def layer_artifact(project: Project, layer: Layer, ctx: CheckContext) -> Artifact | None:
     """What Lambda unpacks to ``/opt``: the build output when present, else ContentUri."""
-    built = build_dir(project, layer.logical_id)
+    built = build_dir(project, layer.logical_id, ctx)
     if built is not None:
         return Artifact(layer.logical_id, built, True)
-    if layer.content_dir is not None and layer.content_dir.is_dir():
+    if layer.content_dir is not None and ctx.folders.is_dir(layer.content_dir):
         return Artifact(layer.logical_id, layer.content_dir, False)
     return None
 
@@ -93,25 +108,43 @@ def files_of(project: Project, folder: Path, ctx: CheckContext) -> list[tuple[Pa
 
 def walk_files(project: Project, folder: Path, *,
                max_files: int = MAX_FILES) -> Iterator[tuple[Path, os.stat_result]]:
-    """Regular files under ``folder`` with their ``stat``, at most ``max_files`` of them.
+    """Regular files under ``folder`` with their ``stat``, at most ``max_files`` of them, in the
+    order ``os.walk`` gives them (each folder's files by name, then its folders by name).
 
     Symlinked folders are not entered; a symlinked file counts only when it points inside the
-    project.
+    project. One ``scandir`` per folder tells what is a folder or a symlink; a file costs one
+    ``stat``.
     """
     seen = 0
-    for current, folders, files in os.walk(folder):
-        folders[:] = sorted(d for d in folders if d not in SKIPPED_FOLDERS)
-        for name in sorted(files):
-            path = Path(current, name)
+    pending = [str(folder)]
+    while pending:
+        current = pending.pop()
+        try:
+            with os.scandir(current) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except OSError:
+            continue
+        folders = []
+        for entry in entries:
             try:
-                if path.is_symlink() and not inside(project, path):
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if entry.name not in SKIPPED_FOLDERS and not entry.is_symlink():
+                    folders.append(entry.path)
+                continue
+            path = Path(entry.path)
+            try:
+                if entry.is_symlink() and not inside(project, path):
                     continue
-                info = path.stat()
+                info = entry.stat()
             except OSError:
                 continue
-            if not os.path.isfile(path):
+            if not stat.S_ISREG(info.st_mode):
                 continue
             seen += 1
             if seen > max_files:
                 return
             yield path, info
+        pending.extend(reversed(folders))

@@ -85,13 +85,13 @@ that (with a cache) for the layer's runtime and architecture.
                 continue
             owners: list[tuple[str, Path | None]] = [
                 (function.logical_id, function.code_dir),
-                (function.logical_id, build_dir(project, function.logical_id)),
+                (function.logical_id, build_dir(project, function.logical_id, ctx)),
             ]
             for layer in project.function_layers(function):
                 owners.append((layer.logical_id, layer.content_dir))
-                owners.append((layer.logical_id, build_dir(project, layer.logical_id)))
+                owners.append((layer.logical_id, build_dir(project, layer.logical_id, ctx)))
             for owner, folder in owners:
-                if folder is None or not folder.is_dir():
+                if folder is None or not ctx.folders.is_dir(folder):
                     continue
                 if (folder, platform) not in scans:
                     scans[folder, platform] = _scan(project, folder, platform, ctx)

@@ -56,8 +56,9 @@ split the function, or ship it as a container image (`PackageType: Image`, up to
         for function in project.functions.values():
             if function.package_type == "Image":
                 continue
-            parts = [function_artifact(project, function)]
-            parts += [layer_artifact(project, layer) for layer in project.function_layers(function)]
+            parts = [function_artifact(project, function, ctx)]
+            parts += [layer_artifact(project, layer, ctx)
+                      for layer in project.function_layers(function)]
             measured = [(part, _size(project, part, sizes, ctx))
                         for part in parts if part is not None]
             total = sum(size for _, size in measured)

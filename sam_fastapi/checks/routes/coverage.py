@@ -86,7 +86,7 @@ def _coverage(project: Project, ctx: CheckContext) -> Coverage:
     from sam_fastapi.gateway.router import Router
 
     router = Router.from_project(project)
-    functions = [f for f in python_functions(project) if f.events]
+    functions = [f for f in python_functions(project, ctx) if f.events]
     apps: dict[str, AppInfo] = {}
     failures: list[ImportFailed] = []
     imported: dict[str, AppInfo | ImportFailed] = {}
