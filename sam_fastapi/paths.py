@@ -55,28 +55,30 @@ class Folders:
     """
 
     def __init__(self) -> None:
-        self._listings: dict[Path, dict[str, os.DirEntry[str]] | None] = {}
-        self._resolved: dict[Path, Path | None] = {}
+        # Keyed by the path's text: hashing a string is cached, hashing a Path is not.
+        self._listings: dict[str, dict[str, os.DirEntry[str]] | None] = {}
+        self._resolved: dict[str, Path | None] = {}
 
     def names(self, folder: Path) -> Collection[str]:
         """The names in ``folder``; none when it cannot be listed."""
-        listing = self._listing(folder)
+        listing = self._listing(str(folder))
         return listing.keys() if listing is not None else ()
 
     def resolved(self, path: Path) -> Path | None:
         """``resolved(path)``, from the listings where they tell."""
+        key = str(path)
         try:
-            return self._resolved[path]
+            return self._resolved[key]
         except KeyError:
             pass
-        entry = self._entry(path)
+        entry = self._entry(key)
         target: Path | None
         if entry is not None and not entry.is_symlink():
             parent = self.resolved(path.parent)
             target = parent / path.name if parent is not None else resolved(path)
         else:
             target = resolved(path)
-        self._resolved[path] = target
+        self._resolved[key] = target
         return target
 
     def inside(self, path: Path, *folders: Path) -> bool:
@@ -91,7 +93,7 @@ class Folders:
         """``inside(folder / name, root)`` for a ``root`` already resolved, without making
         paths for what the listing of ``folder`` answers (the module finder asks thousands
         of times)."""
-        listing = self._listing(folder)
+        listing = self._listing(str(folder))
         entry = listing.get(name) if listing is not None else None
         if entry is not None and not entry.is_symlink() and name != "..":
             parent = self.resolved(folder)
@@ -105,11 +107,11 @@ class Folders:
     def entry(self, folder: Path, name: str) -> os.DirEntry[str] | None:
         """The listing of ``folder``'s entry ``name``; None when it holds none (or cannot be
         listed)."""
-        listing = self._listing(folder)
+        listing = self._listing(str(folder))
         return listing.get(name) if listing is not None else None
 
     def is_dir(self, path: Path) -> bool:
-        entry = self._entry(path)
+        entry = self._entry(str(path))
         if entry is not None:
             try:
                 return entry.is_dir()
@@ -118,7 +120,7 @@ class Folders:
         return path.is_dir()
 
     def is_file(self, path: Path) -> bool:
-        entry = self._entry(path)
+        entry = self._entry(str(path))
         if entry is not None:
             try:
                 return entry.is_file()
@@ -126,15 +128,18 @@ class Folders:
                 pass
         return path.is_file()
 
-    def _entry(self, path: Path) -> os.DirEntry[str] | None:
-        """The listing's entry for ``path``; None when the listing cannot tell (a relative
-        path, ``..``, a folder that cannot be listed, a name it does not hold)."""
-        if not path.is_absolute() or path.name in ("", "..") or path.parent == path:
+    def _entry(self, path: str) -> os.DirEntry[str] | None:
+        """The listing's entry for ``path`` (a Path's text); None when the listing cannot tell
+        (a relative path, ``..``, a folder that cannot be listed, a name it does not hold)."""
+        if not os.path.isabs(path):
             return None
-        listing = self._listing(path.parent)
-        return listing.get(path.name) if listing is not None else None
+        parent, name = os.path.split(path)
+        if name in ("", ".."):
+            return None
+        listing = self._listing(parent)
+        return listing.get(name) if listing is not None else None
 
-    def _listing(self, folder: Path) -> dict[str, os.DirEntry[str]] | None:
+    def _listing(self, folder: str) -> dict[str, os.DirEntry[str]] | None:
         try:
             return self._listings[folder]
         except KeyError:

@@ -27,7 +27,7 @@ from sam_fastapi.checks.functions import python_functions, uses_web_adapter
 from sam_fastapi.checks.platform.artifacts import build_dir
 from sam_fastapi.findings import Rule, Severity, Violation
 from sam_fastapi.pysource import python_version
-from sam_fastapi.template.model import Function, Project
+from sam_fastapi.template.model import Function, Layer, Project
 
 REQUIREMENTS = "requirements.txt"
 
@@ -120,7 +120,7 @@ class _Supply:
     closure: Closure
     modules: frozenset[str]  # importable from build output and installed folders
     opaque: tuple[Requirement, ...]  # requirement lines that name no distribution
-    listed_in: tuple[str, ...]  # the requirement files read, as shown to users
+    listed_in: tuple[Path, ...]  # the requirement files read
     arns: tuple[str, ...]  # layers given by ARN, whose content is unknown
     installed: Installed
 
@@ -139,11 +139,67 @@ class _Supply:
         return bool(candidates(name, self.installed) & self.closure.names)
 
 
+@dataclass(frozen=True)
+class _Sources:
+    """Where a function's or a layer's requirement files and installed packages are."""
+
+    requirement_files: tuple[Path, ...]
+    sites: tuple[Path, ...]
+
+
 def _supply(project: Project, function: Function, version: tuple[int, int],
             ctx: CheckContext) -> _Supply:
     """What ``function`` can import. The requirement files, the folders and the dependency
     trees of the layers functions share are read once per run (``ctx.memo``)."""
-    environment = marker_environment(version, function.architecture)
+    environment, target = ctx.memo.get(
+        ("marker-environment", version, function.architecture), lambda: _environment(
+            version, function.architecture))
+    own = _own_sources(project, function, ctx)
+    layers = [_layer_sources(project, layer, version, ctx)
+              for layer in project.function_layers(function)]
+    requirement_files = [*own.requirement_files,
+                         *(path for layer in layers for path in layer.requirement_files)]
+    sites = [*own.sites, *(site for layer in layers for site in layer.sites)]
+    listed = [path for path in requirement_files if ctx.folders.is_file(path)]
+    requirements = [
+        r for path in listed
+        for r in ctx.memo.get(("requirements", str(path)),
+                              lambda path=path: read_requirements(path, project.project_root,
+                                                                  folders=ctx.folders))
+        if r.applies(environment)
+    ]
+    local: dict[str, Distribution] = {}
+    modules: set[str] = set()
+    for site in sites:
+        site_local, site_modules = ctx.memo.get(("site", str(site)),
+                                                lambda site=site: _site(project, site, ctx))
+        local.update(site_local)
+        modules |= site_modules
+    roots = tuple((r.name, r.extras) for r in requirements if r.name is not None)
+    roots += tuple((name, frozenset()) for name in local)
+    installed = ctx.memo.get("installed-distributions", Installed)
+    closure = ctx.memo.get(("closure", roots, target, tuple(local.items())),
+                           lambda: resolve(roots, environment, local, installed))
+    return _Supply(
+        version=version,
+        closure=closure,
+        modules=frozenset(modules),
+        opaque=tuple(r for r in requirements if r.name is None),
+        listed_in=tuple(listed),
+        arns=tuple(str(ref.arn) for ref in function.layers if ref.logical_id is None),
+        installed=installed,
+    )
+
+
+def _environment(version: tuple[int, int],
+                 architecture: str) -> tuple[dict[str, str], tuple[tuple[str, str], ...]]:
+    """The marker environment of a runtime, and the same as a key."""
+    environment = marker_environment(version, architecture)
+    return environment, tuple(sorted(environment.items()))
+
+
+def _own_sources(project: Project, function: Function, ctx: CheckContext) -> _Sources:
+    """The function's requirements.txt, its code folder and its build output."""
     requirement_files: list[Path] = []
     sites: list[Path] = []
     if function.code_dir is not None:
@@ -152,10 +208,18 @@ def _supply(project: Project, function: Function, version: tuple[int, int],
     built = build_dir(project, function.logical_id, ctx)
     if built is not None:
         sites.append(built)
-    python = f"python{version[0]}.{version[1]}"
-    for layer in project.function_layers(function):
-        folders = [layer.content_dir, build_dir(project, layer.logical_id, ctx)]
-        for folder in folders:
+    return _Sources(tuple(requirement_files), tuple(sites))
+
+
+def _layer_sources(project: Project, layer: Layer, version: tuple[int, int],
+                   ctx: CheckContext) -> _Sources:
+    """A layer's requirements.txt and the folders its packages are installed in, the same
+    for every function that uses it: made once per run."""
+    def find() -> _Sources:
+        python = f"python{version[0]}.{version[1]}"
+        requirement_files: list[Path] = []
+        sites: list[Path] = []
+        for folder in (layer.content_dir, build_dir(project, layer.logical_id, ctx)):
             if folder is None:
                 continue
             if folder == layer.content_dir:
@@ -163,36 +227,9 @@ def _supply(project: Project, function: Function, version: tuple[int, int],
                 if layer.build_method and layer.build_method.startswith("python"):
                     sites.append(folder)  # sam build puts the whole folder under python/
             sites += [folder / "python", folder / "python" / "lib" / python / "site-packages"]
-    listed = [path for path in requirement_files if ctx.folders.is_file(path)]
-    requirements = [
-        r for path in listed
-        for r in ctx.memo.get(("requirements", path),
-                              lambda path=path: read_requirements(path, project.project_root,
-                                                                  folders=ctx.folders))
-        if r.applies(environment)
-    ]
-    local: dict[str, Distribution] = {}
-    modules: set[str] = set()
-    for site in sites:
-        site_local, site_modules = ctx.memo.get(("site", site),
-                                                lambda site=site: _site(project, site, ctx))
-        local.update(site_local)
-        modules |= site_modules
-    roots = tuple((r.name, r.extras) for r in requirements if r.name is not None)
-    roots += tuple((name, frozenset()) for name in local)
-    installed = ctx.memo.get("installed-distributions", Installed)
-    target = tuple(sorted(environment.items()))
-    closure = ctx.memo.get(("closure", roots, target, tuple(local.items())),
-                           lambda: resolve(roots, environment, local, installed))
-    return _Supply(
-        version=version,
-        closure=closure,
-        modules=frozenset(modules),
-        opaque=tuple(r for r in requirements if r.name is None),
-        listed_in=tuple(shown(project, p) for p in listed),
-        arns=tuple(str(ref.arn) for ref in function.layers if ref.logical_id is None),
-        installed=installed,
-    )
+        return _Sources(tuple(requirement_files), tuple(sites))
+
+    return ctx.memo.get(("layer-sources", layer.logical_id, version), find)
 
 
 def _site(project: Project, site: Path,
@@ -201,7 +238,7 @@ def _site(project: Project, site: Path,
     for a folder linked out of the project, which is never read."""
     if not ctx.folders.inside(site, project.project_root):
         return {}, frozenset()
-    return read_dist_infos(site), importable_names(site)
+    return read_dist_infos(site, ctx.folders), importable_names(site, ctx.folders)
 
 
 def _violation(project: Project, function: Function, version: tuple[int, int],
@@ -221,7 +258,7 @@ def _violation(project: Project, function: Function, version: tuple[int, int],
             f"{fix}",
             resource=function.logical_id, location=found.location,
         )
-    listed = ", ".join(supply.listed_in) or "the build output"
+    listed = ", ".join(shown(project, path) for path in supply.listed_in) or "the build output"
     if supply.arns:
         return Violation(
             f"{where}: {name} is in none of {listed} nor in the runtime; it may come from the "

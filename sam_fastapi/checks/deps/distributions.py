@@ -24,6 +24,7 @@ from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as Parsed
 from packaging.utils import canonicalize_name
 
+from sam_fastapi import paths
 from sam_fastapi._metadata import packages_distributions
 from sam_fastapi.checks.platform.binaries import record_top_levels
 from sam_fastapi.layers.platform import MACHINES
@@ -89,7 +90,7 @@ class Installed:
             found = importlib.metadata.distribution(name)
         except (importlib.metadata.PackageNotFoundError, ValueError):
             return None
-        return Distribution(canonicalize_name(name), tuple(found.requires or ()), None)
+        return Distribution(canonicalize_name(name), _requires(found), None)
 
     def _scan(self) -> tuple[Mapping[str, list[str]], Mapping[str, frozenset[str]]]:
         with self._lock:
@@ -105,14 +106,29 @@ class Installed:
             return self._owners, self._top_levels
 
 
-def read_dist_infos(folder: Path) -> Mapping[str, Distribution]:
+def _requires(found: importlib.metadata.Distribution) -> tuple[str, ...]:
+    """``found.requires``, reading only the headers of its METADATA: importlib parses the
+    whole file, long description included, as an email message."""
+    text = found.read_text("METADATA")
+    if text:
+        from email.parser import HeaderParser
+
+        requires = HeaderParser().parsestr(text.split("\n\n", 1)[0]).get_all("Requires-Dist")
+        if requires or found.read_text("requires.txt") is None:
+            return tuple(requires or ())
+    return tuple(found.requires or ())  # PKG-INFO, an egg's requires.txt: as importlib reads them
+
+
+def dist_infos(folder: Path, folders: paths.Folders) -> list[Path]:
+    """The ``*.dist-info`` entries of ``folder``, by name (as ``folder.glob`` matches them)."""
+    return [folder / name for name in sorted(folders.names(folder))
+            if os.path.normcase(name).endswith(".dist-info")]
+
+
+def read_dist_infos(folder: Path, folders: paths.Folders) -> Mapping[str, Distribution]:
     """The ``*.dist-info`` distributions installed into ``folder`` (a site-packages folder)."""
     found: dict[str, Distribution] = {}
-    try:
-        entries = sorted(folder.glob("*.dist-info"))
-    except OSError:
-        return found
-    for dist_info in entries:
+    for dist_info in dist_infos(folder, folders):
         headers = _metadata(dist_info / "METADATA")
         name = headers.get("Name") if headers is not None else None
         if not name:
@@ -139,14 +155,10 @@ def _metadata(path: Path) -> Message | None:
     return HeaderParser().parsestr(text.split("\n\n", 1)[0])
 
 
-def importable_names(folder: Path) -> frozenset[str]:
+def importable_names(folder: Path, folders: paths.Folders) -> frozenset[str]:
     """Top-level names Python would import from ``folder`` on ``sys.path``."""
-    try:
-        entries = os.listdir(folder)
-    except OSError:
-        return frozenset()
     names = set()
-    for entry in entries:
+    for entry in folders.names(folder):
         if entry.endswith((".dist-info", ".egg-info", ".data")) or entry.startswith("."):
             continue
         stem = entry.split(".", 1)[0]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sam_fastapi.checks.base import CheckContext
+from sam_fastapi.checks.deps.distributions import dist_infos
 from sam_fastapi.checks.functions import module_finder
 from sam_fastapi.checks.platform.binaries import record_top_levels
 from sam_fastapi.findings import Location
@@ -52,7 +53,7 @@ def external_imports(project: Project, function: Function,
     start = finder.find(module_name) if module_name else None
     if start is None:
         return None
-    vendored = vendored_names(code_dir)
+    vendored = vendored_names(code_dir, ctx)
     found: dict[str, ExternalImport] = {}
     walk = LoadWalk(start, MAX_MODULES)
     for path, module, tree in walk:
@@ -80,16 +81,16 @@ def inside_code(module: Module, folder: Path) -> bool:
     return any(f is not None and f.is_relative_to(folder) for f in files)
 
 
-def vendored_names(code_dir: Path) -> frozenset[str]:
-    """Top-level names of distributions installed into the code folder (``pip -t .``)."""
-    names: set[str] = set()
-    try:
-        entries = list(code_dir.glob("*.dist-info"))
-    except OSError:
-        return frozenset()
-    for dist_info in entries:
-        names |= record_top_levels(dist_info)
-    return frozenset(names)
+def vendored_names(code_dir: Path, ctx: CheckContext) -> frozenset[str]:
+    """Top-level names of distributions installed into the code folder (``pip -t .``), read
+    once per run."""
+    def read() -> frozenset[str]:
+        names: set[str] = set()
+        for dist_info in dist_infos(code_dir, ctx.folders):
+            names |= record_top_levels(dist_info)
+        return frozenset(names)
+
+    return ctx.memo.get(("vendored", str(code_dir)), read)
 
 
 def _statement(stmt: ast.stmt) -> str:

@@ -71,7 +71,7 @@ def _broken_imports(project: Project, function: Function,
     start = finder.find(module_name.replace("/", "."))
     if start is None:
         return []
-    vendored = vendored_names(code_dir)
+    vendored = vendored_names(code_dir, ctx)
 
     def own(module: Module | None) -> bool:
         return (module is not None and module.name.partition(".")[0] not in vendored
