@@ -862,3 +862,27 @@ def test_routes_registered_on_a_parameter_are_unknown_not_missing(tmp_path: Path
     frontend = tmp_path / "svc/app/frontend.py"
     assert summary(lint(tmp_path), tmp_path) == [
         ("SF400", "svc/app/frontend.py", line_of(frontend, "@app.get"))]
+
+
+ROUTE_TEMPLATES = [
+    "/", "/items", "/items/", "/items/{id}", "/items/{id}/", "/items/{id:int}", "/{a}/{b:int}/c",
+    "/{name:str}", "/{x:unknown}", "/files/{p:path}", "/{v:float}", "/{u:uuid}", "/{id}.json",
+    "/a}b/{id}", "/{a/b}", "/{a:}", "//{x}", "/{x}//{y}", "/{a}{b}", "/ü/{n:int}",
+]
+REQUEST_PATHS = [
+    "/", "", "/items", "/items/", "/items/1", "/items/1/", "/items/x1", "/items/1/2", "/1/2/c",
+    "/a/2/c", "/a/x/c", "/a//c", "/files/", "/files/a/b", "/1.5", "/x.json", "/a}b/1", "/a/b",
+    "//1", "/1//2", "/ab", "/ü/3", "/ü/³", "/items/١", "/items/\n", "/" + "0" * 8 + "-" + "0" * 4
+    + "-" + "0" * 4 + "-" + "0" * 4 + "-" + "0" * 12,
+]
+
+
+@pytest.mark.parametrize("template", ROUTE_TEMPLATES)
+def test_route_matching_agrees_with_starlettes_pattern(template: str) -> None:
+    """Routes whose parameters each take a whole segment are matched part by part, without
+    compiling a pattern; the answers are those of the pattern for every path."""
+    from sam_fastapi.checks.routes.app import AppRoute, _compiled
+
+    route = AppRoute(("GET",), template, "app:f")
+    for path in REQUEST_PATHS:
+        assert route.matches(path) == (_compiled(template).fullmatch(path) is not None), path

@@ -32,7 +32,13 @@ class AppRoute:
         """Whether Starlette would route ``path`` (as the app sees it) to this route."""
         if "{" not in self.path:  # no parameter: the pattern would be the path itself
             return path == self.path
-        return _compiled(self.path).fullmatch(path) is not None
+        segments = _whole_segments(self.path)
+        if segments is None:
+            return _compiled(self.path).fullmatch(path) is not None
+        parts = path.split("/")
+        return len(parts) == len(segments) and all(
+            part == text if kind == "literal" else _accepts_whole(kind, part)
+            for (kind, text), part in zip(segments, parts, strict=True))
 
 
 @dataclass(frozen=True)
@@ -138,9 +144,42 @@ def _compiled(path: str) -> re.Pattern[str]:
     return re.compile("".join(parts))
 
 
+@lru_cache(maxsize=1024)
+def _whole_segments(path: str) -> tuple[tuple[str, str], ...] | None:
+    """``path`` split at its slashes, each part a ``("literal", text)`` or a parameter
+    (``("str", "")``, ``("int", "")``) taking the whole part; None when a parameter shares its
+    part with text or its convertor is another. Matching these parts one by one is what the
+    pattern ``_compiled`` makes would do (no convertor of the two matches a slash), without
+    compiling a pattern for every route of every function."""
+    segments = []
+    for part in path.split("/"):
+        if "{" not in part:
+            segments.append(("literal", part))
+            continue
+        match = _PARAMETER.fullmatch(part)
+        if match is None:
+            return None
+        convertor = match[2] or "str"
+        if convertor == "int":
+            segments.append(("int", ""))
+        elif _CONVERTOR_PATTERNS.get(convertor, "[^/]+") == "[^/]+":
+            segments.append(("str", ""))
+        else:
+            return None
+    return tuple(segments)
+
+
+def _accepts_whole(kind: str, part: str) -> bool:
+    """``[^/]+`` (str) or ``[0-9]+`` (int) matches all of ``part``, which holds no slash."""
+    return part.isascii() and part.isdigit() if kind == "int" else part != ""
+
+
+_ANY_PARAMETER = re.compile(r"\{[^}]+\}")
+
+
 def sample_path(template: str) -> str:
     """A concrete request path for a path template: every parameter becomes ``1``."""
-    return re.sub(r"\{[^}]+\}", "1", template)
+    return _ANY_PARAMETER.sub("1", template)
 
 
 #: A value each Starlette convertor accepts, for a parameter both sides leave open.
@@ -154,12 +193,15 @@ class _Segment:
     minimum: int = 0  # how many segments a rest needs: 1 for {x+}, 0 for {x:path}
 
 
+_TEMPLATE_PARAMETER = re.compile(r"\{([^}:]+?)(\+)?(?::([^}]+))?\}")
+
+
 def _segments_of(template: str) -> list[_Segment] | None:
     """The segments of a path template in API Gateway's or Starlette's syntax; None when a
     parameter shares its segment with text (``/{id}.json``), which these paths do not mix."""
     found = []
     for part in template.strip("/").split("/") if template.strip("/") else []:
-        match = re.fullmatch(r"\{([^}:]+?)(\+)?(?::([^}]+))?\}", part)
+        match = _TEMPLATE_PARAMETER.fullmatch(part)
         if match is None:
             if "{" in part:
                 return None
