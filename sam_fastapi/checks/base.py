@@ -26,8 +26,14 @@ class Memo:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._futures: dict[Hashable, Future[object]] = {}
+        # What has been computed, read without the lock or a future: most asks are repeats.
+        self._results: dict[Hashable, object] = {}
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        try:
+            return self._results[key]  # type: ignore[return-value]
+        except KeyError:
+            pass
         with self._lock:
             future = self._futures.get(key)
             owner = future is None
@@ -35,9 +41,12 @@ class Memo:
                 future = self._futures[key] = Future()
         if owner:
             try:
-                future.set_result(compute())
+                result = compute()
             except BaseException as exc:
                 future.set_exception(exc)
+            else:
+                self._results[key] = result
+                future.set_result(result)
         return future.result()  # type: ignore[return-value]
 
 
