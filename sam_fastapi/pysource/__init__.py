@@ -23,7 +23,15 @@ from sam_fastapi.pysource.imports import (
     load_time_imports,
 )
 from sam_fastapi.pysource.parsing import MAX_SOURCE_BYTES, SourceError, parse_module
-from sam_fastapi.pysource.scopes import Loaded, ModuleScopes, Scope, Site, own_nodes
+from sam_fastapi.pysource.scopes import (
+    Loaded,
+    ModuleScopes,
+    Scope,
+    Site,
+    child_nodes,
+    own_nodes,
+    walk,
+)
 from sam_fastapi.pysource.values import (
     ASGI_APPS,
     ASGI_PACKAGES,
@@ -61,6 +69,7 @@ __all__ = [
     "SourceError",
     "Value",
     "absolute_module",
+    "child_nodes",
     "constant",
     "files_of",
     "import_statements",
@@ -69,4 +78,5 @@ __all__ = [
     "own_nodes",
     "parse_module",
     "python_version",
+    "walk",
 ]

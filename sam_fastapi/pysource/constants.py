@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from sam_fastapi.pysource.imports import absolute_module
+from sam_fastapi.pysource.scopes import walk
 
 if TYPE_CHECKING:
     from sam_fastapi.pysource.scopes import Scope, Site
@@ -166,7 +167,7 @@ def _set_on_instances(cls: ast.ClassDef, name: str) -> bool:
     for stmt in cls.body:
         if not isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
-        for node in ast.walk(stmt):
+        for node in walk(stmt):
             targets = node.targets if isinstance(node, ast.Assign) else \
                 [node.target] if isinstance(node, ast.AnnAssign | ast.AugAssign) else []
             if any(isinstance(t, ast.Attribute) and t.attr == name

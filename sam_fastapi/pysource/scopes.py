@@ -203,19 +203,20 @@ class _SiteCollector:
                 self._visit(stmt.finalbody)
             elif isinstance(stmt, ast.Match):
                 for case in stmt.cases:
-                    for node in ast.walk(case.pattern):
+                    for node in walk(case.pattern):
                         name = getattr(node, "name", None) or getattr(node, "rest", None)
                         if isinstance(name, str):
                             self._add(name, Site("unknown", stmt, self.scope))
                     self._visit(case.body)
 
     def _walrus(self, stmt: ast.stmt) -> None:
-        for _, value in ast.iter_fields(stmt):
+        for name in stmt._fields:
+            value = getattr(stmt, name, None)
             expressions = value if isinstance(value, list) else [value]
             for expression in expressions:
                 if not isinstance(expression, ast.expr):
                     continue
-                for node in ast.walk(expression):
+                for node in walk(expression):
                     if isinstance(node, ast.NamedExpr) and isinstance(node.target, ast.Name):
                         self._add(node.target.id, Site("value", stmt, self.scope, node.value))
 
@@ -231,13 +232,40 @@ class _SiteCollector:
                 self.sites[name].extend(sites)
 
 
+def child_nodes(node: ast.AST) -> list[ast.AST]:
+    """``ast.iter_child_nodes(node)`` as a list: the same nodes in the same order, without its
+    two generators (the analyses of a run walk every tree several times; this is their inner
+    loop)."""
+    found: list[ast.AST] = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, ast.AST):
+                    found.append(item)
+        elif isinstance(value, ast.AST):
+            found.append(value)
+    return found
+
+
+def walk(node: ast.AST) -> Iterator[ast.AST]:
+    """``ast.walk(node)``: the same nodes in the same (breadth-first) order, faster."""
+    queue = [node]
+    index = 0
+    while index < len(queue):
+        current = queue[index]
+        index += 1
+        queue.extend(child_nodes(current))
+        yield current
+
+
 def own_nodes(body: Iterable[ast.AST]) -> Iterator[ast.AST]:
     """Every node of ``body``, not descending into nested functions, lambdas or classes."""
     stack = list(body)
     while stack:
         node = stack.pop()
         yield node
-        for child in ast.iter_child_nodes(node):
+        for child in child_nodes(node):
             if not isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
                               | ast.ClassDef):
                 stack.append(child)

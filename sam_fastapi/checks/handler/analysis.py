@@ -29,6 +29,7 @@ from sam_fastapi.pysource import (
     Value,
     own_nodes,
     python_version,
+    walk,
 )
 from sam_fastapi.template.model import Function, Project
 
@@ -148,7 +149,7 @@ def _stored_calls(body: Sequence[ast.AST], global_names: frozenset[str]) -> set[
             or (isinstance(t, ast.Name) and t.id in global_names)
             for t in targets
         ):
-            stored.update(id(n) for n in ast.walk(node.value) if isinstance(n, ast.Call))
+            stored.update(id(n) for n in walk(node.value) if isinstance(n, ast.Call))
     return stored
 
 
@@ -231,7 +232,7 @@ def _analyse(project: Project, function: Function, ctx: CheckContext) -> Handler
 
 
 def _imports_asgi(body: Sequence[ast.stmt]) -> bool:
-    for node in (n for stmt in body for n in ast.walk(stmt)):
+    for node in (n for stmt in body for n in walk(stmt)):
         if isinstance(node, ast.Import):
             if any(a.name.partition(".")[0] in ASGI_PACKAGES for a in node.names):
                 return True

@@ -25,6 +25,7 @@ from sam_fastapi.pysource import (
     absolute_module,
     import_statements,
     parse_module,
+    walk,
 )
 from sam_fastapi.template.model import Function, Project
 
@@ -127,7 +128,7 @@ def _defines(module: Module, name: str, ctx: CheckContext) -> bool:
     return any(
         (isinstance(node, ast.Name) and node.id in DYNAMIC_NAMESPACE)
         or (isinstance(node, ast.Attribute) and node.attr == "modules")
-        for node in ast.walk(tree)
+        for node in walk(tree)
     )
 
 

@@ -40,6 +40,7 @@ from sam_fastapi.pysource import (
     Scope,
     Value,
     absolute_module,
+    child_nodes,
     constant,
     lambda_sys_path,
     own_nodes,
@@ -447,7 +448,7 @@ def _this_level(body: list[ast.stmt]) -> Iterator[ast.AST]:
             stack.extend(node.decorator_list)
             continue
         if not isinstance(node, ast.Lambda):
-            stack.extend(ast.iter_child_nodes(node))
+            stack.extend(child_nodes(node))
 
 
 def _nested_definitions(body: list[ast.stmt]) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef
@@ -459,5 +460,5 @@ def _nested_definitions(body: list[ast.stmt]) -> Iterator[ast.FunctionDef | ast.
         if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             yield stmt
             continue
-        pending.extend(child for child in ast.iter_child_nodes(stmt)
+        pending.extend(child for child in child_nodes(stmt)
                        if isinstance(child, ast.stmt))
