@@ -12,6 +12,7 @@ from sam_fastapi.pysource.finder import (
     ModuleFinder,
     SearchEntry,
     lambda_sys_path,
+    layer_python_folders,
     python_version,
 )
 from sam_fastapi.pysource.imports import (
@@ -74,6 +75,7 @@ __all__ = [
     "files_of",
     "import_statements",
     "lambda_sys_path",
+    "layer_python_folders",
     "load_time_imports",
     "own_nodes",
     "parse_module",

@@ -15,6 +15,7 @@ Lambda's file system, even where the local one is case-insensitive. Importing ``
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -59,16 +60,27 @@ def lambda_sys_path(project: Project, function: Function) -> tuple[SearchEntry, 
         if layer.build_method and layer.build_method.startswith("python"):
             opt_python.append(folder)
             continue
-        if version:
-            site_packages.append(
-                folder / "python" / "lib" / f"python{version[0]}.{version[1]}" / "site-packages"
-            )
-        opt_python.append(folder / "python")
+        python, site = layer_python_folders(folder, version)
+        if site is not None:
+            site_packages.append(site)
+        opt_python.append(python)
     entries: list[SearchEntry] = []
     if function.code_dir is not None:
         entries.append((function.code_dir,))
     entries.extend(entry for entry in (tuple(site_packages), tuple(opt_python)) if entry)
     return tuple(entries)
+
+
+@functools.lru_cache(maxsize=256)
+def layer_python_folders(folder: Path,
+                         version: tuple[int, int] | None) -> tuple[Path, Path | None]:
+    """Where a layer folder's packages go: ``python/`` (``/opt/python`` on Lambda) and, for
+    a Python ``version``, ``python/lib/pythonX.Y/site-packages``. Every function using the
+    layer asks: the paths are made once."""
+    python = folder / "python"
+    if version is None:
+        return python, None
+    return python, python / "lib" / f"python{version[0]}.{version[1]}" / "site-packages"
 
 
 class ModuleFinder:

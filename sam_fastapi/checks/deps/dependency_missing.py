@@ -26,7 +26,7 @@ from sam_fastapi.checks.deps.runtime import LAMBDA_PROVIDED, is_stdlib, removed_
 from sam_fastapi.checks.functions import python_functions, uses_web_adapter
 from sam_fastapi.checks.platform.artifacts import build_dir
 from sam_fastapi.findings import Rule, Severity, Violation
-from sam_fastapi.pysource import python_version
+from sam_fastapi.pysource import layer_python_folders, python_version
 from sam_fastapi.template.model import Function, Layer, Project
 
 REQUIREMENTS = "requirements.txt"
@@ -216,7 +216,6 @@ def _layer_sources(project: Project, layer: Layer, version: tuple[int, int],
     """A layer's requirements.txt and the folders its packages are installed in, the same
     for every function that uses it: made once per run."""
     def find() -> _Sources:
-        python = f"python{version[0]}.{version[1]}"
         requirement_files: list[Path] = []
         sites: list[Path] = []
         for folder in (layer.content_dir, build_dir(project, layer.logical_id, ctx)):
@@ -226,7 +225,9 @@ def _layer_sources(project: Project, layer: Layer, version: tuple[int, int],
                 requirement_files.append(folder / REQUIREMENTS)
                 if layer.build_method and layer.build_method.startswith("python"):
                     sites.append(folder)  # sam build puts the whole folder under python/
-            sites += [folder / "python", folder / "python" / "lib" / python / "site-packages"]
+            python, site_packages = layer_python_folders(folder, version)
+            assert site_packages is not None
+            sites += [python, site_packages]
         return _Sources(tuple(requirement_files), tuple(sites))
 
     return ctx.memo.get(("layer-sources", layer.logical_id, version), find)

@@ -117,18 +117,18 @@ def _scan(project: Project, folder: Path, platform: LambdaPlatform,
     covered: set[str] = set()
     natives: dict[str, list[tuple[Path, str]]] = {}
     for path, _ in files_of(project, folder, ctx):
-        relative = path.relative_to(folder).as_posix()
-        if path.name == "WHEEL" and path.parent.name.endswith(".dist-info"):
+        name = path.name
+        if name == "WHEEL" and path.parent.name.endswith(".dist-info"):
             tags = read_wheel_tags(path)
             reason = wheel_problem(tags, platform) if tags is not None else None
             if reason is not None and tags is not None:
                 wheels.append(_Problem(path, tags.line, f"says its wheel was {reason}",
-                                       _group(relative)))
+                                       _group(folder, path)))
                 covered |= record_top_levels(path.parent)
-        elif is_native_name(path.name):
+        elif is_native_name(name):
             reason = native_problem(path, platform)
             if reason is not None:
-                natives.setdefault(_group(relative), []).append((path, f"is {reason}"))
+                natives.setdefault(_group(folder, path), []).append((path, f"is {reason}"))
     problems = list(wheels)
     for group, files in natives.items():
         if group in covered:
@@ -138,8 +138,9 @@ def _scan(project: Project, folder: Path, platform: LambdaPlatform,
     return problems
 
 
-def _group(relative: str) -> str:
-    """The top-level package (or file) under the folder's import root."""
+def _group(folder: Path, path: Path) -> str:
+    """The top-level package (or file) of ``path`` under ``folder``'s import root."""
+    relative = path.relative_to(folder).as_posix()
     return _LAYER_PREFIX.sub("", relative).split("/", 1)[0]
 
 
