@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -196,9 +197,11 @@ class _Segment:
 _TEMPLATE_PARAMETER = re.compile(r"\{([^}:]+?)(\+)?(?::([^}]+))?\}")
 
 
-def _segments_of(template: str) -> list[_Segment] | None:
+@lru_cache(maxsize=4096)
+def _segments_of(template: str) -> tuple[_Segment, ...] | None:
     """The segments of a path template in API Gateway's or Starlette's syntax; None when a
-    parameter shares its segment with text (``/{id}.json``), which these paths do not mix."""
+    parameter shares its segment with text (``/{id}.json``), which these paths do not mix.
+    Read once per template: each route of a function is tried against each of its events."""
     found = []
     for part in template.strip("/").split("/") if template.strip("/") else []:
         match = _TEMPLATE_PARAMETER.fullmatch(part)
@@ -210,7 +213,7 @@ def _segments_of(template: str) -> list[_Segment] | None:
             found.append(_Segment("rest", minimum=1 if match[2] else 0))
         else:
             found.append(_Segment("param", match[3] or "str"))
-    return found
+    return tuple(found)
 
 
 def _accepts(param: _Segment, text: str) -> bool:
@@ -218,11 +221,11 @@ def _accepts(param: _Segment, text: str) -> bool:
     return re.fullmatch(pattern, text) is not None
 
 
-def _filled(segments: list[_Segment]) -> list[str]:
+def _filled(segments: Sequence[_Segment]) -> list[str]:
     return [s.text if s.kind == "literal" else _SAMPLES.get(s.text, "1") for s in segments]
 
 
-def _unify(a: list[_Segment], b: list[_Segment]) -> list[str] | None:
+def _unify(a: Sequence[_Segment], b: Sequence[_Segment]) -> list[str] | None:
     if not a or not b:
         rest = a or b
         if all(s.kind == "rest" and s.minimum == 0 for s in rest):

@@ -277,10 +277,10 @@ class _Reader:
         """Every registration in ``body``; functions and classes are read with their own scope
         (an app factory registers on a local name)."""
         for node in _this_level(body):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                self._decorated(node, scope, qualname)
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if isinstance(node, ast.Call):
                 self._call(node, scope)
+            else:
+                self._decorated(node, scope, qualname)
         for node in _nested_definitions(body):
             inner = f"{qualname}{node.name}"
             if isinstance(node, ast.ClassDef):
@@ -437,16 +437,20 @@ class _Reader:
                         getattr(node, "col_offset", 0) + 1)
 
 
-def _this_level(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """Every node of ``body``; definitions are yielded (their decorators run here) but not
-    entered."""
+def _this_level(body: list[ast.stmt]) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef
+                                                   | ast.Call]:
+    """The function definitions and method calls (``x.y(...)``) of ``body``, where routes are
+    registered; definitions are yielded (their decorators run here) but not entered."""
     stack: list[ast.AST] = list(body)
     while stack:
         node = stack.pop()
-        yield node
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            if not isinstance(node, ast.ClassDef):
+                yield node
             stack.extend(node.decorator_list)
             continue
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            yield node
         if not isinstance(node, ast.Lambda):
             stack.extend(child_nodes(node))
 
