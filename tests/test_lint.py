@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -386,3 +387,29 @@ def test_a_memo_computation_that_raises_raises_for_every_asker():
         with pytest.raises(ValueError):
             memo.get("k", broken)
     assert calls == [1]
+
+
+def test_a_memo_asker_waits_for_the_computation_under_way():
+    memo = Memo()
+    started, release = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def slow() -> object:
+        calls.append(1)
+        started.set()
+        release.wait(10)
+        return object()
+
+    results: list[object] = []
+    first = threading.Thread(target=lambda: results.append(memo.get("k", slow)))
+    first.start()
+    assert started.wait(10)
+    second = threading.Thread(target=lambda: results.append(memo.get("k", slow)))
+    second.start()
+    second.join(0.2)
+    assert second.is_alive()  # waiting for the first asker's result, not computing its own
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert calls == [1]
+    assert len(results) == 2 and results[0] is results[1] is memo.get("k", slow)

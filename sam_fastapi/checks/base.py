@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable, Iterable
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Protocol, TypeVar, runtime_checkable
@@ -24,9 +23,12 @@ class Memo:
     rather than starting over. A computation that raises raises for every asker."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._futures: dict[Hashable, Future[object]] = {}
-        # What has been computed, read without the lock or a future: most asks are repeats.
+        # One condition for every key rather than a future per key: most keys are computed
+        # by the first asker alone, and a run asks for about a thousand.
+        self._done = threading.Condition(threading.Lock())
+        self._pending: set[Hashable] = set()
+        self._errors: dict[Hashable, BaseException] = {}
+        # Read without the lock: most asks are repeats.
         self._results: dict[Hashable, object] = {}
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
@@ -34,20 +36,27 @@ class Memo:
             return self._results[key]  # type: ignore[return-value]
         except KeyError:
             pass
-        with self._lock:
-            future = self._futures.get(key)
-            owner = future is None
-            if future is None:
-                future = self._futures[key] = Future()
-        if owner:
-            try:
-                result = compute()
-            except BaseException as exc:
-                future.set_exception(exc)
-            else:
-                self._results[key] = result
-                future.set_result(result)
-        return future.result()  # type: ignore[return-value]
+        with self._done:
+            while key in self._pending:  # another thread is computing it
+                self._done.wait()
+            if key in self._results:
+                return self._results[key]  # type: ignore[return-value]
+            if key in self._errors:
+                raise self._errors[key]
+            self._pending.add(key)
+        try:
+            result = compute()
+        except BaseException as exc:
+            with self._done:
+                self._errors[key] = exc
+                self._pending.discard(key)
+                self._done.notify_all()
+            raise
+        with self._done:
+            self._results[key] = result
+            self._pending.discard(key)
+            self._done.notify_all()
+        return result
 
 
 @dataclass(frozen=True)
