@@ -6,13 +6,12 @@ Also the built-in plugin that documents the rules the pipeline reports itself.
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -20,14 +19,16 @@ from sam_fastapi import __version__, hookimpl
 from sam_fastapi.cache import Cache, digest
 from sam_fastapi.cfn import CfnLintJob, CfnLintReport
 from sam_fastapi.checks.base import Check, CheckContext
-from sam_fastapi.child import WarmChildren
 from sam_fastapi.config import LintConfig
 from sam_fastapi.findings import Finding, Location, Rule, Severity, Violation
 from sam_fastapi.plugins import registered_checks, registered_rules
 from sam_fastapi.template.loader import TemplateError, decode_template, load_template
 from sam_fastapi.template.model import Project, build_project, index_positions, plain
 from sam_fastapi.template.stacks import nested_stacks
-from sam_fastapi.translate import TransformError, TranslationJob
+
+if TYPE_CHECKING:
+    from sam_fastapi.child import WarmChildren
+    from sam_fastapi.translate import TransformError, TranslationJob
 
 CHECK_CRASHED = Rule(
     id="SF000",
@@ -283,12 +284,18 @@ class Linter:
         """
         key = self._cache_key(path)
         cached = self._cached_report(key)
-        start_jobs = cached is None
         text = self.texts.get(path)
-        cfn_job = (CfnLintJob(path, text, self.children)
-                   if start_jobs and self.runs_cfn_lint else None)
-        transform_job = (TranslationJob(self.children)
-                         if start_jobs and self.runs_transform else None)
+        cfn_job: CfnLintJob | None = None
+        transform_job: TranslationJob | None = None
+        if cached is None:
+            # Only a miss imports the translator's module (and, through the jobs, the child
+            # machinery): a run the cache answers starts no process and needs none of it.
+            from sam_fastapi.translate import TranslationJob
+
+            if self.runs_cfn_lint:
+                cfn_job = CfnLintJob(path, text, self.children)
+            if self.runs_transform:
+                transform_job = TranslationJob(self.children)
         try:
             template = load_template(path) if text is None else decode_template(text, str(path))
         except TemplateError as exc:
@@ -536,6 +543,8 @@ def _read(path: Path) -> bytes:
 def _version(distribution: str) -> str:
     """An installed distribution's version, looked up once per process (each lookup scans the
     environment's distributions; a watch's children keep the version they started with)."""
+    import importlib.metadata
+
     try:
         return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:

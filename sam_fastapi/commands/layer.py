@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -68,6 +67,8 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    import shutil  # here, like the rest: every command imports this module to build its parser
+
     from sam_fastapi.cache import cache_dir
     from sam_fastapi.layers import BuildError, TreeStore, build
     from sam_fastapi.layers.plan import targets
