@@ -21,6 +21,7 @@ from sam_fastapi.cfn import CfnLintJob, CfnLintReport
 from sam_fastapi.checks.base import Check, CheckContext
 from sam_fastapi.config import LintConfig
 from sam_fastapi.findings import Finding, Location, Rule, Severity, Violation
+from sam_fastapi.paths import Folders
 from sam_fastapi.plugins import registered_checks, registered_rules
 from sam_fastapi.template.loader import TemplateError, decode_template, load_template
 from sam_fastapi.template.model import Project, build_project, index_positions, plain
@@ -260,12 +261,14 @@ class Linter:
 
     def _lint_stack(self, path: Path, overrides: dict[str, str] | None,
                     rules: dict[str, Rule]) -> tuple[list[Finding], Project | None]:
-        loaded = self._load(path, overrides)
+        # The folders the model resolves its code folders in are those the checks then read.
+        folders = Folders()
+        loaded = self._load(path, overrides, folders)
         if isinstance(loaded, Finding):
             return self._filter([loaded], None), None
         project, pending = loaded
         # Our checks run here while cfn-lint and the transform run in their own processes.
-        own = list(self._run_checks(project)) if project.has_sam_resources else []
+        own = list(self._run_checks(project, folders)) if project.has_sam_resources else []
         report = pending.report()
         for rule in report.rules:
             rules.setdefault(rule.id, rule)
@@ -273,8 +276,8 @@ class Linter:
 
     # -- the expensive, cacheable part: decode, model, cfn-lint, transform ------------------
 
-    def _load(self, path: Path,
-              overrides: dict[str, str] | None = None) -> Finding | tuple[Project, _External]:
+    def _load(self, path: Path, overrides: dict[str, str] | None,
+              folders: Folders) -> Finding | tuple[Project, _External]:
         """The project, and the cfn-lint and transform findings (from the cache when unchanged).
 
         The template is read and the project model built from the file on every run, so
@@ -306,7 +309,7 @@ class Linter:
         positions = index_positions(template)
         snapshot = plain(template)
         project = build_project(snapshot, path, positions=positions,
-                                parameter_overrides=overrides)
+                                parameter_overrides=overrides, folders=folders)
         if cached is not None:
             return project, _External(cached)
         if transform_job is not None:
@@ -366,9 +369,9 @@ class Linter:
 
     # -- our own checks -------------------------------------------------------------------
 
-    def _run_checks(self, project: Project) -> Iterable[Finding]:
+    def _run_checks(self, project: Project, folders: Folders) -> Iterable[Finding]:
         # One context per template: what a check computes for several rules is made once.
-        ctx = CheckContext(self.config)
+        ctx = CheckContext(self.config, folders=folders)
         for check in self.checks:
             rule = check.rule
             if not self.config.is_selected(rule.id):
