@@ -25,7 +25,6 @@ from sam_fastapi.paths import Folders
 from sam_fastapi.plugins import registered_checks, registered_rules
 from sam_fastapi.template.loader import TemplateError, decode_template, load_template
 from sam_fastapi.template.model import Project, build_project, index_positions, plain
-from sam_fastapi.template.stacks import nested_stacks
 
 if TYPE_CHECKING:
     from sam_fastapi.child import WarmChildren
@@ -240,6 +239,9 @@ class Linter:
                 note = f"{path}: no SAM resources to check"
         if project is None or not project.applications:
             return findings, note
+        # Only a template with nested applications needs the module that follows them.
+        from sam_fastapi.template.stacks import nested_stacks
+
         stacks, problems = nested_stacks(project)
         for problem in problems:
             application = problem.application
