@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -10,6 +11,8 @@ import pluggy
 from sam_fastapi import hookspecs
 
 if TYPE_CHECKING:
+    import importlib.metadata
+
     from sam_fastapi.checks.base import Check
     from sam_fastapi.findings import Rule
 
@@ -102,6 +105,8 @@ def _register(pm: pluggy.PluginManager, names: tuple[str, ...]) -> None:
 def _load_entry_points(pm: pluggy.PluginManager) -> None:
     import importlib.metadata  # reads every installed distribution: only when plugins are wanted
 
+    if not _any_declares_the_group(importlib.metadata.distributions()):
+        return
     for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         if pm.get_plugin(entry_point.name) is not None:
             continue
@@ -115,6 +120,17 @@ def _load_entry_points(pm: pluggy.PluginManager) -> None:
                 f"plugin {entry_point.name!r} from {distribution} failed to load: "
                 f"{type(exc).__name__}: {exc}"
             ) from exc
+
+
+def _any_declares_the_group(distributions: Iterable[importlib.metadata.Distribution]) -> bool:
+    """Whether an installed distribution's ``entry_points.txt`` may declare the plugin group.
+
+    Most environments have no plugin: this answers that from each file's text, where
+    ``entry_points()`` parses every entry point of every distribution (console scripts,
+    pytest plugins...) to select none. A file that declares the group holds its header.
+    """
+    header = f"[{ENTRY_POINT_GROUP}]"
+    return any(header in (dist.read_text("entry_points.txt") or "") for dist in distributions)
 
 
 #: Hooks that only return what a plugin adds. Calling a third-party plugin's once at load
