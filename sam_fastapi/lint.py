@@ -168,6 +168,8 @@ def sam_fastapi_register_rules() -> list[Rule]:
 
 @dataclass(frozen=True)
 class LintResult:
+    """What linting some templates found, with the rules it names and the projects read."""
+
     findings: list[Finding]
     rules: dict[str, Rule]
     templates: list[Path]

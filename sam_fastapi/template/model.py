@@ -64,6 +64,9 @@ class OutsidePath:
 
 @dataclass(frozen=True)
 class Parameter:
+    """A template parameter: its type, its default and the value that overrides it
+    (``samconfig.toml``, ``--parameter-overrides``)."""
+
     name: str
     type: str | None
     default: Any
@@ -103,6 +106,8 @@ class ApiEvent:
 
 @dataclass(frozen=True)
 class Function:
+    """An ``AWS::Serverless::Function`` with the Globals applied."""
+
     logical_id: str
     runtime: Any
     handler: Any
@@ -137,6 +142,8 @@ class Function:
 
 @dataclass(frozen=True)
 class Layer:
+    """An ``AWS::Serverless::LayerVersion``."""
+
     logical_id: str
     content_uri: Path | S3Location | Intrinsic | OutsidePath | None
     compatible_runtimes: tuple[str, ...]
@@ -155,6 +162,9 @@ class Layer:
 
 @dataclass(frozen=True)
 class Api:
+    """An API of the template, declared or the implicit one SAM makes for events that
+    name none."""
+
     logical_id: str
     kind: str  # "rest" or "http"
     stage_name: str | None
