@@ -159,7 +159,14 @@ def _any_declares_the_group(distributions: Iterable[importlib.metadata.Distribut
     pytest plugins...) to select none. A file that declares the group holds its header.
     """
     header = f"[{ENTRY_POINT_GROUP}]"
-    return any(header in (dist.read_text("entry_points.txt") or "") for dist in distributions)
+    for dist in distributions:
+        try:
+            text = dist.read_text("entry_points.txt")
+        except (OSError, ValueError):  # unreadable, not UTF-8: entry_points() decides, as before
+            return True
+        if text is not None and header in text:
+            return True
+    return False
 
 
 #: Hooks that only return what a plugin adds. Calling a third-party plugin's once at load
