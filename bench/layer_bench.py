@@ -39,7 +39,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 import wheelhouse  # the tests' wheel writer, shared on purpose
 
-from sam_fastapi.layers import LambdaPlatform, TreeStore, build
+from sam_fastapi.layers.build import build
+from sam_fastapi.layers.platform import LambdaPlatform
+from sam_fastapi.layers.store import TreeStore
 
 BIN = Path(sys.executable).parent
 

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sam_fastapi.cfn_memos import remember_repeated_work
-from sam_fastapi.child import Call, ChildFailed, ChildRefused, Refused, WarmChildren, serve
 from sam_fastapi.findings import Finding, Location, Rule, Severity
+
+if TYPE_CHECKING:
+    from sam_fastapi.child import WarmChildren
+
+# The lint process imports this module on every run for the report a cache entry holds, the
+# error type and the rule ids; the child machinery (``sam_fastapi.child``: subprocess,
+# threads), cfn-lint's memos and logging are imported where a child is started or serves, so
+# a run whose templates are all in the cache imports none of them.
 
 _SEVERITIES = {
     "error": Severity.ERROR,
@@ -63,6 +68,8 @@ def run_cfn_lint(template_path: Path, template: dict[str, Any], *,
     configuration then names no file for it to look for. ``loaded``: the rules a long-lived
     process loaded for an earlier run, reused when the configuration chooses the same.
     """
+    import logging
+
     from cfnlint.config import ConfigMixIn
     from cfnlint.exceptions import CfnLintExitException
     from cfnlint.runner import run_template_by_data
@@ -144,6 +151,8 @@ class CfnLintJob:
                  children: WarmChildren | None = None) -> None:
         """``text``: the template's bytes when they come from standard input (``lint -``);
         ``template_path`` then only names it."""
+        from sam_fastapi.child import Call
+
         self._call = Call("sam_fastapi.cfn", children)
         self._call.send(CfnLintRequest(
             str(template_path),
@@ -151,6 +160,8 @@ class CfnLintJob:
 
     def result(self) -> CfnLintReport:
         """The report; ``CfnLintError`` when cfn-lint could not run, RuntimeError on a crash."""
+        from sam_fastapi.child import ChildFailed, ChildRefused
+
         try:
             return CfnLintReport.from_json(self._call.answer())
         except ChildRefused as exc:
@@ -185,6 +196,11 @@ class CfnLintRequest:
 
 def main() -> int:
     """Serve cfn-lint requests (``sam_fastapi.child.serve``) until standard input closes."""
+    import logging
+
+    from sam_fastapi.cfn_memos import remember_repeated_work
+    from sam_fastapi.child import Refused, serve
+
     remember_repeated_work()
     logging.getLogger("cfnlint").setLevel(logging.CRITICAL)
     rules = LoadedRules()

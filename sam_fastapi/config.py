@@ -16,6 +16,9 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class LintConfig:
+    """How one group of templates is linted: its ``[tool.sam-fastapi]`` table with the
+    command line's options over it."""
+
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     #: The lowest severity that fails the run; ``None`` (``fail-level = "none"``): nothing does.

@@ -6,13 +6,12 @@ Also the built-in plugin that documents the rules the pipeline reports itself.
 from __future__ import annotations
 
 import functools
-import importlib.metadata
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
@@ -20,14 +19,16 @@ from sam_fastapi import __version__, hookimpl
 from sam_fastapi.cache import Cache, digest
 from sam_fastapi.cfn import CfnLintJob, CfnLintReport
 from sam_fastapi.checks.base import Check, CheckContext
-from sam_fastapi.child import WarmChildren
 from sam_fastapi.config import LintConfig
 from sam_fastapi.findings import Finding, Location, Rule, Severity, Violation
+from sam_fastapi.paths import Folders
 from sam_fastapi.plugins import registered_checks, registered_rules
 from sam_fastapi.template.loader import TemplateError, decode_template, load_template
 from sam_fastapi.template.model import Project, build_project, index_positions, plain
-from sam_fastapi.template.stacks import nested_stacks
-from sam_fastapi.translate import TransformError, TranslationJob
+
+if TYPE_CHECKING:
+    from sam_fastapi.child import WarmChildren
+    from sam_fastapi.translate import TransformError, TranslationJob
 
 CHECK_CRASHED = Rule(
     id="SF000",
@@ -167,6 +168,8 @@ def sam_fastapi_register_rules() -> list[Rule]:
 
 @dataclass(frozen=True)
 class LintResult:
+    """What linting some templates found, with the rules it names and the projects read."""
+
     findings: list[Finding]
     rules: dict[str, Rule]
     templates: list[Path]
@@ -238,6 +241,9 @@ class Linter:
                 note = f"{path}: no SAM resources to check"
         if project is None or not project.applications:
             return findings, note
+        # Only a template with nested applications needs the module that follows them.
+        from sam_fastapi.template.stacks import nested_stacks
+
         stacks, problems = nested_stacks(project)
         for problem in problems:
             application = problem.application
@@ -259,12 +265,14 @@ class Linter:
 
     def _lint_stack(self, path: Path, overrides: dict[str, str] | None,
                     rules: dict[str, Rule]) -> tuple[list[Finding], Project | None]:
-        loaded = self._load(path, overrides)
+        # The folders the model resolves its code folders in are those the checks then read.
+        folders = Folders()
+        loaded = self._load(path, overrides, folders)
         if isinstance(loaded, Finding):
             return self._filter([loaded], None), None
         project, pending = loaded
         # Our checks run here while cfn-lint and the transform run in their own processes.
-        own = list(self._run_checks(project)) if project.has_sam_resources else []
+        own = list(self._run_checks(project, folders)) if project.has_sam_resources else []
         report = pending.report()
         for rule in report.rules:
             rules.setdefault(rule.id, rule)
@@ -272,8 +280,8 @@ class Linter:
 
     # -- the expensive, cacheable part: decode, model, cfn-lint, transform ------------------
 
-    def _load(self, path: Path,
-              overrides: dict[str, str] | None = None) -> Finding | tuple[Project, _External]:
+    def _load(self, path: Path, overrides: dict[str, str] | None,
+              folders: Folders) -> Finding | tuple[Project, _External]:
         """The project, and the cfn-lint and transform findings (from the cache when unchanged).
 
         The template is read and the project model built from the file on every run, so
@@ -283,12 +291,18 @@ class Linter:
         """
         key = self._cache_key(path)
         cached = self._cached_report(key)
-        start_jobs = cached is None
         text = self.texts.get(path)
-        cfn_job = (CfnLintJob(path, text, self.children)
-                   if start_jobs and self.runs_cfn_lint else None)
-        transform_job = (TranslationJob(self.children)
-                         if start_jobs and self.runs_transform else None)
+        cfn_job: CfnLintJob | None = None
+        transform_job: TranslationJob | None = None
+        if cached is None:
+            # Only a miss imports the translator's module (and, through the jobs, the child
+            # machinery): a run the cache answers starts no process and needs none of it.
+            from sam_fastapi.translate import TranslationJob
+
+            if self.runs_cfn_lint:
+                cfn_job = CfnLintJob(path, text, self.children)
+            if self.runs_transform:
+                transform_job = TranslationJob(self.children)
         try:
             template = load_template(path) if text is None else decode_template(text, str(path))
         except TemplateError as exc:
@@ -299,7 +313,7 @@ class Linter:
         positions = index_positions(template)
         snapshot = plain(template)
         project = build_project(snapshot, path, positions=positions,
-                                parameter_overrides=overrides)
+                                parameter_overrides=overrides, folders=folders)
         if cached is not None:
             return project, _External(cached)
         if transform_job is not None:
@@ -359,9 +373,9 @@ class Linter:
 
     # -- our own checks -------------------------------------------------------------------
 
-    def _run_checks(self, project: Project) -> Iterable[Finding]:
+    def _run_checks(self, project: Project, folders: Folders) -> Iterable[Finding]:
         # One context per template: what a check computes for several rules is made once.
-        ctx = CheckContext(self.config)
+        ctx = CheckContext(self.config, folders=folders)
         for check in self.checks:
             rule = check.rule
             if not self.config.is_selected(rule.id):
@@ -536,6 +550,8 @@ def _read(path: Path) -> bytes:
 def _version(distribution: str) -> str:
     """An installed distribution's version, looked up once per process (each lookup scans the
     environment's distributions; a watch's children keep the version they started with)."""
+    import importlib.metadata
+
     try:
         return importlib.metadata.version(distribution)
     except importlib.metadata.PackageNotFoundError:

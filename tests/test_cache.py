@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -155,6 +156,29 @@ def test_an_unchanged_project_reuses_the_analysis(
     assert lint(project, capsys) == first == [("SF101", 6)]
     assert translator_starts == []  # neither the translator nor cfn-lint was started
     assert entries(folder) == stored
+
+
+#: What only a miss needs: the machinery that starts and talks to the cfn-lint and translator
+#: processes, and what those processes import.
+CHILD_MODULES = ("sam_fastapi.child", "sam_fastapi.translate", "sam_fastapi.cfn_memos",
+                 "cfnlint", "samtranslator")
+
+
+def test_an_unchanged_run_imports_no_child_machinery(project: Path, tmp_path: Path) -> None:
+    code = ("import sys; from sam_fastapi.cli import main; "
+            "code = main(['lint', 'template.yaml']); "
+            f"print(sorted(m for m in sys.modules if m.partition('.')[0] in {CHILD_MODULES!r} "
+            f"or m in {CHILD_MODULES!r}))")
+    env = {**os.environ, "SAM_FASTAPI_CACHE_DIR": str(tmp_path / "cache")}
+
+    def imported() -> str:
+        result = subprocess.run([sys.executable, "-c", code], cwd=project, env=env,
+                                capture_output=True, text=True, timeout=120)
+        assert result.stderr == ""
+        return result.stdout.splitlines()[-1]
+
+    assert "sam_fastapi.child" in imported()  # a miss: the cfn-lint and translator children
+    assert imported() == "[]"  # the cache answers: none of it is imported
 
 
 def test_a_miss_starts_each_analysis_once(

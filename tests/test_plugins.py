@@ -114,6 +114,44 @@ def test_built_in_plugins_are_registered_by_name() -> None:
     assert [name for name in DEFAULT_PLUGINS if pm.get_plugin(name) is None] == []
 
 
+def test_the_manager_finds_the_hooks_pluggy_finds() -> None:
+    """Its quicker reading of module plugins registers what pluggy's own lookup registers:
+    the built-ins, and a module holding a hook among classes, functions, imports and
+    methods."""
+    import importlib
+    import types
+
+    import pluggy
+
+    from sam_fastapi import hookspecs
+
+    mixed = types.ModuleType("mixed")
+    exec(GOOD_PLUGIN + textwrap.dedent("""
+        import os
+        from pathlib import Path
+
+        helper = staticmethod(len)
+        bound = Path(".").exists
+
+        def not_a_hook():
+            pass
+    """), mixed.__dict__)
+
+    def implementations(pm: pluggy.PluginManager) -> list[tuple]:
+        for name in DEFAULT_PLUGINS:
+            pm.register(importlib.import_module(name), name=name)
+        pm.register(mixed, name="mixed")
+        return [(hook, impl.plugin_name, impl.function, impl.opts)
+                for hook in sorted(vars(pm.hook))
+                for impl in getattr(pm.hook, hook).get_hookimpls()]
+
+    pluggys = pluggy.PluginManager("sam_fastapi")
+    pluggys.add_hookspecs(hookspecs)
+    found = implementations(get_plugin_manager(entry_points=False, builtins=()))
+    assert len(found) == len(DEFAULT_PLUGINS) + 1
+    assert found == implementations(pluggys)
+
+
 def test_a_command_that_never_lints_starts_without_importing_the_checks() -> None:
     code = ("import sys; from sam_fastapi.cli import main; main(['layer']); "
             "print(sorted(m for m in sys.modules if m.startswith(('sam_fastapi.checks', "

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -68,10 +67,13 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    import shutil  # here, like the rest: every command imports this module to build its parser
+
     from sam_fastapi.cache import cache_dir
-    from sam_fastapi.layers import BuildError, TreeStore, build
+    from sam_fastapi.layers.build import build
+    from sam_fastapi.layers.errors import BuildError
     from sam_fastapi.layers.plan import targets
-    from sam_fastapi.layers.store import DEFAULT_MAX_BYTES, parse_size
+    from sam_fastapi.layers.store import DEFAULT_MAX_BYTES, TreeStore, parse_size
 
     store = None
     if not args.no_cache:

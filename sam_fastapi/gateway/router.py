@@ -72,6 +72,8 @@ class Route:
 
 @dataclass(frozen=True)
 class Match:
+    """The route a request reaches, with the path parameters it binds."""
+
     route: Route
     path: str  # the request path after the stage, as sent (percent-encoding kept)
     path_parameters: Mapping[str, str]
@@ -88,6 +90,8 @@ class Miss:
 
 @dataclass
 class _Node:
+    """One segment of a REST API's resource tree and what hangs below it."""
+
     methods: dict[str, Route] = field(default_factory=dict)
     literals: dict[str, _Node] = field(default_factory=dict)
     params: list[tuple[str, _Node]] = field(default_factory=list)

@@ -1,16 +1,7 @@
-"""Docker-free builds of Lambda layers and function dependencies for the Lambda platform."""
+"""Docker-free builds of Lambda layers and function dependencies for the Lambda platform.
 
-from sam_fastapi.layers.build import BuildResult, build, cache_key
-from sam_fastapi.layers.errors import BuildError
-from sam_fastapi.layers.platform import LambdaPlatform, PlatformError
-from sam_fastapi.layers.store import TreeStore
-
-__all__ = [
-    "BuildError",
-    "BuildResult",
-    "LambdaPlatform",
-    "PlatformError",
-    "TreeStore",
-    "build",
-    "cache_key",
-]
+``build`` (the builder and its cache key), ``store`` (the cache of built trees), ``platform``
+(runtimes, architectures and their wheel platforms), ``plan`` (what ``layer build`` builds)
+and ``pip``. The package imports none of them itself: lint's checks need only ``platform``,
+not the builder.
+"""

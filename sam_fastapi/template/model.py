@@ -8,7 +8,6 @@ are left for cfn-lint and the translator to report.
 
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sam_fastapi.findings import Location
-from sam_fastapi.paths import resolved
+from sam_fastapi.paths import Folders
 from sam_fastapi.template.samconfig import read_parameter_overrides
 
 FUNCTION = "AWS::Serverless::Function"
@@ -65,6 +64,9 @@ class OutsidePath:
 
 @dataclass(frozen=True)
 class Parameter:
+    """A template parameter: its type, its default and the value that overrides it
+    (``samconfig.toml``, ``--parameter-overrides``)."""
+
     name: str
     type: str | None
     default: Any
@@ -104,6 +106,8 @@ class ApiEvent:
 
 @dataclass(frozen=True)
 class Function:
+    """An ``AWS::Serverless::Function`` with the Globals applied."""
+
     logical_id: str
     runtime: Any
     handler: Any
@@ -138,6 +142,8 @@ class Function:
 
 @dataclass(frozen=True)
 class Layer:
+    """An ``AWS::Serverless::LayerVersion``."""
+
     logical_id: str
     content_uri: Path | S3Location | Intrinsic | OutsidePath | None
     compatible_runtimes: tuple[str, ...]
@@ -156,6 +162,9 @@ class Layer:
 
 @dataclass(frozen=True)
 class Api:
+    """An API of the template, declared or the implicit one SAM makes for events that
+    name none."""
+
     logical_id: str
     kind: str  # "rest" or "http"
     stage_name: str | None
@@ -223,17 +232,19 @@ class Project:
 
 def build_project(template: Mapping[str, Any], template_path: Path | str, *,
                   parameter_overrides: Mapping[str, str] | None = None,
-                  positions: Mapping[TemplatePath, tuple[int, int]] | None = None) -> Project:
+                  positions: Mapping[TemplatePath, tuple[int, int]] | None = None,
+                  folders: Folders | None = None) -> Project:
     """Build the model from a decoded template (from ``load_template``).
 
     ``parameter_overrides`` win over the ``samconfig.toml`` beside the template, as
     ``sam deploy --parameter-overrides`` does. ``positions`` are given when ``template`` is a
     plain copy (the lint cache keeps one) rather than the decoder's marked nodes. Local paths
-    are classified against the file system as it is now, so the model is never stale.
+    are classified against the file system as it is now, so the model is never stale;
+    ``folders`` answers for it when given (a lint run's checks then read the same listings).
     """
     template_path = Path(template_path)
     root = template_path.resolve().parent
-    local = _LocalPaths(root, find_project_root(root))
+    local = _LocalPaths(root, find_project_root(root), folders or Folders())
     if positions is None:
         positions = index_positions(template)
     parameters = _parameters(template, root, str(template_path), positions,
@@ -251,7 +262,7 @@ def build_project(template: Mapping[str, Any], template_path: Path | str, *,
     applications: dict[str, Application] = {}
 
     for logical_id, resource in resources.items():
-        if not isinstance(resource, Mapping) or not isinstance(logical_id, str):
+        if not _is_mapping(resource) or not isinstance(logical_id, str):
             continue
         logical_id = str(logical_id)
         rtype = resource.get("Type")
@@ -324,11 +335,11 @@ def _application(logical_id: str, props: Mapping[str, Any], local: _LocalPaths,
             location = value
         else:  # a local file, as sam build and SAM CLI take it (file:// too)
             location = local.directory(value.removeprefix("file://"))
-    elif isinstance(value, Mapping) and is_intrinsic(value):
+    elif _is_mapping(value) and is_intrinsic(value):
         location = resolve(value)
         if isinstance(location, str):
             location = local.directory(location)
-    elif isinstance(value, Mapping):
+    elif _is_mapping(value):
         location = plain(value)
     else:
         location = None
@@ -390,7 +401,7 @@ def _function(
 
 def _api_event(name: str, event: Any, resolve: _Resolver,
                location: Location | None) -> ApiEvent | None:
-    if not isinstance(event, Mapping):
+    if not _is_mapping(event):
         return None
     etype = event.get("Type")
     if etype not in ("Api", "HttpApi"):
@@ -473,7 +484,7 @@ class _Resolver:
         self.values = values
 
     def __call__(self, value: Any) -> Any:
-        if isinstance(value, Mapping) and len(value) == 1:
+        if _is_mapping(value) and len(value) == 1:
             (key, arg), = value.items()
             if key == "Ref" and isinstance(arg, str) and arg in self.values:
                 return plain(self.values[arg])
@@ -484,10 +495,10 @@ class _Resolver:
 
 def _merge_globals(globals_: Mapping[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
     """Apply a Globals section as SAM does: maps merge, lists add up, the resource wins."""
-    merged = dict(copy.copy(globals_))
+    merged = dict(globals_)
     for key, value in props.items():
         current = merged.get(key)
-        if isinstance(current, Mapping) and isinstance(value, Mapping) and not is_intrinsic(value):
+        if _is_mapping(current) and _is_mapping(value) and not is_intrinsic(value):
             merged[key] = _merge_globals(current, value)
         elif isinstance(current, list) and isinstance(value, list):
             merged[key] = [*current, *value]
@@ -507,16 +518,19 @@ def is_intrinsic(value: Mapping[str, Any]) -> bool:
 class _LocalPaths:
     """Turns the template's local paths into folders, or ``OutsidePath`` when they leave."""
 
-    def __init__(self, root: Path, project_root: Path) -> None:
+    def __init__(self, root: Path, project_root: Path, folders: Folders) -> None:
         self.root = root
         self.project_root = project_root
-        self._boundary = resolved(project_root) or project_root
+        # One listing per folder resolves every code folder: a hundred functions' folders
+        # beside each other cost one os.scandir instead of a realpath walk each.
+        self._folders = folders
+        self._boundary = folders.resolved(project_root) or project_root
 
     def code_location(self, value: Any, *, default_local: bool
                       ) -> Path | S3Location | Intrinsic | OutsidePath | None:
         if isinstance(value, Intrinsic):
             return value
-        if isinstance(value, Mapping):
+        if _is_mapping(value):
             if is_intrinsic(value):
                 (key, arg), = value.items()
                 return Intrinsic(str(key), plain(arg))
@@ -538,7 +552,7 @@ class _LocalPaths:
         path = Path(self.root, value)
         if Path(value).is_absolute():
             return OutsidePath(path, "an absolute path")
-        target = resolved(path)
+        target = self._folders.resolved(path)
         if target is None:
             return OutsidePath(path, "a symlink loop")
         if not target.is_relative_to(self._boundary):
@@ -566,7 +580,7 @@ def _lexically_inside(path: Path, folder: Path) -> bool:
 
 
 def _ref_target(value: Any) -> str | None:
-    if isinstance(value, Mapping) and len(value) == 1:
+    if _is_mapping(value) and len(value) == 1:
         (key, arg), = value.items()
         if key == "Ref" and isinstance(arg, str):
             return arg
@@ -606,7 +620,7 @@ def index_positions(template: Any) -> dict[TemplatePath, tuple[int, int]]:
     stack: list[tuple[TemplatePath, Any]] = [((), template)]
     while stack:
         path, node = stack.pop()
-        if isinstance(node, Mapping):
+        if _is_mapping(node):
             for key, value in node.items():
                 child = (*path, str(key) if isinstance(key, str) else key)
                 mark = getattr(key, "start_mark", None)
@@ -631,9 +645,17 @@ def _at(positions: Mapping[TemplatePath, tuple[int, int]], template_path: Path,
 
 def plain(value: Any) -> Any:
     """Strip decoder node types so the model pickles and compares as plain data."""
+    # What a decoded template holds, answered first by exact checks (a str is none of the
+    # types below; a dict and a list are a Mapping and a list of them).
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
     if isinstance(value, Intrinsic | S3Location | Path):
         return value
-    if isinstance(value, Mapping):
+    if _is_mapping(value):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
@@ -642,8 +664,22 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
+def _is_mapping(value: Any) -> bool:
+    """``isinstance(value, Mapping)``. The ABC's check runs Python code on every call, and a
+    model is thousands of them: the decoder's dicts, lists and scalars are answered by their
+    type first."""
+    if isinstance(value, dict):
+        return True
+    if isinstance(value, _SCALARS_AND_LISTS):
+        return False
+    return isinstance(value, Mapping)
+
+
+_SCALARS_AND_LISTS = (str, int, float, list, type(None))
+
+
 def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
+    return value if _is_mapping(value) else {}
 
 
 def _sequence(value: Any) -> list[Any]:

@@ -9,7 +9,10 @@ import pytest
 import wheelhouse
 
 from sam_fastapi.checks.platform.binaries import native_problem, read_wheel_tags, wheel_problem
-from sam_fastapi.layers import BuildError, LambdaPlatform, TreeStore, build, cache_key
+from sam_fastapi.layers.build import build, cache_key
+from sam_fastapi.layers.errors import BuildError
+from sam_fastapi.layers.platform import LambdaPlatform
+from sam_fastapi.layers.store import TreeStore
 
 ARM64 = LambdaPlatform("python3.12", "arm64")
 X86_64 = LambdaPlatform("python3.12", "x86_64")

@@ -1,6 +1,6 @@
 import pytest
 
-from sam_fastapi.layers import LambdaPlatform, PlatformError
+from sam_fastapi.layers.platform import LambdaPlatform, PlatformError
 
 
 def test_al2023_arm64_accepts_every_aarch64_glibc_from_2_17_to_2_34_newest_first():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 
 from sam_fastapi import hookimpl
@@ -99,6 +98,8 @@ def _near_miss(makefile: Makefile, target: str) -> tuple[str, int] | None:
     if target.casefold() in by_fold:
         name = by_fold[target.casefold()]
         return name, lines[name]
+    import difflib  # only for a missing target: most runs have none
+
     close = difflib.get_close_matches(target, [n for n in lines if n.startswith("build")],
                                       n=1, cutoff=0.85)
     return (close[0], lines[close[0]]) if close else None

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -91,6 +90,8 @@ def _coverage(project: Project, ctx: CheckContext) -> Coverage:
     failures: list[ImportFailed] = []
     imported: dict[str, AppInfo | ImportFailed] = {}
     if ctx.config.import_apps and functions:
+        from concurrent.futures import ThreadPoolExecutor  # --import only
+
         with ThreadPoolExecutor(max_workers=min(4, len(functions))) as pool:
             for function, result in zip(
                     functions, pool.map(lambda f: import_app(project, f), functions),
