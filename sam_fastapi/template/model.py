@@ -645,14 +645,8 @@ def _at(positions: Mapping[TemplatePath, tuple[int, int]], template_path: Path,
 
 def plain(value: Any) -> Any:
     """Strip decoder node types so the model pickles and compares as plain data."""
-    # What a decoded template holds, answered first by exact checks (a str is none of the
-    # types below; a dict and a list are a Mapping and a list of them).
-    if isinstance(value, str):
+    if isinstance(value, str):  # most of a template, and none of the types below
         return str(value)
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
     if isinstance(value, Intrinsic | S3Location | Path):
         return value
     if _is_mapping(value):

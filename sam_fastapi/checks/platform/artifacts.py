@@ -58,7 +58,7 @@ def _build_root(project: Project, ctx: CheckContext) -> Path | None:
     """``.aws-sam/build`` when it is a folder, looked at once per run."""
     def find() -> Path | None:
         root = project.root / BUILD_DIR
-        return root if root.is_dir() else None
+        return root if ctx.folders.is_dir(root) else None
 
     return ctx.memo.get(("build-root", project.root), find)
 
